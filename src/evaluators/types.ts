@@ -1,0 +1,52 @@
+import type { Case } from "../dataset/case.ts";
+import type { Output } from "../targets/types.ts";
+
+/**
+ * A score in [0, 1] with a reason, or unscored (score null) with why.
+ * Unscored is never silently counted as 0.
+ */
+export interface Score {
+  score: number | null;
+  reason: string;
+  /** evaluator-specific facts (precision/recall, per-field results, BLEU sufficient statistics…) */
+  details?: Record<string, unknown>;
+}
+
+export interface EvaluationInput {
+  case: Case;
+  output: Output;
+  /** what to compare against: `with.expected` if given, else the case's `expected` (or a field of it) */
+  expected: unknown;
+}
+
+/** A versioned scoring component. `id` is `kind@version`; `config` is its pinned configuration. */
+export interface Evaluator {
+  readonly kind: string;
+  readonly version: string;
+  readonly id: string;
+  readonly config: Record<string, unknown>;
+  evaluate(input: EvaluationInput): Score | Promise<Score>;
+}
+
+export interface EvaluatorCreateContext {
+  /** directory of the suite file: relative paths in `with:` resolve against it */
+  baseDir: string;
+}
+
+export interface EvaluatorFactory {
+  readonly kind: string;
+  readonly version: string;
+  readonly description: string;
+  /** Validates `with:` and builds the evaluator. Throws EvaluatorConfigError on bad options. */
+  create(options: Record<string, unknown>, ctx: EvaluatorCreateContext): Evaluator | Promise<Evaluator>;
+}
+
+/** Bad evaluator options; `field` is the path within `with:` (e.g. "fields.0"). */
+export class EvaluatorConfigError extends Error {
+  readonly field?: string;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.name = "EvaluatorConfigError";
+    this.field = field;
+  }
+}
