@@ -50,6 +50,8 @@ export interface TargetResponse {
   costUsd?: number;
   /** time to first token, for streaming targets */
   ttftMs?: number;
+  /** latency the target knows better than the engine's clock (a replayed, recorded latency) */
+  latencyMs?: number;
 }
 
 export interface TargetCallContext {
@@ -64,10 +66,18 @@ export interface TargetCallContext {
 export interface Target {
   readonly id: string;
   readonly kind: string;
+  /** Calling again gives the same answer (recorded outputs): the call policy does not retry it. */
+  readonly deterministic?: boolean;
   /** The configuration that identifies this target, secrets removed; hashed into the run lineage. */
   describe(): Record<string, unknown>;
   /** Throws a TargetFailure (or anything; the engine classifies it) when the call fails. */
   call(ctx: TargetCallContext): Promise<TargetResponse>;
+  /**
+   * Loads what the target loads lazily (a module, a replay file) and checks its configuration
+   * (referenced environment variables), throwing a TargetConfigError; call it before a run so a
+   * bad target is a configuration error (exit 2) rather than a crash on every case.
+   */
+  prepare?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -99,7 +109,11 @@ export class TargetFailure extends Error {
   readonly status?: number;
   /** server-requested wait before the next attempt (Retry-After) */
   readonly retryAfterMs?: number;
-  constructor(errorClass: ErrorClass, message: string, opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    errorClass: ErrorClass,
+    message: string,
+    opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "TargetFailure";
     this.errorClass = errorClass;

@@ -1,0 +1,69 @@
+/**
+ * `npm run bench`: the harness against the physical floor N·L/C (DESIGN.md §5 Performance).
+ * A target process answers in a fixed 20 ms; each size runs in a fresh process so memory
+ * figures are its own. Not a test: it prints figures.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const LATENCY_MS = 20;
+const CONCURRENCY = 50;
+const SIZES = (process.env.BENCH_SIZES ?? "2000,20000").split(",").map(Number);
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const server = spawn(process.execPath, [join(here, "target-server.mjs"), String(LATENCY_MS)], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+const port = await new Promise<string>((resolve) => {
+  createInterface({ input: server.stdout }).once("line", resolve);
+});
+
+interface Figures {
+  n: number;
+  wallMs: number;
+  peakRssMb: number;
+  runMaxRssMb: number;
+  scorecardMs: number;
+  totalMaxRssMb: number;
+  errors: number;
+  results: number;
+}
+
+const rows: Figures[] = [];
+try {
+  for (const n of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), "assay-bench-"));
+    try {
+      const res = spawnSync(
+        process.execPath,
+        ["--import", "tsx", join(here, "engine-once.ts"), dir, String(n), port, String(CONCURRENCY)],
+        { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 },
+      );
+      if (res.status !== 0) throw new Error(`bench run failed: ${res.stderr}`);
+      const figures = JSON.parse(res.stdout.trim().split("\n").pop() as string) as Figures;
+      rows.push(figures);
+      const floor = (n * LATENCY_MS) / CONCURRENCY;
+      process.stdout.write(
+        `engine  n=${String(n).padStart(6)}  wall ${(figures.wallMs / 1000).toFixed(2)} s  floor ${(floor / 1000).toFixed(2)} s  ` +
+          `ratio ${(figures.wallMs / floor).toFixed(3)}  peak RSS ${figures.runMaxRssMb.toFixed(0)} MB  ` +
+          `(scorecard ${figures.scorecardMs.toFixed(0)} ms, RSS with scorecard ${figures.totalMaxRssMb.toFixed(0)} MB)  ` +
+          `errors ${figures.errors}/${figures.results}\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  if (rows.length >= 2) {
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    process.stdout.write(
+      `memory growth n=${first.n}→${last.n}: ${(last.runMaxRssMb / first.runMaxRssMb).toFixed(2)}× peak RSS during the run\n`,
+    );
+  }
+} finally {
+  server.kill("SIGTERM");
+}

@@ -1,0 +1,97 @@
+import { loadSuite } from "../../config/load.ts";
+import { runSuite } from "../../engine/run-suite.ts";
+import { renderScorecard } from "../../report/terminal.ts";
+import { loadScorecard } from "../../scorecard/load.ts";
+import type { Scorecard } from "../../scorecard/types.ts";
+import { CliError, EXIT } from "../exit.ts";
+import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
+import { progressReporter } from "../progress.ts";
+
+export interface RunCommandOptions extends GlobalOptions {
+  target?: string[];
+  json?: string;
+  resume?: boolean;
+  epochs?: number;
+  shard?: string;
+  skipInvalid?: boolean;
+  concurrency?: number;
+  quiet?: boolean;
+}
+
+export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : Number.NaN;
+  const count = m ? Number(m[2]) : Number.NaN;
+  if (!m || count < 1 || index < 1 || index > count) {
+    throw new CliError(`--shard takes I/N with 1 ≤ I ≤ N (got "${text}")`, EXIT.usage);
+  }
+  return { index, count };
+}
+
+/** `assay run`: run targets, score, store, print the scorecard. */
+export async function runCommand(suiteArg: string | undefined, opts: RunCommandOptions): Promise<number> {
+  const suite = await loadSuite(suiteArg);
+  const shard = parseShard(opts.shard);
+  const store = await openCliStore(opts, suite.file);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write("\ninterrupted: finishing writes (Ctrl-C again to quit at once)\n");
+    controller.abort();
+  };
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigint);
+  try {
+    let invalid = 0;
+    const result = await runSuite(suite, {
+      store,
+      targets: opts.target,
+      epochs: opts.epochs,
+      resume: opts.resume,
+      skipInvalid: opts.skipInvalid,
+      shard,
+      concurrency: opts.concurrency,
+      signal: controller.signal,
+      onEvent: opts.quiet ? undefined : progressReporter(),
+      onInvalid: (e) => {
+        invalid++;
+        if (invalid <= 20) process.stderr.write(`skipped: ${e.message}\n`);
+      },
+    });
+    if (result.invalidCases > 0) {
+      process.stderr.write(`skipped ${result.invalidCases} invalid dataset record(s) (--skip-invalid)\n`);
+    }
+    const cards: Scorecard[] = [];
+    for (const r of result.runs) {
+      const card = await loadScorecard(store, r.run);
+      cards.push(card);
+      process.stdout.write(`\n${renderScorecard(card)}\n`);
+    }
+    if (opts.json) {
+      const [first] = cards;
+      writeJson(opts.json, cards.length === 1 ? first : { ...first, scorecards: cards });
+    }
+    if (controller.signal.aborted) {
+      process.stderr.write(
+        `run interrupted; everything finished so far is stored. Continue with: assay run --resume\n`,
+      );
+      return EXIT.incomplete;
+    }
+    const allFailed = result.runs.find((r) => r.progress.done > 0 && r.progress.errors === r.progress.done);
+    if (allFailed) {
+      process.stderr.write(`every call to target "${allFailed.run.target}" failed: see the errors above\n`);
+      return EXIT.incomplete;
+    }
+    return EXIT.ok;
+  } catch (err) {
+    if (opts.json) writeJson(opts.json, { error: { message: (err as Error).message } });
+    throw err;
+  } finally {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigint);
+    await store.close();
+  }
+}

@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
+import { InputError } from "./errors.ts";
+import { type SuiteConfig, suiteSchema } from "./schema.ts";
+
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** A validated suite plus what later stages need to report errors against the file. */
+export interface LoadedSuite {
+  config: SuiteConfig;
+  /** absolute path of the suite file */
+  file: string;
+  /** directory of the suite file; relative paths resolve against it */
+  baseDir: string;
+  /** sha256 of the file's text */
+  hash: string;
+  /** an InputError pointing at a field of the suite file (line/column when known) */
+  errorAt(path: FieldPath, message: string): InputError;
+}
+
+export const SUITE_FILE_NAMES = [
+  "assay.yaml",
+  "assay.yml",
+  "assay.config.ts",
+  "assay.config.mjs",
+  "assay.config.js",
+];
+
+/** Resolves a suite argument: a file, a directory holding a suite file, or the current directory. */
+export function findSuiteFile(arg: string | undefined, cwd = process.cwd()): string {
+  const start = resolve(cwd, arg ?? ".");
+  if (existsSync(start) && statSync(start).isFile()) return start;
+  if (existsSync(start) && statSync(start).isDirectory()) {
+    for (const name of SUITE_FILE_NAMES) {
+      const candidate = join(start, name);
+      if (existsSync(candidate)) return candidate;
+    }
+    throw new InputError(`no suite file here (looked for ${SUITE_FILE_NAMES.join(", ")})`, { file: start });
+  }
+  throw new InputError("suite file not found", { file: start });
+}
+
+export function formatFieldPath(path: FieldPath): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+export async function loadSuite(arg?: string, cwd = process.cwd()): Promise<LoadedSuite> {
+  const file = findSuiteFile(arg, cwd);
+  const text = readFileSync(file, "utf8");
+  const hash = createHash("sha256").update(text).digest("hex");
+  const baseDir = dirname(file);
+  if (/\.(ya?ml)$/i.test(file)) return loadYamlSuite(file, text, hash, baseDir);
+  return loadModuleSuite(file, hash, baseDir);
+}
+
+function loadYamlSuite(file: string, text: string, hash: string, baseDir: string): LoadedSuite {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    // prettyErrors: false leaves linePos unset; the offset is always there.
+    const pos = lineCounter.linePos(err.pos[0]);
+    throw new InputError(err.message.split("\n")[0], { file, line: pos.line, column: pos.col });
+  }
+  const errorAt = (path: FieldPath, message: string, at: ErrorAnchor = "value"): InputError => {
+    // Walk up the path until a node exists: a missing key is reported at its parent.
+    for (let depth = path.length; depth >= 0; depth--) {
+      const node = depth === 0 ? doc.contents : nodeAt(doc.contents, path.slice(0, depth), at);
+      if (isNode(node) && node.range) {
+        const pos = lineCounter.linePos(node.range[0]);
+        return new InputError(message, {
+          file,
+          line: pos.line,
+          column: pos.col,
+          field: formatFieldPath(path),
+        });
+      }
+    }
+    return new InputError(message, { file, field: formatFieldPath(path) });
+  };
+  const raw = doc.toJS() ?? {};
+  return { config: validate(raw, errorAt), file, baseDir, hash, errorAt };
+}
+
+async function loadModuleSuite(file: string, hash: string, baseDir: string): Promise<LoadedSuite> {
+  const { importModule } = await import("../util/import-module.ts");
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importModule(file);
+  } catch (err) {
+    throw new InputError(`cannot load suite module: ${(err as Error).message}`, { file });
+  }
+  const errorAt = (path: FieldPath, message: string) =>
+    new InputError(message, { file, field: formatFieldPath(path) });
+  let raw = mod.default;
+  // A .ts file outside an ESM package is compiled as CommonJS: `default` is then module.exports
+  // (marked __esModule) and the suite is its own `default`.
+  if (raw !== null && typeof raw === "object" && (raw as { __esModule?: unknown }).__esModule === true) {
+    raw = (raw as Record<string, unknown>).default;
+  }
+  if (raw === undefined)
+    throw new InputError("the suite module has no default export (use defineSuite)", { file });
+  return { config: validate(raw, errorAt), file, baseDir, hash, errorAt };
+}
+
+/**
+ * The node at `path`: the value, or the key when asked for (an unknown field) or when the key has
+ * no value of its own (`dimension:` with nothing after it is still on its line).
+ */
+function nodeAt(root: unknown, path: FieldPath, at: ErrorAnchor): unknown {
+  let node = root;
+  for (const [i, step] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === step);
+      if (!pair) return undefined;
+      const last = i === path.length - 1;
+      node = !(last && at === "key") && isNode(pair.value) && pair.value.range ? pair.value : pair.key;
+    } else if (isSeq(node) && typeof step === "number") {
+      node = node.items[step];
+    } else {
+      return undefined;
+    }
+  }
+  return node;
+}
+
+type ErrorAnchor = "value" | "key";
+type ErrorAt = (path: FieldPath, message: string, at?: ErrorAnchor) => InputError;
+
+/** An unknown field is reported at its own key, not at the object holding it. */
+function issueError(issue: z.core.$ZodIssue, errorAt: ErrorAt): InputError {
+  const message = describeIssue(issue);
+  if (issue.code === "unrecognized_keys")
+    return errorAt([...(issue.path as FieldPath), issue.keys[0]], message, "key");
+  return errorAt(issue.path as FieldPath, message);
+}
+
+function validate(raw: unknown, errorAt: ErrorAt): SuiteConfig {
+  // reportInput: the messages say what was found ("expected number, got string").
+  const result = suiteSchema.safeParse(raw, { reportInput: true });
+  if (result.success) return result.data;
+  throw pickError(result.error.issues.map((issue) => ({ issue, error: issueError(issue, errorAt) })));
+}
+
+/**
+ * The first issue in document order is the one a person fixes first, except that an unknown field
+ * (a typo: `dimension:`, `exce:`) comes before the issues it causes: a missing field, reported at
+ * its parent, or a target with no kind. Missing fields have no line of their own, so they come last.
+ */
+function pickError(found: Array<{ issue: z.core.$ZodIssue; error: InputError }>): InputError {
+  const missing = (i: z.core.$ZodIssue) =>
+    (i.code === "invalid_type" || i.code === "invalid_union") && i.input === undefined;
+  const kind = (i: z.core.$ZodIssue) => (i.code === "unrecognized_keys" ? 0 : missing(i) ? 2 : 1);
+  const rank = ({ issue, error }: { issue: z.core.$ZodIssue; error: InputError }) =>
+    [kind(issue), error.line ?? Number.POSITIVE_INFINITY, error.column ?? 0] as const;
+  const sorted = [...found].sort((a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    return ra[0] - rb[0] || ra[1] - rb[1] || ra[2] - rb[2];
+  });
+  return sorted[0].error;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  return Array.isArray(value) ? "array" : typeof value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys")
+    return `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_type") {
+    return issue.input === undefined
+      ? `required (expected ${issue.expected})`
+      : `expected ${issue.expected}, got ${typeName(issue.input)}`;
+  }
+  if (issue.code === "invalid_union") {
+    // e.g. `dataset`: a string or a list of strings
+    const expected = issue.errors
+      .flat()
+      .flatMap((i) => (i.code === "invalid_type" && i.path.length === 0 ? [i.expected] : []));
+    if (expected.length === issue.errors.length) {
+      const options = expected.join(" or ");
+      return issue.input === undefined
+        ? `required (expected ${options})`
+        : `expected ${options}, got ${typeName(issue.input)}`;
+    }
+    if (issue.input === undefined) return "required";
+  }
+  return issue.message;
+}

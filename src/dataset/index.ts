@@ -1,0 +1,10 @@
+export type { Case, CaseInput, CaseSource, ChatMessage, SourcedCase, ToolCall } from "./case.ts";
+export {
+  type DatasetSummary,
+  type ReadOptions,
+  readDataset,
+  resolveDatasetFiles,
+  summarizeDataset,
+} from "./dataset.ts";
+export { normalizeCase } from "./normalize.ts";
+export { DATASET_EXTENSIONS, readRecords } from "./readers.ts";

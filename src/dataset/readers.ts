@@ -1,0 +1,196 @@
+import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { extname } from "node:path";
+import { createInterface } from "node:readline";
+import { isMap, isNode, isSeq, LineCounter, parseDocument } from "yaml";
+import { InputError } from "../config/errors.ts";
+import type { CaseSource } from "./case.ts";
+
+/** One raw record from a dataset file, or the error that stopped it from being read. */
+export type RawRecord = { raw: unknown; source: CaseSource } | { error: InputError; source: CaseSource };
+
+export const DATASET_EXTENSIONS = [".jsonl", ".ndjson", ".json", ".yaml", ".yml", ".csv"];
+
+export function readRecords(file: string): AsyncGenerator<RawRecord> {
+  const ext = extname(file).toLowerCase();
+  if (!existsSync(file)) throw new InputError("dataset file not found", { file });
+  if (ext === ".jsonl" || ext === ".ndjson") return readJsonl(file);
+  if (ext === ".json" || ext === ".yaml" || ext === ".yml") return readDocument(file);
+  if (ext === ".csv") return readCsv(file);
+  throw new InputError(`unsupported dataset format "${ext}" (use ${DATASET_EXTENSIONS.join(", ")})`, {
+    file,
+  });
+}
+
+/** JSON Lines, streamed line by line: memory does not grow with the file. */
+async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
+  const lines = createInterface({ input: openStream(file), crlfDelay: Number.POSITIVE_INFINITY });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === "") continue;
+    const source = { file, line };
+    try {
+      yield { raw: JSON.parse(text), source };
+    } catch (err) {
+      yield { error: new InputError(`malformed JSON: ${(err as Error).message}`, source), source };
+    }
+  }
+}
+
+/**
+ * JSON and YAML documents hold a list of cases (or `{cases: [...]}`). They are parsed whole,
+ * through the YAML parser (JSON is YAML) so every case still gets its line number.
+ */
+async function* readDocument(file: string): AsyncGenerator<RawRecord> {
+  const text = readFileSync(file, "utf8");
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    // prettyErrors: false leaves linePos unset; the offset is always there.
+    const source = { file, line: lineCounter.linePos(doc.errors[0].pos[0]).line };
+    yield {
+      error: new InputError(`malformed document: ${doc.errors[0].message.split("\n")[0]}`, source),
+      source,
+    };
+    return;
+  }
+  let seq = doc.contents;
+  if (isMap(seq)) seq = seq.get("cases", true) as unknown as typeof seq;
+  if (!isSeq(seq)) {
+    const source = { file, line: 1 };
+    yield { error: new InputError("expected a list of cases (or an object with `cases:`)", source), source };
+    return;
+  }
+  for (const item of seq.items) {
+    const offset = (item as { range?: [number, number, number] }).range?.[0] ?? 0;
+    const source = { file, line: lineCounter.linePos(offset).line };
+    // toJS(doc), not toJSON(): an alias (`*name`) resolves only against its document.
+    yield { raw: isNode(item) ? item.toJS(doc) : item, source };
+  }
+}
+
+/**
+ * CSV with a header row: `id`, `input`, `cluster`, `expected` (JSON or text), `expected.<field>`,
+ * `tags.<key>`. Streamed; quoted fields may hold commas, quotes ("") and newlines.
+ */
+async function* readCsv(file: string): AsyncGenerator<RawRecord> {
+  let header: string[] | undefined;
+  for await (const { cells, line } of csvRows(file)) {
+    if (!header) {
+      header = cells.map((c) => c.trim());
+      continue;
+    }
+    if (cells.length === 1 && cells[0].trim() === "") continue;
+    const source = { file, line };
+    if (cells.length !== header.length) {
+      const msg = `expected ${header.length} columns, found ${cells.length}`;
+      yield { error: new InputError(msg, source), source };
+      continue;
+    }
+    yield { raw: csvRecord(header, cells), source };
+  }
+}
+
+function csvRecord(header: string[], cells: string[]): Record<string, unknown> {
+  const rec: Record<string, unknown> = {};
+  const expected: Record<string, unknown> = {};
+  const tags: Record<string, string> = {};
+  header.forEach((col, i) => {
+    const cell = cells[i];
+    if (col.startsWith("expected.")) {
+      if (cell !== "") expected[col.slice(9)] = csvScalar(cell);
+    } else if (col.startsWith("tags.")) {
+      if (cell !== "") tags[col.slice(5)] = cell;
+    } else if (col === "expected" || col === "input") {
+      if (cell !== "") rec[col] = col === "expected" ? jsonOrText(cell) : cell;
+    } else if (cell !== "") {
+      rec[col] = cell;
+    }
+  });
+  if (Object.keys(expected).length > 0) {
+    rec.expected =
+      rec.expected && typeof rec.expected === "object" ? { ...rec.expected, ...expected } : expected;
+  }
+  if (Object.keys(tags).length > 0) rec.tags = tags;
+  return rec;
+}
+
+function csvScalar(cell: string): unknown {
+  if (cell === "null") return null;
+  if (cell === "true") return true;
+  if (cell === "false") return false;
+  return cell;
+}
+
+function jsonOrText(cell: string): unknown {
+  const t = cell.trim();
+  if (t.startsWith("{") || t.startsWith("[")) {
+    try {
+      return JSON.parse(t);
+    } catch {
+      return cell;
+    }
+  }
+  return cell;
+}
+
+/** RFC 4180 rows, streamed by chunk; `line` is where the row starts. */
+async function* csvRows(file: string): AsyncGenerator<{ cells: string[]; line: number }> {
+  let cells: string[] = [];
+  let cell = "";
+  let inQuotes = false;
+  let quotePending = false; // saw a quote inside quotes: either "" or the closing quote
+  let line = 1;
+  let rowLine = 1;
+  let started = false;
+  for await (const chunk of openStream(file)) {
+    const text = chunk as string;
+    for (let i = 0; i < text.length; i++) {
+      const ch = text[i];
+      if (quotePending) {
+        quotePending = false;
+        if (ch === '"') {
+          cell += '"';
+          continue;
+        }
+        inQuotes = false;
+      }
+      if (inQuotes) {
+        if (ch === '"') quotePending = true;
+        else {
+          if (ch === "\n") line++;
+          cell += ch;
+        }
+        continue;
+      }
+      if (ch === '"' && cell === "") {
+        inQuotes = true;
+        started = true;
+      } else if (ch === ",") {
+        cells.push(cell);
+        cell = "";
+        started = true;
+      } else if (ch === "\n") {
+        cells.push(cell.endsWith("\r") ? cell.slice(0, -1) : cell);
+        yield { cells, line: rowLine };
+        cells = [];
+        cell = "";
+        started = false;
+        line++;
+        rowLine = line;
+      } else {
+        cell += ch;
+        started = true;
+      }
+    }
+  }
+  if (started || cell !== "" || cells.length > 0) {
+    cells.push(cell.endsWith("\r") ? cell.slice(0, -1) : cell);
+    yield { cells, line: rowLine };
+  }
+}
+
+function openStream(file: string) {
+  const stream = createReadStream(file, { encoding: "utf8" });
+  return stream;
+}

@@ -1,0 +1,20 @@
+import type { RunRecord } from "../store/types.ts";
+
+/** Counters the engine keeps up to date; reporters read them on their own schedule. */
+export interface RunProgress {
+  run: RunRecord;
+  /** (case, epoch) results this run must have in the end */
+  total: number;
+  /** already stored before this invocation (resume) */
+  skipped: number;
+  done: number;
+  errors: number;
+  startedAtMs: number;
+}
+
+export type EngineEvent =
+  | { type: "run-start"; progress: RunProgress; resumed: boolean }
+  | { type: "progress"; progress: RunProgress }
+  | { type: "run-end"; progress: RunProgress };
+
+export type EngineListener = (event: EngineEvent) => void;

@@ -1,0 +1,69 @@
+import type { InputError } from "../config/errors.ts";
+import type { LoadedSuite } from "../config/load.ts";
+import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
+import type { Store } from "../store/types.ts";
+import type { EngineListener } from "./events.ts";
+import { buildDimensions, buildTargets } from "./prepare.ts";
+import { type RunTargetResult, runTarget } from "./run-target.ts";
+
+export interface RunSuiteOptions {
+  store: Store;
+  /** only these target ids (default: all) */
+  targets?: string[];
+  epochs?: number;
+  resume?: boolean;
+  skipInvalid?: boolean;
+  shard?: { index: number; count: number };
+  signal?: AbortSignal;
+  onEvent?: EngineListener;
+  /** told of each dataset record skipped with skipInvalid */
+  onInvalid?: (error: InputError) => void;
+  concurrency?: number;
+  backoffBaseMs?: number;
+}
+
+export interface RunSuiteResult {
+  runs: RunTargetResult[];
+  invalidCases: number;
+}
+
+/**
+ * Runs a loaded suite: validates the dataset and evaluators first (so bad input fails before any
+ * target is called), then runs each chosen target in turn.
+ */
+export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
+  const files = resolveDatasetFiles(suite.config.dataset, suite.baseDir);
+  const dataset = await summarizeDataset(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
+  const dimensions = await buildDimensions(suite);
+  const targets = await buildTargets(suite, opts.targets, opts.store);
+  const runs: RunTargetResult[] = [];
+  try {
+    for (const target of targets) {
+      if (opts.signal?.aborted) break;
+      const spec = suite.config.targets.find((t) => t.id === target.id);
+      runs.push(
+        await runTarget({
+          store: opts.store,
+          suite: { name: suite.config.suite, hash: suite.hash, file: suite.file, baseDir: suite.baseDir },
+          target,
+          dimensions,
+          datasetFiles: files,
+          dataset,
+          skipInvalid: opts.skipInvalid,
+          epochs: opts.epochs ?? suite.config.epochs,
+          concurrency: opts.concurrency ?? spec?.concurrency ?? suite.config.concurrency,
+          timeoutMs: spec?.timeoutMs ?? suite.config.timeoutMs,
+          retries: spec?.retries ?? suite.config.retries,
+          resume: opts.resume,
+          shard: opts.shard,
+          signal: opts.signal,
+          onEvent: opts.onEvent,
+          backoffBaseMs: opts.backoffBaseMs,
+        }),
+      );
+    }
+  } finally {
+    for (const t of targets) await t.close?.();
+  }
+  return { runs, invalidCases: dataset.invalid };
+}

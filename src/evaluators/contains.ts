@@ -1,0 +1,90 @@
+import { makeEvaluator, scored, show, unscored } from "./base.ts";
+import { OptionReader } from "./options.ts";
+import type { EvaluatorFactory } from "./types.ts";
+
+/**
+ * `contains`: whether the output text contains a substring (`value`) or several (`values`), in
+ * `mode` `any` (default: one is enough) or `all` (every one is needed). Without `value`/`values`
+ * the expected value is used (a string or a list of strings). Score 1 or 0; the details list
+ * which values were found and which were missing. `caseInsensitive` folds case (Unicode).
+ * Text is NFC-normalised on both sides.
+ */
+
+const KIND = "contains";
+const VERSION = "1";
+
+export const containsEvaluator: EvaluatorFactory = {
+  kind: KIND,
+  version: VERSION,
+  description: "1 when the output contains the given value(s): any or all of them",
+  create(options) {
+    const r: OptionReader = new OptionReader(KIND, options, [
+      "value",
+      "values",
+      "mode",
+      "caseInsensitive",
+      "expected",
+    ]);
+    if (r.has("value") && r.has("values")) r.fail("values", 'cannot be combined with "value"');
+    if (r.has("expected") && (r.has("value") || r.has("values"))) {
+      r.fail("expected", 'cannot be combined with "value" or "values"');
+    }
+    let fixed: string[] | undefined;
+    if (r.has("value")) {
+      const v = r.string("value") as string;
+      if (v === "") r.fail("value", "must not be empty");
+      fixed = [v];
+    } else if (r.has("values")) {
+      const vs = r.raw.values;
+      if (!Array.isArray(vs) || vs.length === 0) r.fail("values", "must be a non-empty list of strings");
+      vs.forEach((v, i) => {
+        if (typeof v !== "string" || v === "")
+          r.fail(`values.${i}`, `must be a non-empty string, got ${show(v)}`);
+      });
+      fixed = vs as string[];
+    } else if (r.has("expected")) {
+      const e = r.raw.expected;
+      const list = typeof e === "string" ? [e] : e;
+      if (!Array.isArray(list) || list.length === 0 || list.some((v) => typeof v !== "string" || v === "")) {
+        r.fail("expected", "must be a non-empty string or a list of them");
+      }
+      fixed = list as string[];
+    }
+    const mode = r.oneOf("mode", ["any", "all"] as const, "any");
+    const caseInsensitive = r.boolean("caseInsensitive", false);
+    const fold = (s: string) => (caseInsensitive ? s.normalize("NFC").toLowerCase() : s.normalize("NFC"));
+    const config = { ...(fixed ? { values: fixed } : {}), mode, caseInsensitive };
+
+    return makeEvaluator(KIND, VERSION, config, (input) => {
+      let values = fixed;
+      if (!values) {
+        const e = input.expected;
+        if (e === undefined) return unscored("no expected value and no value/values option");
+        const list = typeof e === "string" ? [e] : e;
+        if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) {
+          return unscored(`expected value ${show(e)} is not a string or a list of strings`);
+        }
+        values = (list as string[]).filter((v) => v !== "");
+        if (values.length === 0) return unscored("expected value has no non-empty string to look for");
+      }
+      const text = fold(input.output.text);
+      const found = values.filter((v) => text.includes(fold(v)));
+      const missing = values.filter((v) => !text.includes(fold(v)));
+      const details = { found, missing, mode };
+      if (mode === "any") {
+        return found.length > 0
+          ? scored(1, `output contains ${show(found[0])}`, details)
+          : scored(0, `output contains none of ${missing.map((v) => show(v)).join(", ")}`, details);
+      }
+      return missing.length === 0
+        ? scored(
+            1,
+            values.length === 1
+              ? `output contains ${show(values[0])}`
+              : `output contains all ${values.length} values`,
+            details,
+          )
+        : scored(0, `output is missing ${missing.map((v) => show(v)).join(", ")}`, details);
+    });
+  },
+};

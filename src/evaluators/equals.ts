@@ -1,0 +1,74 @@
+import { deepEqual, makeEvaluator, mapStrings, outputJson, scored, show, unscored } from "./base.ts";
+import { expectedWhere, readExpectedSource, resolveExpected, sourceConfig } from "./expected.ts";
+import { OptionReader } from "./options.ts";
+import type { EvaluatorFactory } from "./types.ts";
+
+/**
+ * `equals`: 1 when the output equals the expected value, else 0.
+ *
+ * A string expected value is compared with the output text (or with the output's JSON when that
+ * is a string, e.g. `"complete"` in quotes), after the configured normalisation: `trim` (default
+ * on), `caseInsensitive`, `collapseWhitespace`, `stripPunctuation` (Unicode punctuation). Both
+ * sides are NFC-normalised. Any other expected value (object, list, number, boolean, null) is
+ * compared with the output parsed as JSON, deeply, key order ignored, with the same
+ * normalisation applied to every string inside.
+ */
+
+const KIND = "equals";
+const VERSION = "1";
+
+export interface TextNormalization {
+  trim: boolean;
+  caseInsensitive: boolean;
+  collapseWhitespace: boolean;
+  stripPunctuation: boolean;
+}
+
+export function normalizeText(s: string, o: TextNormalization): string {
+  let t = s.normalize("NFC");
+  if (o.stripPunctuation) t = t.replace(/\p{P}+/gu, "");
+  if (o.caseInsensitive) t = t.toLowerCase();
+  if (o.collapseWhitespace) t = t.replace(/\s+/gu, " ");
+  if (o.trim) t = t.trim();
+  return t;
+}
+
+export const equalsEvaluator: EvaluatorFactory = {
+  kind: KIND,
+  version: VERSION,
+  description: "1 when the output equals the expected value (text after normalisation, or JSON deeply)",
+  create(options) {
+    const r: OptionReader = new OptionReader(KIND, options, [
+      "expected",
+      "field",
+      "trim",
+      "caseInsensitive",
+      "collapseWhitespace",
+      "stripPunctuation",
+    ]);
+    const source = readExpectedSource(r);
+    const norm: TextNormalization = {
+      trim: r.boolean("trim", true),
+      caseInsensitive: r.boolean("caseInsensitive", false),
+      collapseWhitespace: r.boolean("collapseWhitespace", false),
+      stripPunctuation: r.boolean("stripPunctuation", false),
+    };
+    return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), ...norm }, (input) => {
+      const expected = resolveExpected(input, source);
+      if (expected === undefined) return unscored(expectedWhere(source));
+      if (typeof expected === "string") {
+        const want = normalizeText(expected, norm);
+        const candidates = [input.output.text];
+        if (typeof input.output.json === "string") candidates.push(input.output.json);
+        if (candidates.some((c) => normalizeText(c, norm) === want))
+          return scored(1, `output equals ${show(expected)}`);
+        return scored(0, `expected ${show(expected)}, got ${show(input.output.text)}`);
+      }
+      const parsed = outputJson(input.output);
+      if (!parsed.ok) return scored(0, `expected the JSON value ${show(expected)}, output is not JSON`);
+      const fold = (v: unknown) => mapStrings(v, (s) => normalizeText(s, norm));
+      if (deepEqual(fold(expected), fold(parsed.value))) return scored(1, `output equals ${show(expected)}`);
+      return scored(0, `expected ${show(expected)}, got ${show(parsed.value)}`);
+    });
+  },
+};

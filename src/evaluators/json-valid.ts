@@ -1,0 +1,30 @@
+import { makeEvaluator, outputJson, scored } from "./base.ts";
+import { OptionReader } from "./options.ts";
+import type { EvaluatorFactory } from "./types.ts";
+
+/**
+ * `json-valid`: 1 when the whole output (surrounding whitespace aside) is valid JSON, else 0.
+ * `type: object` or `type: array` also requires that top-level type (default `any`).
+ */
+
+const KIND = "json-valid";
+const VERSION = "1";
+
+export const jsonValidEvaluator: EvaluatorFactory = {
+  kind: KIND,
+  version: VERSION,
+  description: "1 when the output is valid JSON (optionally an object or an array)",
+  create(options) {
+    const r: OptionReader = new OptionReader(KIND, options, ["type"]);
+    const type = r.oneOf("type", ["any", "object", "array"] as const, "any");
+    return makeEvaluator(KIND, VERSION, { type }, ({ output }) => {
+      const parsed = outputJson(output);
+      if (!parsed.ok) return scored(0, "output is not JSON");
+      const v = parsed.value;
+      const actual = v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+      if (type === "any" || actual === type) return scored(1, `output is valid JSON (${actual})`);
+      const got = actual === "null" ? "null" : `${/^[ao]/.test(actual) ? "an" : "a"} ${actual}`;
+      return scored(0, `output is JSON but ${got}, not an ${type}`);
+    });
+  },
+};

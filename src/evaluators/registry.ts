@@ -1,0 +1,66 @@
+import { bleuEvaluator } from "./bleu.ts";
+import { containsEvaluator } from "./contains.ts";
+import { costEvaluator } from "./cost.ts";
+import { customEvaluator } from "./custom.ts";
+import { equalsEvaluator } from "./equals.ts";
+import { jsonFieldEvaluator } from "./json-field.ts";
+import { jsonFieldsEvaluator } from "./json-fields.ts";
+import { jsonSchemaEvaluator } from "./json-schema.ts";
+import { jsonValidEvaluator } from "./json-valid.ts";
+import { latencyEvaluator } from "./latency.ts";
+import { lengthEvaluator } from "./length.ts";
+import { levenshteinEvaluator } from "./levenshtein.ts";
+import { regexEvaluator } from "./regex.ts";
+import { rougeLEvaluator } from "./rouge-l.ts";
+import { rougeNEvaluator } from "./rouge-n.ts";
+import { tokenF1Evaluator } from "./token-f1.ts";
+import { toolCallsEvaluator } from "./tool-calls.ts";
+import {
+  type Evaluator,
+  EvaluatorConfigError,
+  type EvaluatorCreateContext,
+  type EvaluatorFactory,
+} from "./types.ts";
+
+/** Every built-in evaluator kind, by kind. */
+export const builtinEvaluators: Map<string, EvaluatorFactory> = new Map(
+  [
+    equalsEvaluator,
+    containsEvaluator,
+    regexEvaluator,
+    jsonValidEvaluator,
+    jsonSchemaEvaluator,
+    jsonFieldEvaluator,
+    jsonFieldsEvaluator,
+    tokenF1Evaluator,
+    levenshteinEvaluator,
+    rougeLEvaluator,
+    rougeNEvaluator,
+    bleuEvaluator,
+    lengthEvaluator,
+    latencyEvaluator,
+    costEvaluator,
+    toolCallsEvaluator,
+    customEvaluator,
+  ].map((f) => [f.kind, f]),
+);
+
+/**
+ * Builds an evaluator of `kind` from its `with:` options. An unknown kind, or bad options, throw
+ * EvaluatorConfigError (for an unknown kind the message starts with "unknown evaluator" and lists
+ * the known kinds).
+ */
+export async function createEvaluator(
+  kind: string,
+  options: Record<string, unknown>,
+  ctx: EvaluatorCreateContext,
+  registry: ReadonlyMap<string, EvaluatorFactory> = builtinEvaluators,
+): Promise<Evaluator> {
+  const factory = registry.get(kind);
+  if (!factory) {
+    throw new EvaluatorConfigError(
+      `unknown evaluator "${kind}" (known: ${[...registry.keys()].sort().join(", ")})`,
+    );
+  }
+  return factory.create(options ?? {}, ctx);
+}

@@ -1,0 +1,64 @@
+import { type RougeScore, type RougeTokenizer, rougeTokenize } from "../metrics/text/rouge.ts";
+import { scored, unscored } from "./base.ts";
+import type { ExpectedSource } from "./expected.ts";
+import type { OptionReader } from "./options.ts";
+import { candidateText, fmt, referencesFor } from "./text-reference.ts";
+import type { EvaluationInput, Score } from "./types.ts";
+
+export const ROUGE_MEASURES = ["fmeasure", "precision", "recall"] as const;
+export type RougeMeasure = (typeof ROUGE_MEASURES)[number];
+
+export interface RougeSettings {
+  tokenizer: RougeTokenizer;
+  measure: RougeMeasure;
+}
+
+export function readRougeSettings(r: OptionReader): RougeSettings {
+  return {
+    tokenizer: r.oneOf("tokenizer", ["rouge-score", "unicode"] as const, "rouge-score"),
+    measure: r.oneOf("measure", ROUGE_MEASURES, "fmeasure"),
+  };
+}
+
+/**
+ * Scores the output against each reference and keeps the best by the chosen measure. A reference
+ * with too few tokens to form one n-gram cannot judge anything: if every reference is like that,
+ * the case is unscored.
+ */
+export function scoreRouge(
+  input: EvaluationInput,
+  source: ExpectedSource,
+  settings: RougeSettings,
+  label: string,
+  minTokens: number,
+  fn: (target: string[], prediction: string[]) => RougeScore,
+): Score {
+  const refs = referencesFor(input, source);
+  if (!refs.ok) return unscored(refs.reason);
+  const prediction = rougeTokenize(candidateText(input, source), settings.tokenizer);
+  let best: { score: RougeScore; ref: number } | undefined;
+  for (let i = 0; i < refs.refs.length; i++) {
+    const target = rougeTokenize(refs.refs[i], settings.tokenizer);
+    if (target.length < minTokens) continue;
+    const s = fn(target, prediction);
+    if (!best || s[settings.measure] > best.score[settings.measure]) best = { score: s, ref: i };
+  }
+  if (!best) {
+    const hint =
+      settings.tokenizer === "rouge-score"
+        ? " (the rouge-score tokenizer keeps only a-z and 0-9; try tokenizer: unicode)"
+        : "";
+    return unscored(
+      minTokens > 1
+        ? `expected text has fewer than ${minTokens} tokens${hint}`
+        : `expected text has no tokens${hint}`,
+    );
+  }
+  const { score, ref } = best;
+  const value = score[settings.measure];
+  return scored(
+    value,
+    `${label} ${settings.measure === "fmeasure" ? "F" : settings.measure} ${fmt(value)} (precision ${fmt(score.precision)}, recall ${fmt(score.recall)})`,
+    { ...score, reference: ref },
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * assay's public library API. The CLI is a thin shell over these functions.
+ */
+export { InputError } from "./config/errors.ts";
+export { findSuiteFile, type LoadedSuite, loadSuite } from "./config/load.ts";
+export {
+  type DimensionSpec,
+  defineSuite,
+  type SuiteConfig,
+  type SuiteInput,
+  suiteJsonSchema,
+  type TargetSpec,
+} from "./config/schema.ts";
+export * from "./dataset/index.ts";
+export type { EngineEvent, EngineListener, RunProgress } from "./engine/events.ts";
+export { buildDimensions, buildTargets } from "./engine/prepare.ts";
+export { rescoreRun } from "./engine/rescore.ts";
+export { type RunSuiteOptions, type RunSuiteResult, runSuite } from "./engine/run-suite.ts";
+export { type RunTargetOptions, type RunTargetResult, runTarget } from "./engine/run-target.ts";
+export { type ScoringDimension, scoreOutput } from "./engine/scoring.ts";
+export { builtinEvaluators, createEvaluator } from "./evaluators/registry.ts";
+export * from "./evaluators/types.ts";
+export { exportCsv, exportJsonl, exportJunit } from "./report/export.ts";
+export { scorecardMarkdown } from "./report/markdown.ts";
+export { renderScorecard } from "./report/terminal.ts";
+export * from "./scorecard/index.ts";
+export * from "./store/index.ts";
+export * from "./targets/index.ts";

@@ -1,0 +1,57 @@
+import type { Scorecard } from "../scorecard/types.ts";
+import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd } from "./format.ts";
+
+/** Markdown-safe table cell: pipes escaped, HTML neutralised, one line. */
+export function mdCell(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/\|/g, "\\|")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/`/g, "\\`");
+}
+
+export function scorecardMarkdown(card: Scorecard): string {
+  const r = card.run;
+  const lines: string[] = [];
+  lines.push(`## ${mdCell(r.suite)} · ${mdCell(r.target)}`);
+  lines.push("");
+  lines.push(`Run \`${r.id}\` · dataset \`${r.datasetVersion}\` · ${card.cases} cases · ${r.status}`);
+  lines.push("");
+  lines.push("| dimension | mean | 95% CI | pass | 95% CI | n | unscored |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|");
+  for (const [name, d] of Object.entries(card.dimensions)) {
+    lines.push(
+      `| ${mdCell(name)} | ${fmtScore(d.mean)} | ${fmtCi(d.ci)} | ${fmtPct(d.passRate)} | ${fmtCi(d.passCi, true)} | ${d.n} | ${d.unscored} |`,
+    );
+  }
+  lines.push(
+    `| **aggregate** | **${fmtScore(card.aggregate.mean)}** | ${fmtCi(card.aggregate.ci)} | | | ${card.aggregate.n} | |`,
+  );
+  lines.push("");
+  lines.push(
+    `Errors: ${card.errors.count} (${fmtPct(card.errors.rate)}) · latency p50 ${fmtMs(card.latencyMs.p50)}, p95 ${fmtMs(card.latencyMs.p95)}, p99 ${fmtMs(card.latencyMs.p99)} · cost ${fmtUsd(card.cost.total)}`,
+  );
+  if (card.weaknesses.length > 0) {
+    lines.push("");
+    lines.push("### Weakest");
+    for (const w of card.weaknesses) {
+      lines.push(
+        `- ${w.slice ? `${mdCell(w.slice)} · ` : ""}${mdCell(w.dimension)}: pass ${fmtPct(w.passRate)} (n=${w.n})`,
+      );
+    }
+  }
+  if (card.worst.length > 0) {
+    lines.push("");
+    lines.push("### Worst cases");
+    lines.push("| case | aggregate | failing | reason |");
+    lines.push("|---|---:|---|---|");
+    for (const w of card.worst) {
+      const f = w.failing[0];
+      lines.push(
+        `| ${mdCell(w.caseId)} | ${fmtScore(w.aggregate)} | ${mdCell(f.dimension)} | ${mdCell(f.reason.slice(0, 160))} |`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

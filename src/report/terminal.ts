@@ -1,0 +1,82 @@
+import type { Scorecard } from "../scorecard/types.ts";
+import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd, safeLine, table } from "./format.ts";
+
+/** The scorecard as a person reads it in a terminal. */
+export function renderScorecard(card: Scorecard): string {
+  const out: string[] = [];
+  const r = card.run;
+  out.push(`${r.suite} · ${r.target} · run ${r.id}`);
+  out.push(
+    `dataset ${r.datasetVersion} · ${card.cases} cases${r.epochs > 1 ? ` × ${r.epochs} epochs` : ""} · ${r.status}` +
+      (card.missing > 0 ? ` · ${card.missing} cases not yet run` : ""),
+  );
+  out.push("");
+  const rows = Object.entries(card.dimensions).map(([name, d]) => [
+    name,
+    fmtScore(d.mean),
+    fmtCi(d.ci),
+    fmtPct(d.passRate),
+    fmtCi(d.passCi, true),
+    String(d.n),
+    String(d.unscored),
+    `${d.weight}`,
+  ]);
+  rows.push([
+    "aggregate",
+    fmtScore(card.aggregate.mean),
+    fmtCi(card.aggregate.ci),
+    "",
+    "",
+    String(card.aggregate.n),
+    "",
+    "",
+  ]);
+  out.push(table(rows, ["dimension", "mean", "95% CI", "pass", "95% CI", "n", "unscored", "weight"]));
+  out.push("");
+  const errs = Object.entries(card.errors.byClass)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  out.push(`errors     ${card.errors.count} (${fmtPct(card.errors.rate)})${errs ? ` — ${errs}` : ""}`);
+  out.push(
+    `latency    p50 ${fmtMs(card.latencyMs.p50)} · p95 ${fmtMs(card.latencyMs.p95)} · p99 ${fmtMs(card.latencyMs.p99)}`,
+  );
+  out.push(
+    `tokens     ${card.tokens.input} in / ${card.tokens.output} out · cost ${fmtUsd(card.cost.total)} (${fmtUsd(card.cost.perCase)} per case)`,
+  );
+  if (card.weaknesses.length > 0) {
+    out.push("");
+    out.push("weakest");
+    for (const w of card.weaknesses) {
+      out.push(
+        `  ${w.slice ? `${w.slice} · ` : ""}${w.dimension}: pass ${fmtPct(w.passRate)}, mean ${fmtScore(w.mean)} (n=${w.n})`,
+      );
+    }
+  }
+  if (card.strengths.length > 0) {
+    out.push("strongest");
+    for (const s of card.strengths) {
+      out.push(
+        `  ${s.slice ? `${s.slice} · ` : ""}${s.dimension}: pass ${fmtPct(s.passRate)}, mean ${fmtScore(s.mean)} (n=${s.n})`,
+      );
+    }
+  }
+  if (card.patterns.length > 0) {
+    out.push("");
+    out.push("failure patterns");
+    for (const p of card.patterns.slice(0, 8)) {
+      const field = p.field ? `${p.field}: ` : "";
+      out.push(
+        `  ${p.dimension} · ${field}expected ${safeLine(p.expected, 30)}, got ${safeLine(p.actual, 30)} ×${p.count} (${p.caseIds.join(", ")})`,
+      );
+    }
+  }
+  if (card.worst.length > 0) {
+    out.push("");
+    out.push("worst cases");
+    for (const w of card.worst.slice(0, 5)) {
+      const first = w.failing[0];
+      out.push(`  ${w.caseId} (${fmtScore(w.aggregate)}) ${first.dimension}: ${safeLine(first.reason, 90)}`);
+    }
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,264 @@
+import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
+import type { ErrorClass } from "../targets/types.ts";
+import { patternsFrom } from "./patterns.ts";
+import { dimensionStats, meanInterval, percentiles } from "./summarize.ts";
+import type { DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
+
+export interface ScorecardInput {
+  run: RunRecord;
+  cases: StoredCase[];
+  outputs: StoredOutput[];
+  scores: StoredScore[];
+}
+
+/** Per case and dimension, the epochs reduced to one score (their mean) and one verdict. */
+interface CaseDimension {
+  score: number | null;
+  reasons: string[];
+}
+
+interface CaseRow {
+  c: StoredCase;
+  dims: Map<string, CaseDimension>;
+  aggregate: number | null;
+  errored: boolean;
+}
+
+const WORST_LIMIT = 10;
+
+/**
+ * The scorecard of one run: a pure function of its stored rows (DESIGN.md §2). With epochs, each
+ * case's epochs are averaged first so intervals count cases, not repeats.
+ */
+export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput): Scorecard {
+  const dimNames = Object.keys(run.dimensions);
+  const caseById = new Map(cases.map((c) => [c.id, c]));
+  const scoresByCase = groupBy(scores, (s) => s.caseId);
+  const outputsByCase = groupBy(outputs, (o) => o.caseId);
+
+  const rows: CaseRow[] = [];
+  for (const [caseId, outs] of outputsByCase) {
+    const c = caseById.get(caseId);
+    if (!c) continue;
+    const dims = new Map<string, CaseDimension>();
+    for (const name of dimNames) {
+      const mine = (scoresByCase.get(caseId) ?? []).filter((s) => s.dimension === name);
+      const scored = mine.filter((s) => s.score !== null).map((s) => s.score as number);
+      dims.set(name, {
+        score: scored.length > 0 ? scored.reduce((a, b) => a + b, 0) / scored.length : null,
+        reasons: mine.map((s) => s.reason),
+      });
+    }
+    rows.push({
+      c,
+      dims,
+      aggregate: weightedAggregate(run, dims),
+      errored: outs.every((o) => o.error !== undefined),
+    });
+  }
+  rows.sort((a, b) => a.c.ordinal - b.c.ordinal);
+
+  const byClass: Partial<Record<ErrorClass, number>> = {};
+  let errorCount = 0;
+  for (const o of outputs) {
+    if (!o.error) continue;
+    errorCount++;
+    byClass[o.error.class] = (byClass[o.error.class] ?? 0) + 1;
+  }
+
+  const dimensions: Scorecard["dimensions"] = {};
+  for (const name of dimNames) {
+    const d = run.dimensions[name];
+    dimensions[name] = {
+      ...statsFor(rows, name, d.threshold),
+      evaluator: d.evaluator,
+      weight: d.weight,
+      threshold: d.threshold,
+    };
+  }
+  const aggregate = aggregateStats(rows);
+
+  const slices: Scorecard["slices"] = {};
+  for (const [key, members] of sliceMembers(rows)) {
+    const entry: Record<string, DimensionStats> = {};
+    for (const name of dimNames) entry[name] = statsFor(members, name, run.dimensions[name].threshold);
+    const agg = aggregateStats(members);
+    entry.aggregate = { ...agg, passRate: null, passCi: null, unscored: 0, passed: 0 };
+    slices[key] = entry;
+  }
+
+  const ok = outputs.filter((o) => !o.error);
+  const latency = ok.map((o) => o.latencyMs);
+  const inputTokens = sum(outputs.map((o) => o.usage?.inputTokens ?? 0));
+  const outputTokens = sum(outputs.map((o) => o.usage?.outputTokens ?? 0));
+  const costs = outputs.filter((o) => o.costUsd !== undefined).map((o) => o.costUsd as number);
+  const totalCost = sum(costs);
+  const distinctCases = rows.length;
+
+  const { strengths, weaknesses } = strengthsAndWeaknesses(dimensions, slices, run);
+  return {
+    run: {
+      id: run.id,
+      suite: run.suite,
+      target: run.target,
+      datasetVersion: run.datasetVersion,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      status: run.status,
+      epochs: run.epochs,
+      lineage: run.lineage,
+    },
+    cases: distinctCases,
+    results: outputs.length,
+    missing: Math.max(0, cases.length - distinctCases),
+    errors: { count: errorCount, rate: outputs.length > 0 ? errorCount / outputs.length : 0, byClass },
+    dimensions,
+    aggregate,
+    slices,
+    latencyMs: { ...percentiles(latency), mean: latency.length > 0 ? sum(latency) / latency.length : null },
+    tokens: {
+      input: inputTokens,
+      output: outputTokens,
+      perCase: distinctCases > 0 ? (inputTokens + outputTokens) / distinctCases : null,
+    },
+    cost: {
+      total: totalCost,
+      perCase: costs.length > 0 && distinctCases > 0 ? totalCost / distinctCases : null,
+    },
+    worst: worstCases(rows, run),
+    patterns: patternsFrom(scores, run),
+    strengths,
+    weaknesses,
+    methods: {
+      mean: "Student-t 95% interval over cases (cluster-robust CR1 when cases carry a cluster)",
+      passRate: "Wilson 95% score interval",
+      percentiles: "linear interpolation (R type 7)",
+      epochs: "each case's epochs averaged before aggregation",
+      aggregate: "weighted mean of the dimensions a case was scored on",
+    },
+  };
+}
+
+function statsFor(rows: CaseRow[], name: string, threshold: number): DimensionStats {
+  const values: number[] = [];
+  const clusters: Array<string | undefined> = [];
+  let passed = 0;
+  let unscored = 0;
+  for (const r of rows) {
+    if (r.errored) continue;
+    const d = r.dims.get(name);
+    if (!d || d.score === null) {
+      unscored++;
+      continue;
+    }
+    values.push(d.score);
+    clusters.push(r.c.cluster);
+    if (d.score >= threshold) passed++;
+  }
+  return dimensionStats(values, passed, unscored, clusters);
+}
+
+function aggregateStats(rows: CaseRow[]): { mean: number | null; ci: [number, number] | null; n: number } {
+  const scored = rows.filter((r) => r.aggregate !== null);
+  const { mean, ci } = meanInterval(
+    scored.map((r) => r.aggregate as number),
+    scored.map((r) => r.c.cluster),
+  );
+  return { mean, ci, n: scored.length };
+}
+
+/** Weighted mean of the dimensions the case was scored on; weights renormalised over them. */
+export function weightedAggregate(
+  run: RunRecord,
+  dims: Map<string, { score: number | null }>,
+): number | null {
+  let total = 0;
+  let weight = 0;
+  for (const [name, d] of dims) {
+    const w = run.dimensions[name]?.weight ?? 0;
+    if (d.score === null || w === 0) continue;
+    total += w * d.score;
+    weight += w;
+  }
+  return weight > 0 ? total / weight : null;
+}
+
+function sliceMembers(rows: CaseRow[]): Map<string, CaseRow[]> {
+  const map = new Map<string, CaseRow[]>();
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.c.tags)) {
+      const key = `${k}=${v}`;
+      const list = map.get(key) ?? [];
+      map.set(key, list);
+      list.push(r);
+    }
+  }
+  return new Map([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+function worstCases(rows: CaseRow[], run: RunRecord): WorstCase[] {
+  return rows
+    .filter((r) => r.aggregate !== null)
+    .map((r) => {
+      const failing = [...r.dims.entries()]
+        .filter(([name, d]) => d.score !== null && d.score < run.dimensions[name].threshold)
+        .map(([name, d]) => ({ dimension: name, score: d.score, reason: d.reasons[0] ?? "" }));
+      return { r, failing };
+    })
+    .filter((x) => x.failing.length > 0)
+    .sort((a, b) => (a.r.aggregate as number) - (b.r.aggregate as number) || a.r.c.ordinal - b.r.c.ordinal)
+    .slice(0, WORST_LIMIT)
+    .map(({ r, failing }) => ({ caseId: r.c.id, aggregate: r.aggregate, tags: r.c.tags, failing }));
+}
+
+/** Dimensions and slices furthest above and below their thresholds (slices need ≥ 5 cases). */
+function strengthsAndWeaknesses(
+  dimensions: Scorecard["dimensions"],
+  slices: Scorecard["slices"],
+  run: RunRecord,
+): { strengths: StrengthOrWeakness[]; weaknesses: StrengthOrWeakness[] } {
+  const all: StrengthOrWeakness[] = [];
+  for (const [name, d] of Object.entries(dimensions)) {
+    if (d.mean === null || d.passRate === null) continue;
+    all.push({ dimension: name, passRate: d.passRate, mean: d.mean, margin: d.mean - d.threshold, n: d.n });
+  }
+  for (const [slice, entry] of Object.entries(slices)) {
+    for (const [name, d] of Object.entries(entry)) {
+      if (name === "aggregate" || d.mean === null || d.passRate === null || d.n < 5) continue;
+      const threshold = run.dimensions[name].threshold;
+      all.push({
+        dimension: name,
+        slice,
+        passRate: d.passRate,
+        mean: d.mean,
+        margin: d.mean - threshold,
+        n: d.n,
+      });
+    }
+  }
+  const byPass = [...all].sort((a, b) => a.passRate - b.passRate || a.margin - b.margin);
+  return {
+    weaknesses: byPass.filter((x) => x.passRate < 1).slice(0, 5),
+    strengths: byPass
+      .reverse()
+      .filter((x) => x.passRate > 0)
+      .slice(0, 5),
+  };
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k) ?? [];
+    map.set(k, list);
+    list.push(item);
+  }
+  return map;
+}
+
+function sum(values: number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}

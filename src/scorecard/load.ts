@@ -1,0 +1,13 @@
+import type { RunRecord, Store } from "../store/types.ts";
+import { buildScorecard } from "./build.ts";
+import type { Scorecard } from "./types.ts";
+
+/** Reads a run's rows and builds its scorecard. */
+export async function loadScorecard(store: Store, run: RunRecord): Promise<Scorecard> {
+  const [cases, outputs, scores] = await Promise.all([
+    store.listCases(run.datasetVersion),
+    store.listOutputs(run.id),
+    store.listScores(run.id),
+  ]);
+  return buildScorecard({ run, cases, outputs, scores });
+}

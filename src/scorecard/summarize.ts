@@ -1,0 +1,66 @@
+/**
+ * The statistics a scorecard needs, in one place: every interval and percentile goes through the
+ * stats module, so the CLI, reports and web app show the same numbers.
+ */
+import { clusteredStandardError, meanWithStandardError, percentile, wilsonInterval } from "../stats/index.ts";
+import type { DimensionStats } from "./types.ts";
+
+export const CONFIDENCE = 0.95;
+
+/** Mean with a Student-t interval; cluster-robust (CR1, t with G-1 df) when clusters are given. */
+export function meanInterval(
+  values: number[],
+  clusters?: Array<string | undefined>,
+): { mean: number | null; ci: [number, number] | null } {
+  if (values.length === 0) return { mean: null, ci: null };
+  const m = meanWithStandardError(values, CONFIDENCE);
+  if (values.length < 2) return { mean: m.mean, ci: null };
+  const clusterIds = clusters?.map((c, i) => c ?? `\u0000${i}`);
+  const distinct = clusterIds ? new Set(clusterIds).size : values.length;
+  if (clusterIds && distinct < values.length && distinct >= 2) {
+    return {
+      mean: m.mean,
+      ci: finiteInterval(clusteredStandardError(values, clusterIds, CONFIDENCE).ci_cr1),
+    };
+  }
+  return { mean: m.mean, ci: finiteInterval(m.ci_t) };
+}
+
+export function passInterval(
+  passed: number,
+  n: number,
+): { passRate: number | null; passCi: [number, number] | null } {
+  if (n === 0) return { passRate: null, passCi: null };
+  const w = wilsonInterval(passed, n, CONFIDENCE);
+  return { passRate: passed / n, passCi: [w.lower, w.upper] };
+}
+
+export function dimensionStats(
+  scores: number[],
+  passed: number,
+  unscored: number,
+  clusters?: Array<string | undefined>,
+): DimensionStats {
+  return {
+    ...meanInterval(scores, clusters),
+    ...passInterval(passed, scores.length),
+    n: scores.length,
+    unscored,
+    passed,
+  };
+}
+
+/** Linear interpolation (R type 7, numpy's default). */
+export function percentiles(values: number[]): {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+} {
+  if (values.length === 0) return { p50: null, p95: null, p99: null };
+  return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) };
+}
+
+/** All-equal scores give a zero-width interval; NaN (too few cases) gives none. */
+function finiteInterval(ci: [number, number]): [number, number] | null {
+  return Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [ci[0], ci[1]] : null;
+}

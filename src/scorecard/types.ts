@@ -1,0 +1,83 @@
+import type { RunLineage, RunStatus } from "../store/types.ts";
+import type { ErrorClass } from "../targets/types.ts";
+
+/** One dimension's (or the aggregate's) statistics over a set of cases. Field names are a contract (DESIGN.md §4.3). */
+export interface DimensionStats {
+  mean: number | null;
+  /** Student-t 95% interval of the mean (cluster-robust when cases carry `cluster`) */
+  ci: [number, number] | null;
+  passRate: number | null;
+  /** Wilson 95% interval of the pass rate */
+  passCi: [number, number] | null;
+  /** cases with a score */
+  n: number;
+  /** cases the evaluator could not score */
+  unscored: number;
+  passed: number;
+}
+
+export interface DimensionSummary extends DimensionStats {
+  evaluator: string;
+  weight: number;
+  threshold: number;
+}
+
+export interface FailurePattern {
+  dimension: string;
+  field?: string;
+  expected: string;
+  actual: string;
+  count: number;
+  caseIds: string[];
+}
+
+export interface WorstCase {
+  caseId: string;
+  aggregate: number | null;
+  tags: Record<string, string>;
+  failing: Array<{ dimension: string; score: number | null; reason: string }>;
+}
+
+export interface StrengthOrWeakness {
+  /** `dimension` alone, or `slice` × `dimension` */
+  dimension: string;
+  slice?: string;
+  passRate: number;
+  mean: number;
+  /** mean minus threshold, in score points */
+  margin: number;
+  n: number;
+}
+
+export interface Scorecard {
+  run: {
+    id: string;
+    suite: string;
+    target: string;
+    datasetVersion: string;
+    startedAt: string;
+    finishedAt?: string;
+    status: RunStatus;
+    epochs: number;
+    lineage: RunLineage;
+  };
+  /** distinct cases with a stored result */
+  cases: number;
+  /** (case, epoch) results */
+  results: number;
+  /** cases of the dataset with no stored result (an interrupted run) */
+  missing: number;
+  errors: { count: number; rate: number; byClass: Partial<Record<ErrorClass, number>> };
+  dimensions: Record<string, DimensionSummary>;
+  aggregate: { mean: number | null; ci: [number, number] | null; n: number };
+  /** `key=value` → dimension name (and `aggregate`) → statistics over that slice's cases */
+  slices: Record<string, Record<string, DimensionStats>>;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
+  tokens: { input: number; output: number; perCase: number | null };
+  cost: { total: number; perCase: number | null };
+  worst: WorstCase[];
+  patterns: FailurePattern[];
+  strengths: StrengthOrWeakness[];
+  weaknesses: StrengthOrWeakness[];
+  methods: Record<string, string>;
+}

@@ -1,0 +1,143 @@
+/**
+ * Seeded pseudo-random numbers for reproducible resampling.
+ *
+ * xoshiro128** 1.1 (Blackman & Vigna 2018): 128-bit state, period 2¹²⁸ − 1, passes BigCrush,
+ * and needs only 32-bit integer operations (`Math.imul`, shifts), which keeps it fast in
+ * JavaScript. The state is filled from a 32-bit seed with splitmix32, as the authors recommend;
+ * string seeds are first hashed with FNV-1a. Integers in [0, n) use Lemire's multiply-shift
+ * method with rejection, so they are exactly uniform (no modulo bias) at one draw per index in
+ * all but a ~n/2³² fraction of cases (for n ≤ 2²¹; larger n use a 53-bit float).
+ */
+
+export type Seed = number | string;
+
+/** Maps a seed (integer, other number or string) to a 32-bit unsigned integer. */
+export function seedToUint32(seed: Seed): number {
+  if (typeof seed === "number" && Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32) return seed >>> 0;
+  const text = typeof seed === "number" ? `number:${seed}` : seed;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const TWO_POW_32 = 4294967296;
+const INV_TWO_POW_32 = 1 / TWO_POW_32;
+const MAX_EXACT_INDEX = 2097152; // 2^21
+
+export class Xoshiro128 {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  readonly seed: number;
+
+  constructor(seed: Seed) {
+    this.seed = seedToUint32(seed);
+    let x = this.seed;
+    const next = (): number => {
+      // splitmix32
+      x = (x + 0x9e3779b9) | 0;
+      let z = x;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) | 0;
+    };
+    this.s0 = next();
+    this.s1 = next();
+    this.s2 = next();
+    this.s3 = next();
+    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
+  }
+
+  /** Next 32-bit unsigned integer. */
+  nextUint32(): number {
+    const s1 = this.s1;
+    const m = Math.imul(s1, 5);
+    const result = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    this.s2 ^= this.s0;
+    this.s3 ^= this.s1;
+    this.s1 ^= this.s2;
+    this.s0 ^= this.s3;
+    this.s2 ^= t;
+    this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+    return result;
+  }
+
+  /** Uniform double in [0, 1) with 53 random bits. */
+  nextFloat(): number {
+    const hi = this.nextUint32() >>> 5; // 27 bits
+    const lo = this.nextUint32() >>> 6; // 26 bits
+    return (hi * 67108864 + lo) / 9007199254740992;
+  }
+
+  /**
+   * Uniform integer in [0, n) for an integer n ≥ 1: exactly uniform for n ≤ 2²¹ (the product
+   * of a 32-bit draw and n is then exact in a double); above that, ⌊nextFloat()·n⌋.
+   */
+  nextIndex(n: number): number {
+    if (n > MAX_EXACT_INDEX) return Math.floor(this.nextFloat() * n);
+    let m = this.nextUint32() * n;
+    let hi = Math.floor(m * INV_TWO_POW_32);
+    let low = m - hi * TWO_POW_32;
+    if (low < n) {
+      const threshold = TWO_POW_32 % n;
+      while (low < threshold) {
+        m = this.nextUint32() * n;
+        hi = Math.floor(m * INV_TWO_POW_32);
+        low = m - hi * TWO_POW_32;
+      }
+    }
+    return hi;
+  }
+
+  /**
+   * Sum of `count` values drawn uniformly with replacement from values[0..n): the bootstrap hot
+   * loop, with the generator step inlined on local variables. Makes exactly the same draws as
+   * `count` calls of `nextIndex(n)`, so results do not depend on which path was used.
+   */
+  sumOfDraws(values: Float64Array, n: number, count: number): number {
+    if (n > MAX_EXACT_INDEX) {
+      let total = 0;
+      for (let i = 0; i < count; i++) total += values[this.nextIndex(n)];
+      return total;
+    }
+    const threshold = TWO_POW_32 % n;
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    let sum = 0;
+    for (let i = 0; i < count; i++) {
+      let hi: number;
+      for (;;) {
+        const m5 = Math.imul(s1, 5);
+        const r = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const m = r * n;
+        hi = Math.floor(m * INV_TWO_POW_32);
+        if (m - hi * TWO_POW_32 >= threshold) break;
+      }
+      sum += values[hi];
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    return sum;
+  }
+}
+
+/** Creates a seeded xoshiro128** generator. */
+export function createRng(seed: Seed): Xoshiro128 {
+  return new Xoshiro128(seed);
+}

@@ -1,0 +1,151 @@
+import type { Case } from "../dataset/case.ts";
+import type { CasesTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
+import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
+
+/** Conversions between records and rows, shared by every SQL backend. */
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+const parse = <T>(v: string | null): T | undefined => (v === null ? undefined : (JSON.parse(v) as T));
+
+export function runToRow(r: RunRecord): RunsTable {
+  return {
+    id: r.id,
+    suite: r.suite,
+    target: r.target,
+    target_kind: r.targetKind,
+    dataset_version: r.datasetVersion,
+    status: r.status,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt ?? null,
+    epochs: r.epochs,
+    case_count: r.caseCount,
+    lineage: JSON.stringify(r.lineage),
+    target_config: JSON.stringify(r.targetConfig),
+    dimensions: JSON.stringify(r.dimensions),
+    tags: JSON.stringify(r.tags),
+  };
+}
+
+export function rowToRun(row: RunsTable): RunRecord {
+  const run: RunRecord = {
+    id: row.id,
+    suite: row.suite,
+    target: row.target,
+    targetKind: row.target_kind,
+    datasetVersion: row.dataset_version,
+    status: row.status as RunRecord["status"],
+    startedAt: row.started_at,
+    epochs: Number(row.epochs),
+    caseCount: Number(row.case_count),
+    lineage: JSON.parse(row.lineage),
+    targetConfig: JSON.parse(row.target_config),
+    dimensions: JSON.parse(row.dimensions),
+    tags: JSON.parse(row.tags),
+  };
+  if (row.finished_at !== null) run.finishedAt = row.finished_at;
+  return run;
+}
+
+export function caseToRow(datasetVersion: string, c: Case, ordinal: number): CasesTable {
+  return {
+    dataset_version: datasetVersion,
+    case_id: c.id,
+    ordinal,
+    input: JSON.stringify(c.input),
+    expected: json(c.expected),
+    tags: JSON.stringify(c.tags),
+    cluster: c.cluster ?? null,
+  };
+}
+
+export function rowToCase(row: CasesTable): StoredCase {
+  const c: StoredCase = {
+    datasetVersion: row.dataset_version,
+    id: row.case_id,
+    ordinal: Number(row.ordinal),
+    input: JSON.parse(row.input),
+    tags: JSON.parse(row.tags),
+  };
+  const expected = parse(row.expected);
+  if (expected !== undefined) c.expected = expected;
+  if (row.cluster !== null) c.cluster = row.cluster;
+  return c;
+}
+
+export function outputToRow(o: StoredOutput): OutputsTable {
+  return {
+    run_id: o.runId,
+    case_id: o.caseId,
+    epoch: o.epoch,
+    text: o.text,
+    json: json(o.json),
+    trace: json(o.trace),
+    usage: json(o.usage),
+    cost_usd: o.costUsd ?? null,
+    latency_ms: o.latencyMs,
+    ttft_ms: o.ttftMs ?? null,
+    attempts: o.attempts,
+    error_class: o.error?.class ?? null,
+    error_message: o.error?.message ?? null,
+    error_status: o.error?.status ?? null,
+    created_at: o.createdAt,
+  };
+}
+
+export function rowToOutput(row: OutputsTable): StoredOutput {
+  const o: StoredOutput = {
+    runId: row.run_id,
+    caseId: row.case_id,
+    epoch: Number(row.epoch),
+    text: row.text,
+    latencyMs: Number(row.latency_ms),
+    attempts: Number(row.attempts),
+    createdAt: row.created_at,
+  };
+  const j = parse(row.json);
+  if (j !== undefined) o.json = j;
+  const trace = parse<StoredOutput["trace"]>(row.trace);
+  if (trace !== undefined) o.trace = trace;
+  const usage = parse<StoredOutput["usage"]>(row.usage);
+  if (usage !== undefined) o.usage = usage;
+  if (row.cost_usd !== null) o.costUsd = Number(row.cost_usd);
+  if (row.ttft_ms !== null) o.ttftMs = Number(row.ttft_ms);
+  if (row.error_class !== null) {
+    o.error = {
+      class: row.error_class as NonNullable<StoredOutput["error"]>["class"],
+      message: row.error_message ?? "",
+    };
+    if (row.error_status !== null) o.error.status = Number(row.error_status);
+  }
+  return o;
+}
+
+export function scoreToRow(s: StoredScore): ScoresTable {
+  return {
+    run_id: s.runId,
+    case_id: s.caseId,
+    epoch: s.epoch,
+    dimension: s.dimension,
+    evaluator: s.evaluator,
+    score: s.score,
+    passed: s.passed === null ? null : s.passed ? 1 : 0,
+    reason: s.reason,
+    details: json(s.details),
+  };
+}
+
+export function rowToScore(row: ScoresTable): StoredScore {
+  const s: StoredScore = {
+    runId: row.run_id,
+    caseId: row.case_id,
+    epoch: Number(row.epoch),
+    dimension: row.dimension,
+    evaluator: row.evaluator,
+    score: row.score === null ? null : Number(row.score),
+    passed: row.passed === null ? null : Number(row.passed) === 1,
+    reason: row.reason,
+  };
+  const details = parse<Record<string, unknown>>(row.details);
+  if (details !== undefined) s.details = details;
+  return s;
+}

@@ -1,0 +1,94 @@
+/**
+ * Table shapes shared by every SQL backend. JSON values are stored as text so the same queries
+ * run on SQLite and PostgreSQL; the row mappers in rows.ts own the conversion.
+ */
+export interface RunsTable {
+  id: string;
+  suite: string;
+  target: string;
+  target_kind: string;
+  dataset_version: string;
+  status: string;
+  started_at: string;
+  finished_at: string | null;
+  epochs: number;
+  case_count: number;
+  lineage: string;
+  target_config: string;
+  dimensions: string;
+  tags: string;
+}
+
+export interface CasesTable {
+  dataset_version: string;
+  case_id: string;
+  ordinal: number;
+  input: string;
+  expected: string | null;
+  tags: string;
+  cluster: string | null;
+}
+
+export interface OutputsTable {
+  run_id: string;
+  case_id: string;
+  epoch: number;
+  text: string;
+  json: string | null;
+  trace: string | null;
+  usage: string | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  attempts: number;
+  error_class: string | null;
+  error_message: string | null;
+  error_status: number | null;
+  created_at: string;
+}
+
+export interface ScoresTable {
+  run_id: string;
+  case_id: string;
+  epoch: number;
+  dimension: string;
+  evaluator: string;
+  score: number | null;
+  passed: number | null;
+  reason: string;
+  details: string | null;
+}
+
+export interface Database {
+  runs: RunsTable;
+  cases: CasesTable;
+  outputs: OutputsTable;
+  scores: ScoresTable;
+}
+
+/** Migrations in order; each is a list of statements valid in SQLite and PostgreSQL. */
+export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE runs (
+        id TEXT PRIMARY KEY, suite TEXT NOT NULL, target TEXT NOT NULL, target_kind TEXT NOT NULL,
+        dataset_version TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+        epochs INTEGER NOT NULL, case_count INTEGER NOT NULL, lineage TEXT NOT NULL,
+        target_config TEXT NOT NULL, dimensions TEXT NOT NULL, tags TEXT NOT NULL)`,
+      "CREATE INDEX runs_lookup ON runs (suite, target, dataset_version, started_at)",
+      `CREATE TABLE cases (
+        dataset_version TEXT NOT NULL, case_id TEXT NOT NULL, ordinal INTEGER NOT NULL, input TEXT NOT NULL,
+        expected TEXT, tags TEXT NOT NULL, cluster TEXT, PRIMARY KEY (dataset_version, case_id))`,
+      `CREATE TABLE outputs (
+        run_id TEXT NOT NULL, case_id TEXT NOT NULL, epoch INTEGER NOT NULL, text TEXT NOT NULL, json TEXT,
+        trace TEXT, usage TEXT, cost_usd DOUBLE PRECISION, latency_ms DOUBLE PRECISION NOT NULL,
+        ttft_ms DOUBLE PRECISION, attempts INTEGER NOT NULL, error_class TEXT, error_message TEXT,
+        error_status INTEGER, created_at TEXT NOT NULL, PRIMARY KEY (run_id, case_id, epoch))`,
+      `CREATE TABLE scores (
+        run_id TEXT NOT NULL, case_id TEXT NOT NULL, epoch INTEGER NOT NULL, dimension TEXT NOT NULL,
+        evaluator TEXT NOT NULL, score DOUBLE PRECISION, passed INTEGER, reason TEXT NOT NULL, details TEXT,
+        PRIMARY KEY (run_id, case_id, epoch, dimension))`,
+    ],
+  },
+];

@@ -1,0 +1,126 @@
+import { TargetConfigError } from "./errors.ts";
+import { createExecTarget } from "./exec/index.ts";
+import { createHttpTarget } from "./http/index.ts";
+import { createModuleTarget } from "./module/index.ts";
+import { createReplayTarget } from "./replay/index.ts";
+import type { Target, TargetResponse } from "./types.ts";
+
+export { classifyError } from "./classify.ts";
+export { TargetConfigError } from "./errors.ts";
+export { createExecTarget, type ExecTargetOptions } from "./exec/index.ts";
+export { createHttpTarget, type HttpTargetOptions, parseRetryAfter } from "./http/index.ts";
+export { JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./http/jsonpath.ts";
+export {
+  createModuleTarget,
+  type ModuleTargetContext,
+  type ModuleTargetFunction,
+  type ModuleTargetOptions,
+} from "./module/index.ts";
+export {
+  type BackoffOptions,
+  backoffDelay,
+  type CallPolicy,
+  callWithPolicy,
+  isRetryable,
+  parseJsonStructure,
+  RETRYABLE_CLASSES,
+  safeJsonParse,
+  toOutput,
+} from "./policy.ts";
+export { createReplayTarget, type ReplayTargetOptions, readReplayFile, replayKey } from "./replay/index.ts";
+export { redactUrl, redactValue, scrubMessage } from "./secrets.ts";
+export * from "./types.ts";
+
+/** A target as written in the suite file (DESIGN.md §4.1); other keys (timeoutMs, …) are ignored here. */
+export interface TargetSpec {
+  id: string;
+  exec?: string[];
+  module?: string;
+  export?: string;
+  http?: { url: string; method?: string; headers?: Record<string, string>; body?: unknown; output?: string };
+  replay?: string | { run: string };
+  provider?: string;
+  /** environment variables for an exec target; values may reference others as `${NAME}` */
+  env?: Record<string, string>;
+}
+
+export interface CreateTargetOptions {
+  /** the suite's directory: relative paths and exec's working directory */
+  baseDir: string;
+  /** recorded outputs of the stored run a `replay: { run }` target names */
+  loadRun?: () => Promise<Map<string, TargetResponse>>;
+}
+
+const KINDS = ["exec", "module", "http", "replay", "provider"] as const;
+
+/**
+ * Builds a target from its suite-file spec. Nothing is loaded or called yet (see `prepare()`);
+ * a spec that cannot work throws a TargetConfigError whose `field` is the key at fault.
+ */
+export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Target {
+  const id = spec.id;
+  if (typeof id !== "string" || id === "")
+    throw new TargetConfigError("a target needs an id", { field: "id" });
+  const kinds = KINDS.filter((k) => spec[k] !== undefined);
+  if (kinds.length !== 1) {
+    throw new TargetConfigError(
+      kinds.length === 0
+        ? `target "${id}" needs one of exec, module, http, replay or provider`
+        : `target "${id}" has more than one kind (${kinds.join(", ")})`,
+      { targetId: id },
+    );
+  }
+  const { baseDir } = opts;
+  if (spec.env !== undefined && spec.exec === undefined) {
+    throw new TargetConfigError(`target "${id}": env applies only to exec targets`, {
+      targetId: id,
+      field: "env",
+    });
+  }
+  if (spec.export !== undefined && spec.module === undefined) {
+    throw new TargetConfigError(`target "${id}": export applies only to module targets`, {
+      targetId: id,
+      field: "export",
+    });
+  }
+  if (spec.exec !== undefined) return createExecTarget({ id, argv: spec.exec, cwd: baseDir, env: spec.env });
+  if (spec.module !== undefined) {
+    return createModuleTarget({ id, path: spec.module, exportName: spec.export, baseDir });
+  }
+  if (spec.http !== undefined) {
+    const h = spec.http;
+    if (h === null || typeof h !== "object") {
+      throw new TargetConfigError(`http target "${id}" needs { url, … }`, { targetId: id, field: "http" });
+    }
+    return createHttpTarget({
+      id,
+      url: h.url,
+      method: h.method,
+      headers: h.headers,
+      body: h.body,
+      output: h.output,
+      baseDir,
+    });
+  }
+  if (spec.replay !== undefined) {
+    const r = spec.replay;
+    if (typeof r === "string") return createReplayTarget({ id, file: r, baseDir });
+    if (r === null || typeof r !== "object" || typeof r.run !== "string") {
+      throw new TargetConfigError(`replay target "${id}": replay is a file or { run: RUN }`, {
+        targetId: id,
+        field: "replay",
+      });
+    }
+    if (!opts.loadRun) {
+      throw new TargetConfigError(`replay target "${id}": replaying run "${r.run}" needs the store`, {
+        targetId: id,
+        field: "replay.run",
+      });
+    }
+    return createReplayTarget({ id, baseDir, loadRun: opts.loadRun, run: r.run });
+  }
+  throw new TargetConfigError(`target "${id}": LLM providers are not available yet`, {
+    targetId: id,
+    field: "provider",
+  });
+}

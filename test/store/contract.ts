@@ -1,0 +1,818 @@
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import type { Case } from "../../src/dataset/case.ts";
+import { RunNotFoundError, resolveRun } from "../../src/store/resolve.ts";
+import {
+  type RunRecord,
+  resultKey,
+  type Store,
+  type StoredCase,
+  type StoredOutput,
+  type StoredScore,
+} from "../../src/store/types.ts";
+
+/**
+ * The behaviour every Store backend must have. Each backend's test file calls this once:
+ *
+ *   describeStoreContract("sqlite", async () => openSqliteStore(file));
+ *
+ * `open` must connect to the SAME database on every call (the persistence test closes a store and
+ * opens it again). The database is never wiped: every test writes under its own random namespace
+ * (run ids, suite names, dataset versions), so a shared PostgreSQL test database that holds rows
+ * from earlier runs works as well as a fresh SQLite file. Queries that are not scoped (listRuns()
+ * with no filter) are checked only for the rows of the test's namespace.
+ */
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  /** Opens a store, runs `fn` with it and a fresh namespace, and always closes it. */
+  async function withStore<T>(fn: (store: Store, ns: string) => Promise<T>): Promise<T> {
+    const store = await open();
+    try {
+      return await fn(store, randomUUID().replaceAll("-", "").slice(0, 12));
+    } finally {
+      await store.close();
+    }
+  }
+
+  describe(`${name} store contract`, () => {
+    describe("runs", () => {
+      it("createRun then getRun returns the same record; unknown ids are undefined", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, {
+            id: `${ns}-full`,
+            finishedAt: "2025-03-01T10:05:00.000Z",
+            tags: ["main", "nightly"],
+          });
+          const bare = makeRun(ns, { id: `${ns}-bare` });
+          await store.createRun(run);
+          await store.createRun(bare);
+          expect(await store.getRun(run.id)).toEqual(run);
+          const got = await store.getRun(bare.id);
+          expect(got).toEqual(bare);
+          expect(got).not.toHaveProperty("finishedAt");
+          expect(await store.getRun(`${ns}-missing`)).toBeUndefined();
+        });
+      });
+
+      it("createRun with an id already stored fails and keeps the first", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-dup` });
+          await store.createRun(run);
+          await expect(store.createRun({ ...run, target: "other" })).rejects.toThrow();
+          expect((await store.getRun(run.id))?.target).toBe("rules-v1");
+        });
+      });
+
+      it("updateRun changes only the patched fields; an unknown id fails", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-upd`, status: "running" });
+          const other = makeRun(ns, { id: `${ns}-other`, status: "running" });
+          await store.createRun(run);
+          await store.createRun(other);
+          const lineage = { ...run.lineage, gitCommit: "abc123" };
+          await store.updateRun(run.id, {
+            status: "completed",
+            finishedAt: "2025-03-01T11:00:00.000Z",
+            caseCount: 42,
+            tags: ["baseline"],
+            lineage,
+            dimensions: {
+              grounding: { evaluator: "llm-judge@2", kind: "llm-judge", weight: 0.5, threshold: 0.8 },
+            },
+          });
+          expect(await store.getRun(run.id)).toEqual({
+            ...run,
+            status: "completed",
+            finishedAt: "2025-03-01T11:00:00.000Z",
+            caseCount: 42,
+            tags: ["baseline"],
+            lineage,
+            dimensions: {
+              grounding: { evaluator: "llm-judge@2", kind: "llm-judge", weight: 0.5, threshold: 0.8 },
+            },
+          });
+          await store.updateRun(run.id, { status: "interrupted" });
+          expect((await store.getRun(run.id))?.caseCount).toBe(42);
+          expect((await store.getRun(run.id))?.status).toBe("interrupted");
+          expect(await store.getRun(other.id)).toEqual(other);
+          await expect(store.updateRun(`${ns}-missing`, { status: "failed" })).rejects.toThrow();
+        });
+      });
+
+      it("listRuns is newest first and filters by suite, target, status and tag, with a limit", async () => {
+        await withStore(async (store, ns) => {
+          const suite = `suite-${ns}`;
+          const other = `other-${ns}`;
+          const runs = [
+            makeRun(ns, {
+              id: `${ns}-1`,
+              startedAt: at(1),
+              target: "a",
+              status: "completed",
+              tags: ["main"],
+            }),
+            makeRun(ns, { id: `${ns}-2`, startedAt: at(2), target: "b", status: "failed" }),
+            makeRun(ns, {
+              id: `${ns}-3`,
+              startedAt: at(3),
+              target: "a",
+              status: "running",
+              tags: ["main", "pr-7"],
+            }),
+            makeRun(ns, {
+              id: `${ns}-4`,
+              startedAt: at(4),
+              target: "b",
+              status: "completed",
+              tags: ["pr-7"],
+            }),
+            makeRun(ns, { id: `${ns}-5`, startedAt: at(5), target: "a", status: "completed", suite: other }),
+          ];
+          // stored out of order: the order comes from startedAt
+          for (const i of [2, 0, 4, 1, 3]) await store.createRun(runs[i]);
+          const ids = (list: RunRecord[]) => list.map((r) => r.id);
+
+          const all = (await store.listRuns()).filter((r) => r.id.startsWith(`${ns}-`));
+          expect(ids(all)).toEqual([`${ns}-5`, `${ns}-4`, `${ns}-3`, `${ns}-2`, `${ns}-1`]);
+          expect(all[0]).toEqual(runs[4]);
+
+          expect(ids(await store.listRuns({ suite }))).toEqual([`${ns}-4`, `${ns}-3`, `${ns}-2`, `${ns}-1`]);
+          expect(ids(await store.listRuns({ suite: other }))).toEqual([`${ns}-5`]);
+          expect(ids(await store.listRuns({ suite, target: "a" }))).toEqual([`${ns}-3`, `${ns}-1`]);
+          expect(ids(await store.listRuns({ suite, status: "completed" }))).toEqual([`${ns}-4`, `${ns}-1`]);
+          expect(ids(await store.listRuns({ suite, tag: "main" }))).toEqual([`${ns}-3`, `${ns}-1`]);
+          expect(ids(await store.listRuns({ suite, tag: "pr-7", target: "b" }))).toEqual([`${ns}-4`]);
+          expect(ids(await store.listRuns({ suite, tag: "nope" }))).toEqual([]);
+          expect(ids(await store.listRuns({ suite, limit: 2 }))).toEqual([`${ns}-4`, `${ns}-3`]);
+          // the limit applies after the tag filter
+          expect(ids(await store.listRuns({ suite, tag: "main", limit: 1 }))).toEqual([`${ns}-3`]);
+          expect(await store.listRuns({ suite: `none-${ns}` })).toEqual([]);
+        });
+      });
+
+      it("runs started at the same moment are listed in a stable order", async () => {
+        await withStore(async (store, ns) => {
+          for (const id of ["b", "c", "a"])
+            await store.createRun(makeRun(ns, { id: `${ns}-${id}`, startedAt: at(1) }));
+          const first = (await store.listRuns({ suite: `suite-${ns}` })).map((r) => r.id);
+          const second = (await store.listRuns({ suite: `suite-${ns}` })).map((r) => r.id);
+          expect(first).toHaveLength(3);
+          expect(second).toEqual(first);
+        });
+      });
+    });
+
+    describe("cases", () => {
+      const cases: Case[] = [
+        {
+          id: "c-plain",
+          input: "Mark the budget review as done",
+          expected: { action: "complete" },
+          tags: { category: "act" },
+        },
+        { id: "c-absent", input: "no expected here", tags: {} },
+        {
+          id: "c-json",
+          input: { messages: [{ role: "user", content: "Résumé 📅 «due» 明天" }] },
+          expected: [
+            1,
+            2.5,
+            -3e-7,
+            1e21,
+            "two",
+            null,
+            true,
+            { nested: { deep: [{ k: "v" }] } },
+            '\u0000\t\n"\\',
+          ],
+          tags: { level: "hard", source: "failure" },
+          cluster: "conv-1",
+        },
+        {
+          id: "c-null",
+          input: { title: "x", n: 3 },
+          expected: null,
+          tags: { level: "easy" },
+          cluster: "conv-1",
+        },
+        { id: "c-scalar", input: "s", expected: 0, tags: {} },
+        { id: "c-string", input: "s", expected: "", tags: {} },
+      ];
+
+      it("listCases returns every case in ordinal order with input, expected, tags and cluster intact", async () => {
+        await withStore(async (store, ns) => {
+          const dv = `dv-${ns}`;
+          // put in a different order from the ordinals
+          const ordered = cases.map((c, i) => ({ case: c, ordinal: i }));
+          await store.putCases(dv, [ordered[3], ordered[0], ordered[5]]);
+          await store.putCases(dv, [ordered[2], ordered[4], ordered[1]]);
+          const stored = await store.listCases(dv);
+          expect(stored).toEqual(cases.map((c, i): StoredCase => ({ ...c, datasetVersion: dv, ordinal: i })));
+          expect(stored[1]).not.toHaveProperty("expected");
+          expect(stored[0]).not.toHaveProperty("cluster");
+          expect(stored[3].expected).toBeNull();
+          expect(stored[4].expected).toBe(0);
+        });
+      });
+
+      it("putCases is idempotent and dataset versions are separate", async () => {
+        await withStore(async (store, ns) => {
+          const v1 = `dv1-${ns}`;
+          const v2 = `dv2-${ns}`;
+          const entries = cases.map((c, i) => ({ case: c, ordinal: i }));
+          await store.putCases(v1, entries);
+          await store.putCases(v1, entries);
+          await store.putCases(v1, entries.slice(0, 2));
+          await store.putCases(v1, []);
+          expect(await store.listCases(v1)).toHaveLength(cases.length);
+          // a case already stored under this version is not replaced
+          await store.putCases(v1, [{ case: { ...cases[0], input: "changed" }, ordinal: 99 }]);
+          const first = (await store.listCases(v1))[0];
+          expect(first.input).toBe(cases[0].input);
+          expect(first.ordinal).toBe(0);
+
+          await store.putCases(v2, [{ case: cases[1], ordinal: 0 }]);
+          expect((await store.listCases(v2)).map((c) => c.id)).toEqual(["c-absent"]);
+          expect(await store.listCases(`dv-none-${ns}`)).toEqual([]);
+        });
+      });
+
+      it("stores thousands of cases in one call", async () => {
+        await withStore(async (store, ns) => {
+          const dv = `dv-big-${ns}`;
+          const many = Array.from({ length: 2500 }, (_, i) => ({
+            case: { id: `k${String(i).padStart(5, "0")}`, input: `q${i}`, tags: { n: String(i % 3) } },
+            ordinal: 2499 - i,
+          }));
+          await store.putCases(dv, many);
+          const stored = await store.listCases(dv);
+          expect(stored).toHaveLength(2500);
+          expect(stored[0].id).toBe("k02499");
+          expect(stored[2499]).toEqual({
+            id: "k00000",
+            input: "q0",
+            tags: { n: "0" },
+            datasetVersion: dv,
+            ordinal: 2499,
+          });
+        });
+      });
+    });
+
+    describe("results", () => {
+      it("writeResults round-trips every field of outputs and scores", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-res`;
+          await store.createRun(makeRun(ns, { id: runId }));
+          const full: StoredOutput = {
+            runId,
+            caseId: "c1",
+            epoch: 0,
+            text: '{"action":"complete","title":"Résumé 📅"}',
+            json: { action: "complete", title: "Résumé 📅", list: [1, 2.5, null, { x: [true] }] },
+            trace: {
+              messages: [
+                { role: "system", content: "be terse" },
+                {
+                  role: "assistant",
+                  content: "",
+                  toolCalls: [{ id: "t1", name: "lookup", arguments: { q: "budget" } }],
+                },
+                { role: "tool", content: "found", toolCallId: "t1", name: "lookup" },
+              ],
+              toolCalls: [{ id: "t1", name: "lookup", arguments: { q: "budget" } }],
+              steps: [
+                {
+                  type: "tool-call",
+                  toolCall: { name: "lookup", arguments: { q: "budget" } },
+                  startedAt: 1700000000000,
+                },
+                { type: "tool-result", result: { rows: [1, 2] }, isError: false, durationMs: 12.75 },
+              ],
+            },
+            usage: { inputTokens: 120, outputTokens: 35, cachedTokens: 64 },
+            costUsd: 0.000123,
+            latencyMs: 812.5,
+            ttftMs: 95.25,
+            attempts: 3,
+            createdAt: "2025-03-01T10:00:01.000Z",
+          };
+          const failed: StoredOutput = {
+            runId,
+            caseId: "c2",
+            epoch: 0,
+            text: "",
+            latencyMs: 30000,
+            attempts: 4,
+            error: { class: "rate-limited", message: "429 Too Many Requests: retry after 2s", status: 429 },
+            createdAt: "2025-03-01T10:00:02.000Z",
+          };
+          const timeout: StoredOutput = {
+            runId,
+            caseId: "c2",
+            epoch: 1,
+            text: "",
+            latencyMs: 0,
+            attempts: 1,
+            error: { class: "timeout", message: "timed out after 30000 ms" },
+            createdAt: "2025-03-01T10:00:03.000Z",
+          };
+          const minimal: StoredOutput = {
+            runId,
+            caseId: "c3",
+            epoch: 0,
+            text: "plain text answer\nwith lines",
+            latencyMs: 20,
+            attempts: 1,
+            createdAt: "2025-03-01T10:00:04.000Z",
+          };
+          const scores: StoredScore[] = [
+            {
+              runId,
+              caseId: "c1",
+              epoch: 0,
+              dimension: "action",
+              evaluator: "json-field@1",
+              score: 1,
+              passed: true,
+              reason: "action matches",
+              details: { expected: "complete", got: "complete", path: ["action"] },
+            },
+            {
+              runId,
+              caseId: "c1",
+              epoch: 0,
+              dimension: "tone",
+              evaluator: "llm-judge@2",
+              score: 0.25,
+              passed: false,
+              reason: "curt",
+            },
+            {
+              runId,
+              caseId: "c3",
+              epoch: 0,
+              dimension: "action",
+              evaluator: "json-field@1",
+              score: null,
+              passed: null,
+              reason: "output is not JSON",
+              details: {},
+            },
+            {
+              runId,
+              caseId: "c3",
+              epoch: 0,
+              dimension: "tone",
+              evaluator: "llm-judge@2",
+              score: 0,
+              passed: false,
+              reason: "",
+            },
+          ];
+          await store.writeResults({ outputs: [minimal, timeout, full, failed], scores });
+
+          const outputs = await store.listOutputs(runId);
+          expect(outputs).toEqual([full, failed, timeout, minimal]);
+          for (const key of ["json", "trace", "usage", "costUsd", "ttftMs", "error"]) {
+            expect(outputs[3]).not.toHaveProperty(key);
+          }
+          expect(outputs[2].error).not.toHaveProperty("status");
+
+          const stored = await store.listScores(runId);
+          expect(stored).toEqual(scores);
+          expect(stored[1]).not.toHaveProperty("details");
+          expect(stored[2].score).toBeNull();
+          expect(stored[2].passed).toBeNull();
+          expect(stored[3].score).toBe(0);
+          expect(stored[3].passed).toBe(false);
+        });
+      });
+
+      it("keeps JSON outputs that are falsy or not objects", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-falsy`;
+          const values: unknown[] = [null, false, 0, "", [], "a string", 12.5];
+          const outputs = values.map(
+            (json, i): StoredOutput => ({
+              runId,
+              caseId: `c${i}`,
+              epoch: 0,
+              text: JSON.stringify(json),
+              json,
+              latencyMs: 1,
+              attempts: 1,
+              createdAt: at(i),
+            }),
+          );
+          await store.writeResults({ outputs, scores: [] });
+          const back = await store.listOutputs(runId);
+          expect(back.map((o) => o.json)).toEqual(values);
+          expect(back.every((o) => "json" in o)).toBe(true);
+        });
+      });
+
+      it("lists outputs and scores of one run only, ordered by case and epoch", async () => {
+        await withStore(async (store, ns) => {
+          const a = `${ns}-a`;
+          const b = `${ns}-b`;
+          await store.writeResults({
+            outputs: [output(a, "z", 1), output(a, "z", 0), output(a, "m", 2), output(b, "m", 0)],
+            scores: [
+              score(a, "z", 1, "tone"),
+              score(a, "z", 1, "action"),
+              score(a, "m", 2, "tone"),
+              score(b, "m", 0, "tone"),
+            ],
+          });
+          expect((await store.listOutputs(a)).map((o) => [o.caseId, o.epoch])).toEqual([
+            ["m", 2],
+            ["z", 0],
+            ["z", 1],
+          ]);
+          expect((await store.listScores(a)).map((s) => [s.caseId, s.epoch, s.dimension])).toEqual([
+            ["m", 2, "tone"],
+            ["z", 1, "action"],
+            ["z", 1, "tone"],
+          ]);
+          expect(await store.listOutputs(`${ns}-none`)).toEqual([]);
+          expect(await store.listScores(`${ns}-none`)).toEqual([]);
+        });
+      });
+
+      it("storedResultKeys names the (case, epoch) pairs that have an output", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-keys`;
+          await store.writeResults({
+            outputs: [output(runId, "a", 0), output(runId, "a", 1), output(runId, "b", 0)],
+            scores: [],
+          });
+          await store.writeResults({ outputs: [output(`${ns}-other`, "c", 0)], scores: [] });
+          const keys = await store.storedResultKeys(runId);
+          expect(keys).toEqual(new Set([resultKey("a", 0), resultKey("a", 1), resultKey("b", 0)]));
+          expect(keys.has(resultKey("b", 1))).toBe(false);
+          expect((await store.storedResultKeys(`${ns}-none`)).size).toBe(0);
+        });
+      });
+
+      it("writes batches larger than one INSERT", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-big`;
+          const outputs = Array.from({ length: 1500 }, (_, i) =>
+            output(runId, `c${String(i).padStart(4, "0")}`, 0),
+          );
+          const scores = outputs.flatMap((o) => [
+            score(runId, o.caseId, 0, "a"),
+            score(runId, o.caseId, 0, "b"),
+          ]);
+          await store.writeResults({ outputs, scores });
+          expect((await store.storedResultKeys(runId)).size).toBe(1500);
+          expect(await store.listOutputs(runId)).toEqual(outputs);
+          expect(await store.listScores(runId)).toHaveLength(3000);
+        });
+      });
+
+      it("concurrent writes all land", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-conc`;
+          await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              store.writeResults({
+                outputs: [output(runId, `c${i}`, 0)],
+                scores: [score(runId, `c${i}`, 0, "d")],
+              }),
+            ),
+          );
+          expect((await store.storedResultKeys(runId)).size).toBe(20);
+          expect(await store.listScores(runId)).toHaveLength(20);
+        });
+      });
+
+      it("replaceScores replaces every score of the run and no other", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-rescore`;
+          const other = `${ns}-keep`;
+          await store.writeResults({
+            outputs: [output(runId, "a", 0), output(runId, "b", 0), output(other, "a", 0)],
+            scores: [score(runId, "a", 0, "old"), score(runId, "b", 0, "old"), score(other, "a", 0, "old")],
+          });
+          const fresh: StoredScore[] = [
+            {
+              ...score(runId, "a", 0, "new"),
+              score: 0.5,
+              passed: true,
+              evaluator: "equals@2",
+              details: { v: 2 },
+            },
+            { ...score(runId, "b", 0, "new"), score: null, passed: null, reason: "no expected" },
+          ];
+          await store.replaceScores(runId, fresh);
+          expect(await store.listScores(runId)).toEqual(fresh);
+          expect(await store.listScores(other)).toEqual([score(other, "a", 0, "old")]);
+          // outputs are untouched
+          expect((await store.storedResultKeys(runId)).size).toBe(2);
+          await store.replaceScores(runId, []);
+          expect(await store.listScores(runId)).toEqual([]);
+        });
+      });
+
+      it("deleteRun removes the run, its outputs and scores, and nothing else", async () => {
+        await withStore(async (store, ns) => {
+          const gone = makeRun(ns, { id: `${ns}-gone` });
+          const kept = makeRun(ns, { id: `${ns}-kept` });
+          await store.createRun(gone);
+          await store.createRun(kept);
+          await store.putCases(gone.datasetVersion, [
+            { case: { id: "a", input: "x", tags: {} }, ordinal: 0 },
+          ]);
+          await store.writeResults({
+            outputs: [output(gone.id, "a", 0), output(kept.id, "a", 0)],
+            scores: [score(gone.id, "a", 0, "d"), score(kept.id, "a", 0, "d")],
+          });
+          await store.deleteRun(gone.id);
+          expect(await store.getRun(gone.id)).toBeUndefined();
+          expect(await store.listOutputs(gone.id)).toEqual([]);
+          expect(await store.listScores(gone.id)).toEqual([]);
+          expect(await store.getRun(kept.id)).toEqual(kept);
+          expect(await store.listOutputs(kept.id)).toHaveLength(1);
+          expect(await store.listScores(kept.id)).toHaveLength(1);
+          // cases belong to the dataset version, which other runs share
+          expect(await store.listCases(gone.datasetVersion)).toHaveLength(1);
+          // deleting again, or an unknown run, is harmless
+          await store.deleteRun(gone.id);
+        });
+      });
+    });
+
+    describe("transactions", () => {
+      it("a batch with a duplicate key stores nothing of that batch", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-tx`;
+          const dup = output(runId, "a", 0);
+          await expect(
+            store.writeResults({
+              outputs: [output(runId, "x", 0), dup, { ...dup, text: "again" }],
+              scores: [score(runId, "x", 0, "d")],
+            }),
+          ).rejects.toThrow();
+          expect(await store.listOutputs(runId)).toEqual([]);
+          expect(await store.listScores(runId)).toEqual([]);
+          expect((await store.storedResultKeys(runId)).size).toBe(0);
+          // the store is still usable
+          await store.writeResults({ outputs: [dup], scores: [] });
+          expect(await store.listOutputs(runId)).toEqual([dup]);
+        });
+      });
+
+      it("a duplicate score rolls back the outputs written before it", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-tx2`;
+          await expect(
+            store.writeResults({
+              outputs: [output(runId, "a", 0), output(runId, "b", 0)],
+              scores: [score(runId, "a", 0, "d"), score(runId, "a", 0, "d")],
+            }),
+          ).rejects.toThrow();
+          expect(await store.listOutputs(runId)).toEqual([]);
+          expect(await store.listScores(runId)).toEqual([]);
+        });
+      });
+
+      it("a failing batch larger than one INSERT is rolled back whole", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-tx3`;
+          const outputs = Array.from({ length: 1000 }, (_, i) => output(runId, `c${i}`, 0));
+          outputs.push(output(runId, "c5", 0)); // collides with a row in the first chunk
+          await expect(store.writeResults({ outputs, scores: [] })).rejects.toThrow();
+          expect((await store.storedResultKeys(runId)).size).toBe(0);
+        });
+      });
+
+      it("an output already stored makes the whole new batch fail, and earlier batches stay", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-tx4`;
+          await store.writeResults({ outputs: [output(runId, "a", 0)], scores: [score(runId, "a", 0, "d")] });
+          await expect(
+            store.writeResults({ outputs: [output(runId, "b", 0), output(runId, "a", 0)], scores: [] }),
+          ).rejects.toThrow();
+          expect(await store.storedResultKeys(runId)).toEqual(new Set([resultKey("a", 0)]));
+          expect(await store.listScores(runId)).toHaveLength(1);
+        });
+      });
+
+      it("a failing replaceScores keeps the old scores", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-tx5`;
+          const old = [score(runId, "a", 0, "d"), score(runId, "b", 0, "d")];
+          await store.writeResults({ outputs: [], scores: old });
+          await expect(
+            store.replaceScores(runId, [score(runId, "a", 0, "n"), score(runId, "a", 0, "n")]),
+          ).rejects.toThrow();
+          expect(await store.listScores(runId)).toEqual(old);
+        });
+      });
+
+      it("a failing putCases stores none of its cases", async () => {
+        await withStore(async (store, ns) => {
+          const dv = `dv-tx-${ns}`;
+          const many = Array.from({ length: 900 }, (_, i) => ({
+            case: { id: `k${i}`, input: "x", tags: {} },
+            ordinal: i,
+          }));
+          // an input that cannot be serialised (a BigInt) fails the last chunk, after two were inserted
+          const bad = { case: { id: "bad", input: { n: 1n }, tags: {} }, ordinal: 900 };
+          await expect(store.putCases(dv, [...many, bad])).rejects.toThrow();
+          expect(await store.listCases(dv)).toEqual([]);
+        });
+      });
+    });
+
+    describe("persistence", () => {
+      it("everything written is read back after closing and opening again", async () => {
+        const ns = randomUUID().replaceAll("-", "").slice(0, 12);
+        const run = makeRun(ns, { id: `${ns}-persist`, tags: ["main"], finishedAt: at(9) });
+        const c: Case = {
+          id: "p1",
+          input: { messages: [{ role: "user", content: "héllo" }] },
+          expected: [1, { a: "b" }],
+          tags: { k: "v" },
+        };
+        const out: StoredOutput = {
+          ...output(run.id, "p1", 0),
+          json: { a: 1 },
+          usage: { inputTokens: 1, outputTokens: 2 },
+          costUsd: 0.5,
+          ttftMs: 3,
+          error: { class: "server-error", message: "502", status: 502 },
+        };
+        const sc: StoredScore = {
+          ...score(run.id, "p1", 0, "d"),
+          score: null,
+          passed: null,
+          details: { why: "error" },
+        };
+
+        const first = await open();
+        try {
+          await first.createRun(run);
+          await first.putCases(run.datasetVersion, [{ case: c, ordinal: 0 }]);
+          await first.writeResults({ outputs: [out], scores: [sc] });
+          await first.updateRun(run.id, { status: "completed" });
+        } finally {
+          await first.close();
+        }
+
+        const second = await open();
+        try {
+          expect(await second.getRun(run.id)).toEqual({ ...run, status: "completed" });
+          expect(await second.listCases(run.datasetVersion)).toEqual([
+            { ...c, datasetVersion: run.datasetVersion, ordinal: 0 },
+          ]);
+          expect(await second.listOutputs(run.id)).toEqual([out]);
+          expect(await second.listScores(run.id)).toEqual([sc]);
+          expect(await second.storedResultKeys(run.id)).toEqual(new Set([resultKey("p1", 0)]));
+          expect((await second.listRuns({ suite: run.suite, tag: "main" })).map((r) => r.id)).toEqual([
+            run.id,
+          ]);
+        } finally {
+          await second.close();
+        }
+      });
+    });
+
+    describe("resolveRun", () => {
+      /** Five runs of one suite: ids share prefixes on purpose. */
+      async function seed(store: Store, ns: string) {
+        const runs = [
+          makeRun(ns, { id: `${ns}aa11`, startedAt: at(1), target: "rules-v1", tags: ["main"] }),
+          makeRun(ns, { id: `${ns}aa22`, startedAt: at(2), target: "rules-v2" }),
+          makeRun(ns, { id: `${ns}bb33`, startedAt: at(3), target: "rules-v1", tags: ["main", "release"] }),
+          makeRun(ns, { id: `${ns}cc44`, startedAt: at(4), target: "rules-v2", status: "failed" }),
+          makeRun(ns, { id: `${ns}dd55`, startedAt: at(5), target: "svc", suite: `other-${ns}` }),
+        ];
+        for (const r of runs) await store.createRun(r);
+        return runs;
+      }
+
+      it("finds a run by full id and by unique prefix", async () => {
+        await withStore(async (store, ns) => {
+          const runs = await seed(store, ns);
+          expect(await resolveRun(store, `${ns}aa22`)).toEqual(runs[1]);
+          expect((await resolveRun(store, `${ns}b`)).id).toBe(`${ns}bb33`);
+          expect((await resolveRun(store, `${ns}aa1`)).id).toBe(`${ns}aa11`);
+          // a full id outside the scope's suite is still found
+          expect((await resolveRun(store, `${ns}dd55`, { suite: `suite-${ns}` })).id).toBe(`${ns}dd55`);
+        });
+      });
+
+      it("an ambiguous prefix is an error listing the matches", async () => {
+        await withStore(async (store, ns) => {
+          await seed(store, ns);
+          const err = await resolveRun(store, `${ns}aa`).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(err).toBeInstanceOf(RunNotFoundError);
+          const message = (err as Error).message;
+          expect(message).toContain(`"${ns}aa" matches 2 runs`);
+          expect(message).toContain(`${ns}aa11`);
+          expect(message).toContain(`${ns}aa22`);
+        });
+      });
+
+      it("`latest` is the newest run of the suite; `latest:TARGET` the newest of that target", async () => {
+        await withStore(async (store, ns) => {
+          await seed(store, ns);
+          const suite = `suite-${ns}`;
+          expect((await resolveRun(store, "latest", { suite })).id).toBe(`${ns}cc44`);
+          expect((await resolveRun(store, "latest", { suite: `other-${ns}` })).id).toBe(`${ns}dd55`);
+          expect((await resolveRun(store, "latest:rules-v1", { suite })).id).toBe(`${ns}bb33`);
+          expect((await resolveRun(store, "latest:rules-v2", { suite })).id).toBe(`${ns}cc44`);
+          await expect(resolveRun(store, "latest:svc", { suite })).rejects.toThrow(RunNotFoundError);
+          await expect(resolveRun(store, "latest", { suite: `empty-${ns}` })).rejects.toThrow(
+            /no runs stored/,
+          );
+        });
+      });
+
+      it("a tag resolves to the newest run carrying it", async () => {
+        await withStore(async (store, ns) => {
+          await seed(store, ns);
+          const suite = `suite-${ns}`;
+          expect((await resolveRun(store, "main", { suite })).id).toBe(`${ns}bb33`);
+          expect((await resolveRun(store, "release", { suite })).id).toBe(`${ns}bb33`);
+        });
+      });
+
+      it("an unknown reference is a RunNotFoundError saying what may be given", async () => {
+        await withStore(async (store, ns) => {
+          await seed(store, ns);
+          await expect(resolveRun(store, `${ns}zz`)).rejects.toThrow(RunNotFoundError);
+          await expect(resolveRun(store, `${ns}zz`)).rejects.toThrow(
+            /unique prefix, a tag, latest or latest:TARGET/,
+          );
+          await expect(resolveRun(store, "nightly", { suite: `suite-${ns}` })).rejects.toThrow(
+            `no run "nightly"`,
+          );
+        });
+      });
+    });
+  });
+}
+
+/** An ISO timestamp `minutes` after a fixed moment, so order is explicit. */
+function at(minutes: number): string {
+  return new Date(Date.UTC(2025, 2, 1, 10, minutes)).toISOString();
+}
+
+function makeRun(ns: string, over: Partial<RunRecord> = {}): RunRecord {
+  return {
+    id: `${ns}-run`,
+    suite: `suite-${ns}`,
+    target: "rules-v1",
+    targetKind: "exec",
+    datasetVersion: `dv-${ns}`,
+    status: "completed",
+    startedAt: at(0),
+    epochs: 2,
+    caseCount: 3,
+    lineage: {
+      suiteHash: "f".repeat(64),
+      suiteFile: "/work/suite/assay.yaml",
+      datasetVersion: `dv-${ns}`,
+      datasetFiles: ["data/cases.jsonl", "data/more.csv"],
+      targetConfigHash: "0123456789abcdef",
+      evaluators: { action: "json-field@1", tone: "llm-judge@2" },
+      toolVersion: "0.1.0",
+      nodeVersion: "v20.19.0",
+    },
+    targetConfig: { exec: ["node", "targets/rules-v1.mjs"], env: { MODE: "strict" }, timeoutMs: 5000 },
+    dimensions: {
+      action: {
+        evaluator: "json-field@1",
+        kind: "json-field",
+        weight: 0.3,
+        threshold: 1,
+        with: { field: "action" },
+      },
+      tone: { evaluator: "llm-judge@2", kind: "llm-judge", weight: 0.7, threshold: 0.5 },
+    },
+    tags: [],
+    ...over,
+  };
+}
+
+function output(runId: string, caseId: string, epoch: number): StoredOutput {
+  return {
+    runId,
+    caseId,
+    epoch,
+    text: `out ${caseId}/${epoch}`,
+    latencyMs: 10 + epoch,
+    attempts: 1,
+    createdAt: at(epoch),
+  };
+}
+
+function score(runId: string, caseId: string, epoch: number, dimension: string): StoredScore {
+  return { runId, caseId, epoch, dimension, evaluator: "equals@1", score: 1, passed: true, reason: "equal" };
+}
