@@ -329,6 +329,25 @@ export default defineSuite({
     expect(loaded.config.epochs).toBe(1);
   });
 
+  it("loads assay.config.ts inside an ESM package, and assay.config.mjs", async () => {
+    const dir = suiteDir(
+      `import { defineSuite } from ${JSON.stringify(schemaUrl)};
+export default defineSuite({ suite: "esm", dataset: "c.jsonl", targets: [{ id: "a", replay: "r.jsonl" }], dimensions: { d: { evaluator: "equals" } } });
+`,
+      "assay.config.ts",
+    );
+    tmp.write(join(dir.slice(tmp.dir.length + 1), "package.json"), '{ "type": "module" }\n');
+    expect((await loadSuite(undefined, dir)).config.suite).toBe("esm");
+
+    const mjs = suiteDir(
+      `export default { suite: "plain-js", dataset: "c.jsonl", targets: [{ id: "a", replay: "r.jsonl" }], dimensions: { d: { evaluator: "equals" } } };\n`,
+      "assay.config.mjs",
+    );
+    const loaded = await loadSuite(undefined, mjs);
+    expect(loaded.file).toBe(join(mjs, "assay.config.mjs"));
+    expect(loaded.config.suite).toBe("plain-js");
+  });
+
   it("a .ts suite without a default export is an error naming the file", async () => {
     const dir = suiteDir(`export const suite = { suite: "x" };\n`, "assay.config.ts");
     const err = await loadError(dir);

@@ -130,7 +130,7 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
     strengths,
     weaknesses,
     methods: {
-      mean: "Student-t 95% interval over cases (cluster-robust CR1 when cases carry a cluster)",
+      mean: "Student-t 95% interval over cases (cluster-robust CR1 when cases carry a cluster), clipped to [0, 1]",
       passRate: "Wilson 95% score interval",
       percentiles: "linear interpolation (R type 7)",
       epochs: "each case's epochs averaged before aggregation",

@@ -60,7 +60,11 @@ export function percentiles(values: number[]): {
   return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) };
 }
 
-/** All-equal scores give a zero-width interval; NaN (too few cases) gives none. */
+/**
+ * All-equal scores give a zero-width interval; NaN (too few cases) gives none. Scores live in
+ * [0, 1], so the interval is clipped to that range rather than claiming values no score can take.
+ */
 function finiteInterval(ci: [number, number]): [number, number] | null {
-  return Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [ci[0], ci[1]] : null;
+  if (!Number.isFinite(ci[0]) || !Number.isFinite(ci[1])) return null;
+  return [Math.max(0, ci[0]), Math.min(1, ci[1])];
 }
