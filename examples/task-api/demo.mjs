@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The task-api demo: runs the regex baseline (rules-v1) and the rule-based v2 on the same
-// 270-case dataset, prints both scorecards, and shows where v2 is worse than the baseline.
+// 292-case dataset, prints both scorecards, and shows where v2 is worse than the baseline.
 // Everything is offline and stored in examples/task-api/.assay/assay.db.
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

@@ -56,6 +56,8 @@ export const dimensionSchema = z.strictObject({
   weight: z.number().min(0).default(1),
   /** a case passes the dimension when its score is at least this */
   threshold: z.number().min(0).max(1).default(0.5),
+  /** how a case's epochs combine: mean, majority, max (pass@k) or all (pass^k) */
+  reduce: z.enum(["mean", "majority", "max", "all"]).optional(),
   description: z.string().optional(),
 });
 

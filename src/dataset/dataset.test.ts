@@ -160,6 +160,14 @@ describe("readers: every format yields the same cases", () => {
     expect(await cases([write("yml", THREE_YAML)])).toEqual(THREE);
   });
 
+  it("a UTF-8 byte-order mark at the start of a file is ignored", async () => {
+    const bom = "\uFEFF";
+    expect(await cases([write("jsonl", bom + THREE_JSONL)])).toEqual(THREE);
+    expect(await cases([write("csv", bom + THREE_CSV)])).toEqual(THREE);
+    expect(await cases([write("json", bom + THREE_JSON)])).toEqual(THREE);
+    expect(await cases([write("yaml", bom + THREE_YAML)])).toEqual(THREE);
+  });
+
   it("YAML anchors and aliases resolve to their values", async () => {
     const file = write(
       "yaml",

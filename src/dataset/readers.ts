@@ -25,8 +25,10 @@ export function readRecords(file: string): AsyncGenerator<RawRecord> {
 async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   const lines = createInterface({ input: openStream(file), crlfDelay: Number.POSITIVE_INFINITY });
   let line = 0;
-  for await (const text of lines) {
+  for await (const raw of lines) {
     line++;
+    // a byte-order mark (files saved by Windows tools) is not part of the first record
+    const text = line === 1 && raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
     if (text.trim() === "") continue;
     const source = { file, line };
     try {

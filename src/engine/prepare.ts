@@ -2,7 +2,7 @@ import type { LoadedSuite } from "../config/load.ts";
 import type { TargetSpec } from "../config/schema.ts";
 import { createEvaluator } from "../evaluators/registry.ts";
 import { EvaluatorConfigError } from "../evaluators/types.ts";
-import type { Store } from "../store/types.ts";
+import type { DimensionRecord, Store } from "../store/types.ts";
 import { createTarget } from "../targets/index.ts";
 import type { Target, TargetResponse } from "../targets/types.ts";
 import type { ScoringDimension } from "./scoring.ts";
@@ -16,12 +16,13 @@ export async function buildDimensions(suite: LoadedSuite): Promise<ScoringDimens
   for (const [name, spec] of Object.entries(suite.config.dimensions)) {
     try {
       const evaluator = await createEvaluator(spec.evaluator, spec.with ?? {}, { baseDir: suite.baseDir });
-      const record = {
+      const record: DimensionRecord = {
         evaluator: evaluator.id,
         kind: spec.evaluator,
         weight: spec.weight,
         threshold: spec.threshold,
       };
+      if (spec.reduce) record.reduce = spec.reduce;
       dims.push({ name, record: spec.with ? { ...record, with: spec.with } : record, evaluator });
     } catch (err) {
       if (err instanceof EvaluatorConfigError) {

@@ -1,6 +1,10 @@
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import type { ErrorClass } from "../targets/types.ts";
+import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
 import { patternsFrom } from "./patterns.ts";
+
+type CaseRow = CaseResult;
+
 import { dimensionStats, meanInterval, percentiles } from "./summarize.ts";
 import type { DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
 
@@ -11,19 +15,6 @@ export interface ScorecardInput {
   scores: StoredScore[];
 }
 
-/** Per case and dimension, the epochs reduced to one score (their mean) and one verdict. */
-interface CaseDimension {
-  score: number | null;
-  reasons: string[];
-}
-
-interface CaseRow {
-  c: StoredCase;
-  dims: Map<string, CaseDimension>;
-  aggregate: number | null;
-  errored: boolean;
-}
-
 const WORST_LIMIT = 10;
 
 /**
@@ -32,31 +23,7 @@ const WORST_LIMIT = 10;
  */
 export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput): Scorecard {
   const dimNames = Object.keys(run.dimensions);
-  const caseById = new Map(cases.map((c) => [c.id, c]));
-  const scoresByCase = groupBy(scores, (s) => s.caseId);
-  const outputsByCase = groupBy(outputs, (o) => o.caseId);
-
-  const rows: CaseRow[] = [];
-  for (const [caseId, outs] of outputsByCase) {
-    const c = caseById.get(caseId);
-    if (!c) continue;
-    const dims = new Map<string, CaseDimension>();
-    for (const name of dimNames) {
-      const mine = (scoresByCase.get(caseId) ?? []).filter((s) => s.dimension === name);
-      const scored = mine.filter((s) => s.score !== null).map((s) => s.score as number);
-      dims.set(name, {
-        score: scored.length > 0 ? scored.reduce((a, b) => a + b, 0) / scored.length : null,
-        reasons: mine.map((s) => s.reason),
-      });
-    }
-    rows.push({
-      c,
-      dims,
-      aggregate: weightedAggregate(run, dims),
-      errored: outs.every((o) => o.error !== undefined),
-    });
-  }
-  rows.sort((a, b) => a.c.ordinal - b.c.ordinal);
+  const rows = caseResults(run, cases, outputs, scores);
 
   const byClass: Partial<Record<ErrorClass, number>> = {};
   let errorCount = 0;
@@ -70,7 +37,7 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
   for (const name of dimNames) {
     const d = run.dimensions[name];
     dimensions[name] = {
-      ...statsFor(rows, name, d.threshold),
+      ...statsFor(rows, name),
       evaluator: d.evaluator,
       weight: d.weight,
       threshold: d.threshold,
@@ -81,7 +48,7 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
   const slices: Scorecard["slices"] = {};
   for (const [key, members] of sliceMembers(rows)) {
     const entry: Record<string, DimensionStats> = {};
-    for (const name of dimNames) entry[name] = statsFor(members, name, run.dimensions[name].threshold);
+    for (const name of dimNames) entry[name] = statsFor(members, name);
     const agg = aggregateStats(members);
     entry.aggregate = { ...agg, passRate: null, passCi: null, unscored: 0, passed: 0 };
     slices[key] = entry;
@@ -125,7 +92,8 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
       total: totalCost,
       perCase: costs.length > 0 && distinctCases > 0 ? totalCost / distinctCases : null,
     },
-    worst: worstCases(rows, run),
+    worst: worstCases(rows),
+    flaky: flakyCases(rows),
     patterns: patternsFrom(scores, run),
     strengths,
     weaknesses,
@@ -133,13 +101,14 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
       mean: "Student-t 95% interval over cases (cluster-robust CR1 when cases carry a cluster), clipped to [0, 1]",
       passRate: "Wilson 95% score interval",
       percentiles: "linear interpolation (R type 7)",
-      epochs: "each case's epochs averaged before aggregation",
+      epochs:
+        "each case's epochs reduced per dimension (mean unless the dimension sets reduce) before aggregation",
       aggregate: "weighted mean of the dimensions a case was scored on",
     },
   };
 }
 
-function statsFor(rows: CaseRow[], name: string, threshold: number): DimensionStats {
+function statsFor(rows: CaseRow[], name: string): DimensionStats {
   const values: number[] = [];
   const clusters: Array<string | undefined> = [];
   let passed = 0;
@@ -153,7 +122,7 @@ function statsFor(rows: CaseRow[], name: string, threshold: number): DimensionSt
     }
     values.push(d.score);
     clusters.push(r.c.cluster);
-    if (d.score >= threshold) passed++;
+    if (d.passed) passed++;
   }
   return dimensionStats(values, passed, unscored, clusters);
 }
@@ -165,22 +134,6 @@ function aggregateStats(rows: CaseRow[]): { mean: number | null; ci: [number, nu
     scored.map((r) => r.c.cluster),
   );
   return { mean, ci, n: scored.length };
-}
-
-/** Weighted mean of the dimensions the case was scored on; weights renormalised over them. */
-export function weightedAggregate(
-  run: RunRecord,
-  dims: Map<string, { score: number | null }>,
-): number | null {
-  let total = 0;
-  let weight = 0;
-  for (const [name, d] of dims) {
-    const w = run.dimensions[name]?.weight ?? 0;
-    if (d.score === null || w === 0) continue;
-    total += w * d.score;
-    weight += w;
-  }
-  return weight > 0 ? total / weight : null;
 }
 
 function sliceMembers(rows: CaseRow[]): Map<string, CaseRow[]> {
@@ -196,12 +149,12 @@ function sliceMembers(rows: CaseRow[]): Map<string, CaseRow[]> {
   return new Map([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
-function worstCases(rows: CaseRow[], run: RunRecord): WorstCase[] {
+function worstCases(rows: CaseRow[]): WorstCase[] {
   return rows
     .filter((r) => r.aggregate !== null)
     .map((r) => {
       const failing = [...r.dims.entries()]
-        .filter(([name, d]) => d.score !== null && d.score < run.dimensions[name].threshold)
+        .filter(([, d]) => d.passed === false)
         .map(([name, d]) => ({ dimension: name, score: d.score, reason: d.reasons[0] ?? "" }));
       return { r, failing };
     })
@@ -244,17 +197,6 @@ function strengthsAndWeaknesses(
       .filter((x) => x.passRate > 0)
       .slice(0, 5),
   };
-}
-
-function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k) ?? [];
-    map.set(k, list);
-    list.push(item);
-  }
-  return map;
 }
 
 function sum(values: number[]): number {

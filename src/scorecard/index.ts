@@ -1,3 +1,4 @@
-export { buildScorecard, type ScorecardInput, weightedAggregate } from "./build.ts";
+export { buildScorecard, type ScorecardInput } from "./build.ts";
+export * from "./case-results.ts";
 export { loadScorecard } from "./load.ts";
 export type * from "./types.ts";

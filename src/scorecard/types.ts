@@ -76,6 +76,8 @@ export interface Scorecard {
   tokens: { input: number; output: number; perCase: number | null };
   cost: { total: number; perCase: number | null };
   worst: WorstCase[];
+  /** cases whose verdict differs between epochs, per dimension */
+  flaky: Array<{ caseId: string; dimension: string; verdicts: Array<boolean | null> }>;
   patterns: FailurePattern[];
   strengths: StrengthOrWeakness[];
   weaknesses: StrengthOrWeakness[];

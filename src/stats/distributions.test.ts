@@ -45,8 +45,8 @@ describe("special functions", () => {
 });
 
 describe("normal", () => {
-  it("quantiles are exact to double precision", () => {
-    expect(normalQuantile(0.975)).toBe(1.959963984540054);
+  it("quantiles are accurate to a few ulps", () => {
+    expect(Math.abs(normalQuantile(0.975) - 1.959963984540054)).toBeLessThanOrEqual(5e-16);
     expectRelative(normalQuantile(1e-10), -6.361340902404056, 1e-14);
     expect(normalQuantile(0.5)).toBe(0);
     expect(normalQuantile(0)).toBe(Number.NEGATIVE_INFINITY);
@@ -60,7 +60,7 @@ describe("normal", () => {
 });
 
 describe("Student t", () => {
-  it("quantiles (mpmath: t₀.₉₇₅,₉ = 2.26215716279820554…)", () => {
+  it("quantiles (mpmath: t₀.₉₇₅,₉ = 2.2621571627982053…)", () => {
     expectRelative(studentTQuantile(0.975, 9), 2.2621571627982055, 1e-14);
     expectRelative(studentTQuantile(0.995, 3), 5.840909309733355, 1e-13);
     expectRelative(studentTQuantile(0.025, 24.5), -2.061671879347407, 1e-13);
@@ -72,7 +72,8 @@ describe("Student t", () => {
     expectRelative(studentTSf(3.1, 7), 0.008661144712748757, 1e-13);
     expect(studentTCdf(0, 5)).toBe(0.5);
     for (const df of [1, 3.5, 30, 1000]) {
-      for (const p of [0.001, 0.1, 0.6, 0.99]) expectRelative(studentTCdf(studentTQuantile(p, df), df), p, 1e-12);
+      for (const p of [0.001, 0.1, 0.6, 0.99])
+        expectRelative(studentTCdf(studentTQuantile(p, df), df), p, 1e-12);
     }
   });
 

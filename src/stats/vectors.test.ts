@@ -257,7 +257,7 @@ function compare(expected: Json, actual: unknown, path: string, tol: number, fai
       failures.push(`${path}: expected an array of length ${expected.length}, got ${String(actual)}`);
       return;
     }
-    expected.forEach((e, k) => compare(e, arr[k], `${path}[${k}]`, tol, failures));
+    for (let k = 0; k < expected.length; k++) compare(expected[k], arr[k], `${path}[${k}]`, tol, failures);
     return;
   }
   if (!isRecord(actual)) {

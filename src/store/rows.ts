@@ -1,6 +1,6 @@
 import type { Case } from "../dataset/case.ts";
 import type { CasesTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
-import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
+import type { RunPatch, RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
 
 /** Conversions between records and rows, shared by every SQL backend. */
 
@@ -24,6 +24,18 @@ export function runToRow(r: RunRecord): RunsTable {
     dimensions: JSON.stringify(r.dimensions),
     tags: JSON.stringify(r.tags),
   };
+}
+
+/** Only the columns a patch names, so concurrent patches of different fields do not undo each other. */
+export function runPatchToRow(patch: RunPatch): Partial<RunsTable> {
+  const row: Partial<RunsTable> = {};
+  if (patch.status !== undefined) row.status = patch.status;
+  if ("finishedAt" in patch) row.finished_at = patch.finishedAt ?? null;
+  if (patch.caseCount !== undefined) row.case_count = patch.caseCount;
+  if (patch.dimensions !== undefined) row.dimensions = JSON.stringify(patch.dimensions);
+  if (patch.lineage !== undefined) row.lineage = JSON.stringify(patch.lineage);
+  if (patch.tags !== undefined) row.tags = JSON.stringify(patch.tags);
+  return row;
 }
 
 export function rowToRun(row: RunsTable): RunRecord {

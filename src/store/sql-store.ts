@@ -7,6 +7,7 @@ import {
   rowToOutput,
   rowToRun,
   rowToScore,
+  runPatchToRow,
   runToRow,
   scoreToRow,
 } from "./rows.ts";
@@ -47,11 +48,17 @@ export class SqlStore implements Store {
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
-    const current = await this.getRun(id);
-    if (!current) throw new Error(`no run ${id}`);
-    const row = runToRow({ ...current, ...patch });
-    const { id: _id, ...rest } = row;
-    await this.db.updateTable("runs").set(rest).where("id", "=", id).execute();
+    // Set only the patched columns: a read-modify-write of the whole row would let two concurrent
+    // patches (status from one caller, tags from another) overwrite each other.
+    const set = runPatchToRow(patch);
+    const updated =
+      Object.keys(set).length === 0
+        ? (await this.getRun(id)) !== undefined
+        : Number(
+            (await this.db.updateTable("runs").set(set).where("id", "=", id).executeTakeFirst())
+              .numUpdatedRows,
+          ) > 0;
+    if (!updated) throw new Error(`no run ${id}`);
   }
 
   async getRun(id: string): Promise<RunRecord | undefined> {

@@ -28,6 +28,8 @@ export interface DimensionRecord {
   kind: string;
   weight: number;
   threshold: number;
+  /** how epochs combine: mean (default), majority, max (pass@k), all (pass^k) */
+  reduce?: "mean" | "majority" | "max" | "all";
   with?: Record<string, unknown>;
 }
 

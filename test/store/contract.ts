@@ -95,6 +95,31 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           expect((await store.getRun(run.id))?.status).toBe("interrupted");
           expect(await store.getRun(other.id)).toEqual(other);
           await expect(store.updateRun(`${ns}-missing`, { status: "failed" })).rejects.toThrow();
+          await expect(store.updateRun(`${ns}-missing`, {})).rejects.toThrow();
+          // an empty patch changes nothing; an explicit undefined clears an optional field
+          await store.updateRun(run.id, {});
+          expect((await store.getRun(run.id))?.finishedAt).toBe("2025-03-01T11:00:00.000Z");
+          await store.updateRun(run.id, { finishedAt: undefined });
+          expect(await store.getRun(run.id)).not.toHaveProperty("finishedAt");
+        });
+      });
+
+      it("concurrent updates of different fields of one run both apply", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-race`, status: "running" });
+          await store.createRun(run);
+          await Promise.all([
+            store.updateRun(run.id, { status: "completed", finishedAt: at(30) }),
+            store.updateRun(run.id, { tags: ["main"] }),
+            store.updateRun(run.id, { caseCount: 7 }),
+          ]);
+          expect(await store.getRun(run.id)).toEqual({
+            ...run,
+            status: "completed",
+            finishedAt: at(30),
+            tags: ["main"],
+            caseCount: 7,
+          });
         });
       });
 
@@ -686,7 +711,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           makeRun(ns, { id: `${ns}aa11`, startedAt: at(1), target: "rules-v1", tags: ["main"] }),
           makeRun(ns, { id: `${ns}aa22`, startedAt: at(2), target: "rules-v2" }),
           makeRun(ns, { id: `${ns}bb33`, startedAt: at(3), target: "rules-v1", tags: ["main", "release"] }),
-          makeRun(ns, { id: `${ns}cc44`, startedAt: at(4), target: "rules-v2", status: "failed" }),
+          makeRun(ns, { id: `${ns}cc44`, startedAt: at(4), target: "rules-v2" }),
           makeRun(ns, { id: `${ns}dd55`, startedAt: at(5), target: "svc", suite: `other-${ns}` }),
         ];
         for (const r of runs) await store.createRun(r);
