@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from "commander";
 import { suiteJsonSchema } from "../config/schema.ts";
 import { toolVersion } from "../engine/lineage.ts";
+import { baselineSetCommand } from "./commands/baseline.ts";
+import { compareCommand } from "./commands/compare.ts";
 import { exportCommand } from "./commands/export.ts";
+import { gateCommand } from "./commands/gate.ts";
 import { rescoreCommand } from "./commands/rescore.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand, showCommand } from "./commands/show.ts";
@@ -76,6 +79,44 @@ export function buildProgram(): Command {
     .argument("<run>", "run id, prefix, tag or latest")
     .option("--json <file>", "write the scorecard as JSON")
     .action(act((run: string, opts: Record<string, unknown>) => showCommand(run, { ...global(), ...opts })));
+
+  program
+    .command("compare")
+    .description("paired comparison of two runs (exit 1 when a dimension or slice regressed)")
+    .argument("<runs...>", "BASE CANDIDATE: run ids, prefixes, tags, latest or latest:TARGET")
+    .option("--json <file>", "write the comparison as JSON")
+    .option("--md <file>", "write the comparison as Markdown")
+    .option("--intersect", "compare runs over different dataset versions on the cases they share")
+    .option("--alpha <a>", "significance level (default 0.05)", Number)
+    .option("--resamples <n>", "bootstrap resamples (default 10000)", positiveInt)
+    .option("--seed <n>", "bootstrap seed", Number)
+    .action(
+      act((runs: string[], opts: Record<string, unknown>) => compareCommand(runs, { ...global(), ...opts })),
+    );
+
+  program
+    .command("gate")
+    .description("apply the suite's gate policy: exit 0 pass (warnings allowed), 1 fail, 2 config error")
+    .argument("[suite]", "suite file or folder (default: ./assay.yaml)")
+    .option("--run <run>", "candidate run (default: the newest completed run not of the baseline target)")
+    .option("--baseline <run>", "baseline run, tag or target id (default: gate.baseline)")
+    .option("--junit <file>", "write JUnit XML, one test per rule")
+    .option("--md <file>", "write Markdown for a pull-request comment")
+    .option("--json <file>", "write the gate result and comparison as JSON")
+    .action(
+      act((suite: string | undefined, opts: Record<string, unknown>) =>
+        gateCommand(suite, { ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("baseline")
+    .description("manage baselines")
+    .command("set")
+    .description("tag a run as the baseline (the tag moves from any other run of the suite)")
+    .argument("<run>", "run id, prefix, tag or latest")
+    .option("--tag <tag>", "baseline tag (default: baseline)")
+    .action(act((run: string, opts: { tag?: string }) => baselineSetCommand(run, { ...global(), ...opts })));
 
   program
     .command("export")

@@ -40,15 +40,27 @@ describe("xoshiro128**", () => {
     expect(f >= 0 && f < 1).toBe(true);
   });
 
-  it("the inlined resampling loop makes exactly the draws of nextIndex", () => {
-    const values = Float64Array.from({ length: 37 }, (_, i) => i * i);
-    const fast = createRng(5);
-    const slow = createRng(5);
-    const sumFast = fast.sumOfDraws(values, values.length, 1000);
-    let sumSlow = 0;
-    for (let i = 0; i < 1000; i++) sumSlow += values[slow.nextIndex(values.length)];
-    expect(sumFast).toBe(sumSlow);
-    expect(fast.nextUint32()).toBe(slow.nextUint32());
+  it("the inlined resampling loop makes exactly the draws of nextIndex (16-bit and 32-bit paths)", () => {
+    for (const n of [1, 37, 20_000, 65_536, 70_000]) {
+      const values = Float64Array.from({ length: n }, (_, i) => i);
+      const fast = createRng(5);
+      const slow = createRng(5);
+      for (const count of [7, 1, 0, 1000, 3]) {
+        const sumFast = fast.sumOfDraws(values, n, count);
+        let sumSlow = 0;
+        for (let i = 0; i < count; i++) sumSlow += values[slow.nextIndex(n)];
+        expect(sumFast).toBe(sumSlow);
+      }
+      expect(fast.nextIndex(n)).toBe(slow.nextIndex(n));
+      expect(fast.nextUint32()).toBe(slow.nextUint32());
+    }
+  });
+
+  it("large index ranges (32-bit path) are roughly uniform too", () => {
+    const rng = createRng(3);
+    const bins = new Array<number>(10).fill(0);
+    for (let i = 0; i < 50_000; i++) bins[Math.floor(rng.nextIndex(100_000) / 10_000)]++;
+    for (const c of bins) expect(Math.abs(c - 5000)).toBeLessThan(350);
   });
 });
 
@@ -103,5 +115,22 @@ describe("bootstrap", () => {
     expect(() => bootstrapMean([1, 2], { resamples: 0 })).toThrow(RangeError);
     expect(() => bootstrapMean([1, 2], { confidence: 1 })).toThrow(RangeError);
     expect(() => pairedBootstrap([1], [1, 2])).toThrow(RangeError);
+  });
+});
+
+describe("Xoshiro128.fillIndices", () => {
+  it("makes exactly the draws of repeated nextIndex calls, across calls and sizes", async () => {
+    const { createRng } = await import("./random.ts");
+    for (const n of [1, 7, 1000, 65536, 70000]) {
+      const a = createRng(42);
+      const b = createRng(42);
+      for (const count of [1, 5, 333]) {
+        const out = new Int32Array(count);
+        a.fillIndices(n, out);
+        const expected = Array.from({ length: count }, () => b.nextIndex(n));
+        expect(Array.from(out)).toEqual(expected);
+        expect(out.every((i) => i >= 0 && i < n)).toBe(true);
+      }
+    }
   });
 });

@@ -12,8 +12,8 @@
  *   independent) and recomputes the case-level mean Σ sums / Σ sizes. For a clustered paired
  *   comparison pass the per-case differences.
  * Speed: data are copied once into a Float64Array and each resample is a tight loop of index
- * draws and additions with no allocation, so 20,000 pairs × 10,000 resamples take a fraction
- * of a second.
+ * draws (two per generator step, see `Xoshiro128.sumOfDraws`) and additions with no allocation:
+ * 20,000 pairs × 10,000 resamples (2·10⁸ draws) take about 0.7 s on a loaded 2-core machine.
  */
 import { assertConfidence, assertFinite, assertSameLength } from "./descriptive.ts";
 import { quantileSorted } from "./percentile.ts";

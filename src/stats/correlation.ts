@@ -160,7 +160,10 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): Kendall
   const total = (n * (n - 1)) / 2;
   const concordant = total - xTies.pairs - yTies.pairs + bothTied - discordant;
   const cmd = concordant - discordant;
-  const tauB = cmd / Math.sqrt(total - xTies.pairs) / Math.sqrt(total - yTies.pairs);
+  const tauB = Math.max(
+    -1,
+    Math.min(1, cmd / Math.sqrt(total - xTies.pairs) / Math.sqrt(total - yTies.pairs)),
+  );
   const minClasses = Math.min(xTies.distinct, yTies.distinct);
   const tauC = (2 * cmd) / ((n * n * (minClasses - 1)) / minClasses);
   const m = n * (n - 1);

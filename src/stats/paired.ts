@@ -125,7 +125,11 @@ export function pairedTTest(a: ArrayLike<number>, b: ArrayLike<number>): PairedT
 }
 
 export interface WilcoxonOptions {
-  /** "auto" (default): exact when n_nonzero ≤ 50 with no ties and no zeros, else normal approximation. */
+  /**
+   * "auto" (default): exact when n_nonzero ≤ 50 with no ties and no zeros, else the normal
+   * approximation. "exact" with ties or zeros falls back to the approximation (as scipy and R
+   * do); `method` in the result says which was used.
+   */
   method?: "auto" | "exact" | "approx";
   /** Only scipy's default is supported: zeros are dropped before ranking. */
   zero_method?: "wilcox";

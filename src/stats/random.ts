@@ -5,8 +5,8 @@
  * and needs only 32-bit integer operations (`Math.imul`, shifts), which keeps it fast in
  * JavaScript. The state is filled from a 32-bit seed with splitmix32, as the authors recommend;
  * string seeds are first hashed with FNV-1a. Integers in [0, n) use Lemire's multiply-shift
- * method with rejection, so they are exactly uniform (no modulo bias) at one draw per index in
- * all but a ~n/2³² fraction of cases (for n ≤ 2²¹; larger n use a 53-bit float).
+ * method with rejection, so they are exactly uniform (no modulo bias); for n ≤ 2¹⁶ each 32-bit
+ * draw is split into two 16-bit halves, which halves the cost of bootstrap resampling.
  */
 
 export type Seed = number | string;
@@ -26,12 +26,15 @@ export function seedToUint32(seed: Seed): number {
 const TWO_POW_32 = 4294967296;
 const INV_TWO_POW_32 = 1 / TWO_POW_32;
 const MAX_EXACT_INDEX = 2097152; // 2^21
+const HALF_LIMIT = 65536; // 2^16
 
 export class Xoshiro128 {
   private s0: number;
   private s1: number;
   private s2: number;
   private s3: number;
+  /** Unused low 16-bit half of the last draw made for a small index, or −1. */
+  private spare = -1;
   readonly seed: number;
 
   constructor(seed: Seed) {
@@ -75,65 +78,147 @@ export class Xoshiro128 {
   }
 
   /**
-   * Uniform integer in [0, n) for an integer n ≥ 1: exactly uniform for n ≤ 2²¹ (the product
-   * of a 32-bit draw and n is then exact in a double); above that, ⌊nextFloat()·n⌋.
+   * Uniform integer in [0, n) for an integer n ≥ 1, exactly uniform (Lemire's multiply-shift with
+   * rejection):
+   * - n ≤ 2¹⁶: from 16-bit halves of a 32-bit draw (high half first; the low half is kept for the
+   *   next call), so one generator step usually yields two indices;
+   * - n ≤ 2²¹: from a full 32-bit draw (the product with n is exact in a double);
+   * - larger n: ⌊nextFloat()·n⌋ (bias below 2⁻³²).
    */
   nextIndex(n: number): number {
-    if (n > MAX_EXACT_INDEX) return Math.floor(this.nextFloat() * n);
-    let m = this.nextUint32() * n;
-    let hi = Math.floor(m * INV_TWO_POW_32);
-    let low = m - hi * TWO_POW_32;
-    if (low < n) {
-      const threshold = TWO_POW_32 % n;
-      while (low < threshold) {
-        m = this.nextUint32() * n;
-        hi = Math.floor(m * INV_TWO_POW_32);
-        low = m - hi * TWO_POW_32;
+    if (n <= HALF_LIMIT) {
+      const threshold = HALF_LIMIT % n;
+      for (;;) {
+        let half: number;
+        if (this.spare >= 0) {
+          half = this.spare;
+          this.spare = -1;
+        } else {
+          const r = this.nextUint32();
+          half = r >>> 16;
+          this.spare = r & 0xffff;
+        }
+        const m = half * n;
+        if ((m & 0xffff) >= threshold) return m >>> 16;
       }
     }
-    return hi;
+    if (n > MAX_EXACT_INDEX) return Math.floor(this.nextFloat() * n);
+    const threshold = TWO_POW_32 % n;
+    for (;;) {
+      const m = this.nextUint32() * n;
+      const hi = Math.floor(m * INV_TWO_POW_32);
+      if (m - hi * TWO_POW_32 >= threshold) return hi;
+    }
   }
 
   /**
    * Sum of `count` values drawn uniformly with replacement from values[0..n): the bootstrap hot
-   * loop, with the generator step inlined on local variables. Makes exactly the same draws as
-   * `count` calls of `nextIndex(n)`, so results do not depend on which path was used.
+   * loop, with the generator step inlined on local variables and unrolled over the two 16-bit
+   * halves. Makes exactly the same draws as `count` calls of `nextIndex(n)`, so results do not
+   * depend on which path was used.
    */
   sumOfDraws(values: Float64Array, n: number, count: number): number {
-    if (n > MAX_EXACT_INDEX) {
+    if (n > HALF_LIMIT || count <= 0) {
       let total = 0;
       for (let i = 0; i < count; i++) total += values[this.nextIndex(n)];
       return total;
     }
-    const threshold = TWO_POW_32 % n;
+    const threshold = HALF_LIMIT % n;
+    let sum = 0;
+    let i = 0;
+    let spare = this.spare;
+    if (spare >= 0) {
+      const m = spare * n;
+      spare = -1;
+      if ((m & 0xffff) >= threshold) {
+        sum += values[m >>> 16];
+        i++;
+      }
+    }
     let s0 = this.s0;
     let s1 = this.s1;
     let s2 = this.s2;
     let s3 = this.s3;
-    let sum = 0;
-    for (let i = 0; i < count; i++) {
-      let hi: number;
-      for (;;) {
-        const m5 = Math.imul(s1, 5);
-        const r = Math.imul((m5 << 7) | (m5 >>> 25), 9) >>> 0;
-        const t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const m = r * n;
-        hi = Math.floor(m * INV_TWO_POW_32);
-        if (m - hi * TWO_POW_32 >= threshold) break;
+    while (i < count) {
+      const m5 = Math.imul(s1, 5);
+      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const m1 = (r >>> 16) * n;
+      if ((m1 & 0xffff) >= threshold) {
+        sum += values[m1 >>> 16];
+        i++;
+        if (i === count) {
+          spare = r & 0xffff;
+          break;
+        }
       }
-      sum += values[hi];
+      const m2 = (r & 0xffff) * n;
+      if ((m2 & 0xffff) >= threshold) {
+        sum += values[m2 >>> 16];
+        i++;
+      }
     }
     this.s0 = s0;
     this.s1 = s1;
     this.s2 = s2;
     this.s3 = s3;
+    this.spare = spare;
     return sum;
+  }
+  /**
+   * Fills `out` with `out.length` indices drawn uniformly from [0, n): the same draws as as many
+   * `nextIndex(n)` calls, fast enough for a bootstrap that sums several columns over one draw.
+   */
+  fillIndices(n: number, out: Int32Array): void {
+    const count = out.length;
+    if (n > HALF_LIMIT || count === 0) {
+      for (let i = 0; i < count; i++) out[i] = this.nextIndex(n);
+      return;
+    }
+    const threshold = HALF_LIMIT % n;
+    let i = 0;
+    let spare = this.spare;
+    if (spare >= 0) {
+      const m = spare * n;
+      spare = -1;
+      if ((m & 0xffff) >= threshold) out[i++] = m >>> 16;
+    }
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    while (i < count) {
+      const m5 = Math.imul(s1, 5);
+      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const m1 = (r >>> 16) * n;
+      if ((m1 & 0xffff) >= threshold) {
+        out[i++] = m1 >>> 16;
+        if (i === count) {
+          spare = r & 0xffff;
+          break;
+        }
+      }
+      const m2 = (r & 0xffff) * n;
+      if ((m2 & 0xffff) >= threshold) out[i++] = m2 >>> 16;
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    this.spare = spare;
   }
 }
 

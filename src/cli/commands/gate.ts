@@ -1,0 +1,46 @@
+import { appendFileSync } from "node:fs";
+import { defaultCandidate, gateConfigOf, gateRuns, resolveBaseline } from "../../compare/load.ts";
+import { loadSuite } from "../../config/load.ts";
+import { gateJunit, gateMarkdown, renderComparison, renderGate } from "../../report/comparison.ts";
+import { resolveRun } from "../../store/resolve.ts";
+import { type GlobalOptions, openCliStore, writeJson, writeOutput } from "../io.ts";
+
+export interface GateCommandOptions extends GlobalOptions {
+  run?: string;
+  baseline?: string;
+  junit?: string;
+  md?: string;
+  json?: string;
+}
+
+/** `assay gate [SUITE]`: apply the suite's gate policy; exit 0 pass (warnings allowed), 1 fail. */
+export async function gateCommand(suiteArg: string | undefined, opts: GateCommandOptions): Promise<number> {
+  const suite = await loadSuite(suiteArg);
+  const config = gateConfigOf(suite);
+  const store = await openCliStore(opts, suite.file);
+  try {
+    const targetIds = suite.config.targets.map((t) => t.id);
+    const baselineRef = opts.baseline ?? config.baseline;
+    const candidate = opts.run
+      ? await resolveRun(store, opts.run, { suite: suite.config.suite })
+      : await defaultCandidate(
+          store,
+          suite.config.suite,
+          baselineRef && targetIds.includes(baselineRef) ? baselineRef : undefined,
+        );
+    const baseline = baselineRef
+      ? await resolveBaseline(store, baselineRef, candidate, targetIds)
+      : undefined;
+    const { gate, comparison } = await gateRuns(store, config, candidate, baseline);
+    if (comparison) process.stdout.write(`${renderComparison(comparison)}\n\n`);
+    process.stdout.write(`${renderGate(gate)}\n`);
+    const md = gateMarkdown(gate, comparison);
+    if (opts.md) writeOutput(opts.md, md);
+    if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
+    if (opts.junit) writeOutput(opts.junit, gateJunit(gate));
+    if (opts.json) writeJson(opts.json, { ...gate, comparison: comparison ?? null });
+    return gate.exitCode;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,223 @@
+import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
+import { percentile } from "../stats/index.ts";
+import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
+import { adjustAndJudge, type PairedColumn, type PairedTestOptions, testColumns } from "./paired.ts";
+import type { Comparison, Flip, LatencyCost, PairedDimension } from "./types.ts";
+import { wordDiff } from "./word-diff.ts";
+
+export interface RunRows {
+  run: RunRecord;
+  cases: StoredCase[];
+  outputs: StoredOutput[];
+  scores: StoredScore[];
+}
+
+export interface CompareOptions {
+  /** compare runs over different dataset versions on the cases they share */
+  intersect?: boolean;
+  alpha?: number;
+  resamples?: number;
+  seed?: number;
+  maxRegression?: number;
+  /** most flips listed with their diff (all are counted) */
+  maxFlips?: number;
+}
+
+export class CompareError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CompareError";
+  }
+}
+
+const AGGREGATE = "aggregate";
+
+/**
+ * The paired comparison of two runs: cases aligned by id (and epoch), every dimension and slice
+ * tested on the pairs, Holm-adjusted together, flips listed with a word diff. A pure function of
+ * stored rows.
+ */
+export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOptions = {}): Comparison {
+  const alpha = opts.alpha ?? 0.05;
+  const testOpts: PairedTestOptions = {
+    alpha,
+    resamples: opts.resamples ?? 10_000,
+    seed: opts.seed ?? 20_261_128,
+    maxRegression: opts.maxRegression ?? 0.02,
+  };
+  const sameVersion = base.run.datasetVersion === candidate.run.datasetVersion;
+  if (!sameVersion && !opts.intersect) {
+    throw new CompareError(
+      `runs ${base.run.id} and ${candidate.run.id} are over different dataset versions ` +
+        `(${base.run.datasetVersion} vs ${candidate.run.datasetVersion}); pass --intersect to compare the cases they share`,
+    );
+  }
+  const baseRows = new Map(
+    caseResults(base.run, base.cases, base.outputs, base.scores).map((r) => [r.c.id, r]),
+  );
+  const candRows = new Map(
+    caseResults(candidate.run, candidate.cases, candidate.outputs, candidate.scores).map((r) => [r.c.id, r]),
+  );
+  const unmatched = {
+    base: [...baseRows.keys()].filter((id) => !candRows.has(id)),
+    candidate: [...candRows.keys()].filter((id) => !baseRows.has(id)),
+  };
+  const changed: string[] = [];
+  const matched: Array<[CaseResult, CaseResult]> = [];
+  for (const [id, b] of baseRows) {
+    const c = candRows.get(id);
+    if (!c) continue;
+    if (!sameVersion && caseContent(b.c) !== caseContent(c.c)) {
+      changed.push(id);
+      continue;
+    }
+    matched.push([b, c]);
+  }
+  let pairs = 0;
+  for (const [b, c] of matched) {
+    const epochs = new Set(b.outputs.map((o) => o.epoch));
+    pairs += c.outputs.filter((o) => epochs.has(o.epoch)).length;
+  }
+
+  const dims = Object.keys(candidate.run.dimensions).filter((d) => d in base.run.dimensions);
+  const dimensions = testColumns(columnsFor(matched, dims), testOpts);
+  const slices: Comparison["slices"] = {};
+  for (const [key, members] of sliceGroups(matched))
+    slices[key] = testColumns(columnsFor(members, dims), testOpts);
+  // One family: every dimension and slice the gate may check.
+  const family: PairedDimension[] = [
+    ...Object.values(dimensions),
+    ...Object.values(slices).flatMap((s) => Object.values(s)),
+  ];
+  adjustAndJudge(family, testOpts);
+
+  const aggregateMde = dimensions[AGGREGATE]?.mde ?? null;
+  return {
+    base: base.run.id,
+    candidate: candidate.run.id,
+    suite: candidate.run.suite,
+    targets: { base: base.run.target, candidate: candidate.run.target },
+    datasetVersions: { base: base.run.datasetVersion, candidate: candidate.run.datasetVersion },
+    alpha,
+    pairs,
+    cases: matched.length,
+    dimensions,
+    slices,
+    flips: flipsOf(matched, dims, opts.maxFlips ?? 200),
+    unmatched,
+    changed,
+    latencyMs: latencyDeltas(matched),
+    costPerCase: costDelta(matched),
+    errorRate: { base: errorRate(base.outputs), candidate: errorRate(candidate.outputs) },
+    power: {
+      aggregateMde,
+      statement:
+        aggregateMde === null
+          ? "no variation between the runs: the power to detect a change cannot be estimated"
+          : `this suite detects aggregate changes of ${(aggregateMde * 100).toFixed(1)} points or more at 80% power (alpha ${alpha}, ${matched.length} paired cases)`,
+    },
+    methods: {
+      passFail: "exact McNemar on discordant pairs",
+      scores: `paired bootstrap of the mean difference (${testOpts.resamples} resamples, seed ${testOpts.seed}), Wilcoxon signed-rank as the rank check`,
+      correction: `Holm across all ${family.length} dimension and slice tests`,
+      verdict: `regressed/improved when Holm-adjusted p < ${alpha}; underpowered when not significant but |delta| > ${testOpts.maxRegression}`,
+      epochs: "each case's epochs reduced per dimension before pairing",
+    },
+  };
+}
+
+function caseContent(c: StoredCase): string {
+  return canonicalJson({ input: c.input, expected: c.expected });
+}
+
+/** Paired columns for each dimension plus the aggregate, over cases scored in both runs. */
+function columnsFor(pairs: Array<[CaseResult, CaseResult]>, dims: string[]): Record<string, PairedColumn> {
+  const cols: Record<string, PairedColumn> = {};
+  for (const name of dims) {
+    const col: PairedColumn = { base: [], candidate: [], basePassed: [], candidatePassed: [] };
+    for (const [b, c] of pairs) {
+      const bd = b.dims.get(name);
+      const cd = c.dims.get(name);
+      if (!bd || !cd || bd.score === null || cd.score === null) continue;
+      col.base.push(bd.score);
+      col.candidate.push(cd.score);
+      col.basePassed?.push(bd.passed === true);
+      col.candidatePassed?.push(cd.passed === true);
+    }
+    cols[name] = col;
+  }
+  const agg: PairedColumn = { base: [], candidate: [], basePassed: null, candidatePassed: null };
+  for (const [b, c] of pairs) {
+    if (b.aggregate === null || c.aggregate === null) continue;
+    agg.base.push(b.aggregate);
+    agg.candidate.push(c.aggregate);
+  }
+  cols[AGGREGATE] = agg;
+  return cols;
+}
+
+function sliceGroups(pairs: Array<[CaseResult, CaseResult]>): Map<string, Array<[CaseResult, CaseResult]>> {
+  const map = new Map<string, Array<[CaseResult, CaseResult]>>();
+  for (const pair of pairs) {
+    for (const [k, v] of Object.entries(pair[1].c.tags)) {
+      const key = `${k}=${v}`;
+      const list = map.get(key) ?? [];
+      map.set(key, list);
+      list.push(pair);
+    }
+  }
+  return new Map([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+}
+
+function flipsOf(pairs: Array<[CaseResult, CaseResult]>, dims: string[], max: number): Flip[] {
+  const flips: Flip[] = [];
+  for (const [b, c] of pairs) {
+    for (const name of dims) {
+      const bd = b.dims.get(name);
+      const cd = c.dims.get(name);
+      if (!bd || !cd || bd.passed === null || cd.passed === null || bd.passed === cd.passed) continue;
+      const bText = b.outputs[0]?.text ?? "";
+      const cText = c.outputs[0]?.text ?? "";
+      flips.push({
+        caseId: c.c.id,
+        dimension: name,
+        direction: bd.passed ? "pass→fail" : "fail→pass",
+        base: { score: bd.score, reason: bd.reasons[0] ?? "", output: bText },
+        candidate: { score: cd.score, reason: cd.reasons[0] ?? "", output: cText },
+        diff: flips.length < max ? wordDiff(bText, cText) : [],
+        tags: c.c.tags,
+      });
+    }
+  }
+  // regressions first: they are what a reviewer must look at
+  return flips.sort((x, y) => (x.direction === y.direction ? 0 : x.direction === "pass→fail" ? -1 : 1));
+}
+
+function delta(base: number | null, candidate: number | null): LatencyCost {
+  const d = base === null || candidate === null ? null : candidate - base;
+  return { base, candidate, delta: d, relative: d === null || !base ? null : d / base };
+}
+
+function latencyDeltas(pairs: Array<[CaseResult, CaseResult]>): Comparison["latencyMs"] {
+  const lat = (side: 0 | 1) =>
+    pairs.flatMap((p) => p[side].outputs.filter((o) => !o.error).map((o) => o.latencyMs));
+  const b = lat(0);
+  const c = lat(1);
+  const q = (v: number[], p: number) => (v.length > 0 ? percentile(v, p) : null);
+  return { p50: delta(q(b, 50), q(c, 50)), p95: delta(q(b, 95), q(c, 95)), p99: delta(q(b, 99), q(c, 99)) };
+}
+
+function costDelta(pairs: Array<[CaseResult, CaseResult]>): LatencyCost {
+  const per = (side: 0 | 1) => {
+    const costs = pairs.flatMap((p) =>
+      p[side].outputs.filter((o) => o.costUsd !== undefined).map((o) => o.costUsd as number),
+    );
+    return costs.length > 0 && pairs.length > 0 ? costs.reduce((a, x) => a + x, 0) / pairs.length : null;
+  };
+  return delta(per(0), per(1));
+}
+
+function errorRate(outputs: StoredOutput[]): number {
+  return outputs.length === 0 ? 0 : outputs.filter((o) => o.error).length / outputs.length;
+}

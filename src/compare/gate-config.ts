@@ -1,0 +1,32 @@
+import { z } from "zod";
+
+/** The suite's `gate:` block (DESIGN.md §4.1). */
+export const gateSchema = z.strictObject({
+  /** a target id (its latest run on the same dataset), a run id, or a baseline tag */
+  baseline: z.string().min(1).optional(),
+  /** minimum scores: `aggregate` or a dimension name → floor in [0, 1] */
+  floors: z.record(z.string(), z.number().min(0).max(1)).optional(),
+  /** floors apply to the point estimate (`mean`) or the lower 95% bound (`lower`) */
+  floorOn: z.enum(["mean", "lower"]).default("mean"),
+  /** largest tolerated drop per dimension and slice, in score points */
+  maxRegression: z.number().min(0).max(1).optional(),
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  /** tag keys whose slices the regression rule checks (default: every tag) */
+  slices: z.array(z.string()).optional(),
+  regressionSet: z
+    .strictObject({
+      tag: z.string().regex(/^[^=]+=.*$/, 'a slice as "key=value"'),
+      mustPass: z.enum(["all", "baseline"]).default("all"),
+    })
+    .optional(),
+  maxErrorRate: z.number().min(0).max(1).optional(),
+  latency: z
+    .strictObject({ p95Ms: z.number().positive().optional(), maxIncrease: z.number().min(0).optional() })
+    .optional(),
+  cost: z
+    .strictObject({ perCase: z.number().min(0).optional(), maxIncrease: z.number().min(0).optional() })
+    .optional(),
+  minCases: z.number().int().min(0).optional(),
+});
+
+export type GateConfig = z.output<typeof gateSchema>;

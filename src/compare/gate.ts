@@ -1,0 +1,317 @@
+import type { CaseResult } from "../scorecard/case-results.ts";
+import type { Scorecard } from "../scorecard/types.ts";
+import type { GateConfig } from "./gate-config.ts";
+import type { Comparison, PairedDimension } from "./types.ts";
+
+export type RuleStatus = "pass" | "fail" | "warn";
+
+export interface GateRuleResult {
+  /** floors, maxRegression, regressionSet, maxErrorRate, latency, cost, minCases */
+  rule: string;
+  /** what was checked: `aggregate`, a dimension, `slice · dimension`, … */
+  subject: string;
+  status: RuleStatus;
+  message: string;
+  values: Record<string, unknown>;
+}
+
+export interface GateResult {
+  verdict: "PASS" | "FAIL";
+  /** 0 pass (warnings allowed), 1 fail */
+  exitCode: 0 | 1;
+  warnings: number;
+  candidate: string;
+  baseline: string | null;
+  rules: GateRuleResult[];
+}
+
+export interface GateInput {
+  config: GateConfig;
+  candidate: Scorecard;
+  candidateCases: CaseResult[];
+  baseline?: Scorecard;
+  baselineCases?: CaseResult[];
+  comparison?: Comparison;
+}
+
+const MIN_WARN_CASES = 5;
+const pts = (v: number) => `${(v * 100).toFixed(1)} pts`;
+const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "—" : v.toFixed(d));
+
+/** Applies the gate policy. Pure: the same scorecards and comparison always give the same verdict. */
+export function evaluateGate(input: GateInput): GateResult {
+  const rules: GateRuleResult[] = [
+    ...minCasesRule(input),
+    ...floorRules(input),
+    ...regressionRules(input),
+    ...regressionSetRule(input),
+    ...errorRateRule(input),
+    ...latencyRules(input),
+    ...costRules(input),
+  ];
+  const failed = rules.some((r) => r.status === "fail");
+  return {
+    verdict: failed ? "FAIL" : "PASS",
+    exitCode: failed ? 1 : 0,
+    warnings: rules.filter((r) => r.status === "warn").length,
+    candidate: input.candidate.run.id,
+    baseline: input.baseline?.run.id ?? null,
+    rules,
+  };
+}
+
+function minCasesRule({ config, candidate }: GateInput): GateRuleResult[] {
+  if (config.minCases === undefined) return [];
+  const ok = candidate.cases >= config.minCases;
+  return [
+    {
+      rule: "minCases",
+      subject: "cases",
+      status: ok ? "pass" : "fail",
+      message: `${candidate.cases} cases ${ok ? "≥" : "<"} minimum ${config.minCases}`,
+      values: { cases: candidate.cases, min: config.minCases },
+    },
+  ];
+}
+
+function floorRules({ config, candidate }: GateInput): GateRuleResult[] {
+  const out: GateRuleResult[] = [];
+  for (const [name, floor] of Object.entries(config.floors ?? {})) {
+    const stats = name === "aggregate" ? candidate.aggregate : candidate.dimensions[name];
+    const value = config.floorOn === "lower" ? (stats?.ci?.[0] ?? null) : (stats?.mean ?? null);
+    const what = config.floorOn === "lower" ? "lower 95% bound" : "mean";
+    if (value === null) {
+      out.push({
+        rule: "floors",
+        subject: name,
+        status: "fail",
+        message: `${name}: no ${what} to check against the floor ${floor} (nothing was scored)`,
+        values: { floor, value: null, on: config.floorOn },
+      });
+      continue;
+    }
+    const ok = value >= floor;
+    out.push({
+      rule: "floors",
+      subject: name,
+      status: ok ? "pass" : "fail",
+      message: `${name}: ${what} ${num(value)} ${ok ? "≥" : "<"} floor ${floor}`,
+      values: { floor, value, on: config.floorOn, ci: stats?.ci ?? null },
+    });
+  }
+  return out;
+}
+
+function regressionRules({ config, comparison }: GateInput): GateRuleResult[] {
+  if (config.maxRegression === undefined) return [];
+  if (!comparison) return [noBaseline("maxRegression")];
+  const max = config.maxRegression;
+  const out: GateRuleResult[] = [];
+  const check = (subject: string, d: PairedDimension) => {
+    if (d.delta === null || d.delta >= -max) return;
+    // Fewer than MIN_WARN_CASES pairs say nothing either way: only a significant drop is reported.
+    if (d.verdict !== "regressed" && d.n < MIN_WARN_CASES) return;
+    const interval = d.ci ? ` [${pts(d.ci[0])}, ${pts(d.ci[1])}]` : "";
+    const stats = `Δ ${pts(d.delta)}${interval}, ${d.test} p=${num(d.p, 4)}, Holm p=${num(d.pAdjusted, 4)}, n=${d.n}`;
+    const values = {
+      delta: d.delta,
+      ci: d.ci,
+      test: d.test,
+      p: d.p,
+      pAdjusted: d.pAdjusted,
+      n: d.n,
+      mde: d.mde,
+      maxRegression: max,
+    };
+    if (d.verdict === "regressed") {
+      out.push({
+        rule: "maxRegression",
+        subject,
+        status: "fail",
+        message: `${subject}: regressed beyond ${pts(max)} — ${stats}`,
+        values,
+      });
+    } else {
+      const mde =
+        d.mde === null
+          ? ""
+          : `; with ${d.n} cases this suite detects changes of ${pts(d.mde)} or more at 80% power`;
+      out.push({
+        rule: "maxRegression",
+        subject,
+        status: "warn",
+        message: `${subject}: dropped more than ${pts(max)} but not significantly — ${stats}${mde}`,
+        values,
+      });
+    }
+  };
+  let checked = 0;
+  for (const [name, d] of Object.entries(comparison.dimensions)) {
+    checked++;
+    check(name, d);
+  }
+  const keys = config.slices ? new Set(config.slices) : null;
+  for (const [slice, entry] of Object.entries(comparison.slices)) {
+    if (keys && !keys.has(slice.split("=")[0])) continue;
+    for (const [name, d] of Object.entries(entry)) {
+      checked++;
+      check(`${slice} · ${name}`, d);
+    }
+  }
+  if (!out.some((r) => r.status === "fail")) {
+    out.unshift({
+      rule: "maxRegression",
+      subject: "all",
+      status: "pass",
+      message: `no dimension or slice regressed significantly beyond ${pts(max)} (${checked} checks, Holm-adjusted, alpha ${comparison.alpha})`,
+      values: { checked, maxRegression: max },
+    });
+  }
+  return out;
+}
+
+/** A case passes when it did not error and every scored dimension passed. */
+function casePasses(r: CaseResult): boolean {
+  if (r.errored) return false;
+  const verdicts = [...r.dims.values()].filter((d) => d.passed !== null);
+  return verdicts.length > 0 && verdicts.every((d) => d.passed);
+}
+
+function regressionSetRule({ config, candidateCases, baselineCases }: GateInput): GateRuleResult[] {
+  const set = config.regressionSet;
+  if (!set) return [];
+  const eq = set.tag.indexOf("=");
+  const key = set.tag.slice(0, eq);
+  const value = set.tag.slice(eq + 1);
+  const members = candidateCases.filter((r) => r.c.tags[key] === value);
+  const failing = members.filter((r) => !casePasses(r)).map((r) => r.c.id);
+  const subject = set.tag;
+  if (set.mustPass === "all") {
+    const ok = failing.length === 0;
+    return [
+      {
+        rule: "regressionSet",
+        subject,
+        status: ok ? "pass" : "fail",
+        message: ok
+          ? `all ${members.length} cases tagged ${subject} pass`
+          : `${failing.length} of ${members.length} cases tagged ${subject} fail: ${failing.slice(0, 10).join(", ")}${failing.length > 10 ? ", …" : ""}`,
+        values: { cases: members.length, failing },
+      },
+    ];
+  }
+  if (!baselineCases) return [noBaseline("regressionSet")];
+  const baseById = new Map(baselineCases.map((r) => [r.c.id, r]));
+  const shared = members.filter((r) => baseById.has(r.c.id));
+  const basePass = shared.filter((r) => casePasses(baseById.get(r.c.id) as CaseResult)).length;
+  const candPass = shared.filter(casePasses).length;
+  const newlyFailing = shared
+    .filter((r) => !casePasses(r) && casePasses(baseById.get(r.c.id) as CaseResult))
+    .map((r) => r.c.id);
+  const ok = candPass >= basePass;
+  return [
+    {
+      rule: "regressionSet",
+      subject,
+      status: ok ? "pass" : "fail",
+      message:
+        `${candPass}/${shared.length} cases tagged ${subject} pass (baseline ${basePass}/${shared.length})` +
+        (newlyFailing.length > 0 ? `; newly failing: ${newlyFailing.slice(0, 10).join(", ")}` : ""),
+      values: { cases: shared.length, candidatePass: candPass, baselinePass: basePass, newlyFailing },
+    },
+  ];
+}
+
+function errorRateRule({ config, candidate }: GateInput): GateRuleResult[] {
+  if (config.maxErrorRate === undefined) return [];
+  const rate = candidate.errors.rate;
+  const ok = rate <= config.maxErrorRate;
+  return [
+    {
+      rule: "maxErrorRate",
+      subject: "errors",
+      status: ok ? "pass" : "fail",
+      message: `error rate ${(rate * 100).toFixed(2)}% (${candidate.errors.count}/${candidate.results}) ${ok ? "≤" : ">"} ${(config.maxErrorRate * 100).toFixed(2)}%`,
+      values: {
+        rate,
+        count: candidate.errors.count,
+        max: config.maxErrorRate,
+        byClass: candidate.errors.byClass,
+      },
+    },
+  ];
+}
+
+function latencyRules({ config, candidate, comparison }: GateInput): GateRuleResult[] {
+  const l = config.latency;
+  if (!l) return [];
+  const out: GateRuleResult[] = [];
+  const p95 = candidate.latencyMs.p95;
+  if (l.p95Ms !== undefined) {
+    const ok = p95 !== null && p95 <= l.p95Ms;
+    out.push({
+      rule: "latency",
+      subject: "p95",
+      status: ok ? "pass" : "fail",
+      message: `p95 latency ${p95 === null ? "—" : `${Math.round(p95)} ms`} ${ok ? "≤" : ">"} budget ${l.p95Ms} ms`,
+      values: { p95, budget: l.p95Ms },
+    });
+  }
+  if (l.maxIncrease !== undefined) {
+    if (!comparison) out.push(noBaseline("latency"));
+    else {
+      const rel = comparison.latencyMs.p95.relative;
+      const ok = rel === null || rel <= l.maxIncrease;
+      out.push({
+        rule: "latency",
+        subject: "p95 increase",
+        status: ok ? "pass" : "fail",
+        message: `p95 latency ${rel === null ? "unchanged (no baseline latency)" : `${rel >= 0 ? "+" : ""}${(rel * 100).toFixed(1)}%`} vs baseline (max +${(l.maxIncrease * 100).toFixed(0)}%)`,
+        values: { ...comparison.latencyMs.p95, maxIncrease: l.maxIncrease },
+      });
+    }
+  }
+  return out;
+}
+
+function costRules({ config, candidate, comparison }: GateInput): GateRuleResult[] {
+  const c = config.cost;
+  if (!c) return [];
+  const out: GateRuleResult[] = [];
+  const perCase = candidate.cost.perCase;
+  if (c.perCase !== undefined) {
+    const ok = perCase === null || perCase <= c.perCase;
+    out.push({
+      rule: "cost",
+      subject: "per case",
+      status: ok ? "pass" : "fail",
+      message: `cost per case ${perCase === null ? "— (no cost reported)" : `$${perCase.toFixed(6)}`} ${ok ? "≤" : ">"} budget $${c.perCase}`,
+      values: { perCase, budget: c.perCase },
+    });
+  }
+  if (c.maxIncrease !== undefined) {
+    if (!comparison) out.push(noBaseline("cost"));
+    else {
+      const rel = comparison.costPerCase.relative;
+      const ok = rel === null || rel <= c.maxIncrease;
+      out.push({
+        rule: "cost",
+        subject: "increase",
+        status: ok ? "pass" : "fail",
+        message: `cost per case ${rel === null ? "unchanged or not reported" : `${rel >= 0 ? "+" : ""}${(rel * 100).toFixed(1)}%`} vs baseline (max +${(c.maxIncrease * 100).toFixed(0)}%)`,
+        values: { ...comparison.costPerCase, maxIncrease: c.maxIncrease },
+      });
+    }
+  }
+  return out;
+}
+
+function noBaseline(rule: string): GateRuleResult {
+  return {
+    rule,
+    subject: "baseline",
+    status: "warn",
+    message: `${rule}: no baseline run to compare with (set gate.baseline or pass --baseline)`,
+    values: {},
+  };
+}

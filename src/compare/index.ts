@@ -1,0 +1,19 @@
+export { CompareError, type CompareOptions, compareRuns, type RunRows } from "./compare.ts";
+export {
+  evaluateGate,
+  type GateInput,
+  type GateResult,
+  type GateRuleResult,
+  type RuleStatus,
+} from "./gate.ts";
+export { type GateConfig, gateSchema } from "./gate-config.ts";
+export {
+  defaultCandidate,
+  type GateRun,
+  gateConfigOf,
+  gateRuns,
+  loadRunRows,
+  resolveBaseline,
+} from "./load.ts";
+export type * from "./types.ts";
+export { wordDiff } from "./word-diff.ts";

@@ -1,0 +1,111 @@
+import type { LoadedSuite } from "../config/load.ts";
+import { buildScorecard } from "../scorecard/build.ts";
+import { caseResults } from "../scorecard/case-results.ts";
+import { RunNotFoundError, resolveRun } from "../store/resolve.ts";
+import type { RunRecord, Store } from "../store/types.ts";
+import { type CompareOptions, compareRuns, type RunRows } from "./compare.ts";
+import { evaluateGate, type GateResult } from "./gate.ts";
+import { type GateConfig, gateSchema } from "./gate-config.ts";
+import type { Comparison } from "./types.ts";
+
+export async function loadRunRows(store: Store, run: RunRecord): Promise<RunRows> {
+  const [cases, outputs, scores] = await Promise.all([
+    store.listCases(run.datasetVersion),
+    store.listOutputs(run.id),
+    store.listScores(run.id),
+  ]);
+  return { run, cases, outputs, scores };
+}
+
+/** Validates the suite's gate block, reporting problems at their line in the suite file. */
+export function gateConfigOf(suite: LoadedSuite): GateConfig {
+  const parsed = gateSchema.safeParse(suite.config.gate ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = ["gate", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
+    const msg =
+      issue.code === "unrecognized_keys"
+        ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : issue.message;
+    throw suite.errorAt(path, msg);
+  }
+  const config = parsed.data;
+  const dims = Object.keys(suite.config.dimensions);
+  for (const name of Object.keys(config.floors ?? {})) {
+    if (name !== "aggregate" && !dims.includes(name)) {
+      throw suite.errorAt(
+        ["gate", "floors", name],
+        `no dimension "${name}" (dimensions: ${dims.join(", ")}, or aggregate)`,
+      );
+    }
+  }
+  return config;
+}
+
+/**
+ * Finds the baseline run for a candidate: a target id means that target's latest completed run on
+ * the candidate's dataset version; anything else is a run reference (id, prefix, tag).
+ */
+export async function resolveBaseline(
+  store: Store,
+  ref: string,
+  candidate: RunRecord,
+  targetIds: string[],
+): Promise<RunRecord> {
+  if (targetIds.includes(ref)) {
+    const runs = await store.listRuns({ suite: candidate.suite, target: ref, status: "completed" });
+    const run = runs.find((r) => r.id !== candidate.id && r.datasetVersion === candidate.datasetVersion);
+    if (run) return run;
+    throw new RunNotFoundError(
+      `no completed run of baseline target "${ref}" on dataset ${candidate.datasetVersion}: run \`assay run --target ${ref}\` first`,
+    );
+  }
+  return resolveRun(store, ref, { suite: candidate.suite });
+}
+
+/** The candidate when none is named: the newest completed run of the suite that is not a baseline target's. */
+export async function defaultCandidate(
+  store: Store,
+  suite: string,
+  baselineTarget?: string,
+): Promise<RunRecord> {
+  const runs = await store.listRuns({ suite, status: "completed" });
+  const run = runs.find((r) => r.target !== baselineTarget);
+  if (!run)
+    throw new RunNotFoundError(`no completed run of suite "${suite}" to gate: run \`assay run\` first`);
+  return run;
+}
+
+export interface GateRun {
+  gate: GateResult;
+  comparison?: Comparison;
+}
+
+/** Loads rows, compares with the baseline (when there is one) and applies the gate. */
+export async function gateRuns(
+  store: Store,
+  config: GateConfig,
+  candidate: RunRecord,
+  baseline: RunRecord | undefined,
+  opts: CompareOptions = {},
+): Promise<GateRun> {
+  const candRows = await loadRunRows(store, candidate);
+  const candCard = buildScorecard(candRows);
+  const candidateCases = caseResults(candidate, candRows.cases, candRows.outputs, candRows.scores);
+  if (!baseline) return { gate: evaluateGate({ config, candidate: candCard, candidateCases }) };
+  const baseRows = await loadRunRows(store, baseline);
+  const comparison = compareRuns(baseRows, candRows, {
+    ...opts,
+    alpha: config.alpha,
+    maxRegression: config.maxRegression ?? opts.maxRegression,
+  });
+  const gate = evaluateGate({
+    config,
+    candidate: candCard,
+    candidateCases,
+    baseline: buildScorecard(baseRows),
+    baselineCases: caseResults(baseline, baseRows.cases, baseRows.outputs, baseRows.scores),
+    comparison,
+  });
+  return { gate, comparison };
+}

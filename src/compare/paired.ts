@@ -1,0 +1,241 @@
+import {
+  adjustPValues,
+  createRng,
+  mcnemarTable,
+  mcnemarTest,
+  normalQuantile,
+  pairedMinimumDetectableEffect,
+  quantileSorted,
+  standardDeviation,
+  wilcoxonSignedRank,
+} from "../stats/index.ts";
+import type { PairedDimension, Verdict } from "./types.ts";
+
+/** The paired values of one dimension (or the aggregate) over one set of cases. */
+export interface PairedColumn {
+  base: number[];
+  candidate: number[];
+  /** pass/fail where the dimension has a threshold (null for the aggregate) */
+  basePassed: boolean[] | null;
+  candidatePassed: boolean[] | null;
+}
+
+export interface PairedTestOptions {
+  alpha: number;
+  resamples: number;
+  seed: number;
+  /** a non-significant |delta| above this is `underpowered`, not `no-change` */
+  maxRegression: number;
+}
+
+/**
+ * Paired bootstrap of several columns over the same cases at once: one index draw per case per
+ * resample serves every column, so the cost is one stream of random indices, not one per column.
+ * Returns, per column, the sorted resampled mean differences (candidate − base).
+ */
+export function jointPairedBootstrap(
+  columns: Float64Array[],
+  n: number,
+  resamples: number,
+  seed: number,
+): Float64Array[] {
+  const k = columns.length;
+  const out = columns.map(() => new Float64Array(resamples));
+  if (n === 0) return out;
+  const rng = createRng(seed);
+  const idx = new Int32Array(n);
+  for (let b = 0; b < resamples; b++) {
+    rng.fillIndices(n, idx);
+    for (let c = 0; c < k; c++) {
+      const col = columns[c];
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += col[idx[i]];
+      out[c][b] = sum / n;
+    }
+  }
+  for (const dist of out) dist.sort();
+  return out;
+}
+
+/** Percentile-inversion two-sided p (same convention as stats' pairedBootstrap). */
+function bootstrapP(sorted: Float64Array): number {
+  const b = sorted.length;
+  let below = 0;
+  let above = 0;
+  for (let i = 0; i < b; i++) {
+    if (sorted[i] <= 0) below++;
+    if (sorted[i] >= 0) above++;
+  }
+  return Math.min(1, (2 * (Math.min(below, above) + 1)) / (b + 1));
+}
+
+function isBinary(values: number[]): boolean {
+  return values.every((v) => v === 0 || v === 1);
+}
+
+function mean(values: number[]): number | null {
+  if (values.length === 0) return null;
+  let s = 0;
+  for (const v of values) s += v;
+  return s / values.length;
+}
+
+/**
+ * Tests several paired columns over one set of cases (the dimensions of one slice, or of the
+ * whole run). Pass/fail scores get the exact McNemar test; graded scores the paired bootstrap,
+ * with Wilcoxon signed-rank as the rank-based check. `pAdjusted` is filled in later, across the
+ * whole family.
+ */
+export function testColumns(
+  columns: Record<string, PairedColumn>,
+  opts: PairedTestOptions,
+): Record<string, PairedDimension> {
+  const names = Object.keys(columns);
+  // columns may have different n (unscored cases), so bootstrap each n-group jointly
+  // Pass/fail (0/1) columns need no resampling: McNemar and a closed-form interval serve them.
+  const groups = new Map<number, string[]>();
+  for (const name of names) {
+    if (isBinaryColumn(columns[name])) continue;
+    const len = columns[name].base.length;
+    groups.set(len, [...(groups.get(len) ?? []), name]);
+  }
+  const dists = new Map<string, Float64Array>();
+  for (const [len, members] of groups) {
+    const diffs = members.map((name) => {
+      const col = columns[name];
+      return Float64Array.from(col.candidate, (v, i) => v - col.base[i]);
+    });
+    const sorted = jointPairedBootstrap(diffs, len, opts.resamples, opts.seed);
+    members.forEach((name, i) => {
+      dists.set(name, sorted[i]);
+    });
+  }
+  const result: Record<string, PairedDimension> = {};
+  for (const name of names) {
+    const col = columns[name];
+    result[name] = testOne(col, dists.get(name), opts);
+  }
+  return result;
+}
+
+function isBinaryColumn(col: PairedColumn): boolean {
+  return col.base.length > 0 && isBinary(col.base) && isBinary(col.candidate);
+}
+
+/**
+ * Agresti–Min (2005) interval for a difference of paired proportions: the Wald interval after
+ * adding ½ to each discordant cell, which keeps coverage near nominal for small and extreme counts.
+ */
+export function pairedProportionInterval(
+  b: number,
+  c: number,
+  n: number,
+  confidence = 0.95,
+): [number, number] {
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const bb = b + 0.5;
+  const cc = c + 0.5;
+  const nn = n + 2;
+  const diff = (cc - bb) / nn;
+  const se = Math.sqrt(bb + cc - (cc - bb) ** 2 / nn) / nn;
+  return [Math.max(-1, diff - z * se), Math.min(1, diff + z * se)];
+}
+
+function testOne(
+  col: PairedColumn,
+  dist: Float64Array | undefined,
+  opts: PairedTestOptions,
+): PairedDimension {
+  const n = col.base.length;
+  const base = mean(col.base);
+  const candidate = mean(col.candidate);
+  const delta = base === null || candidate === null ? null : candidate - base;
+  const diffs = col.candidate.map((v, i) => v - col.base[i]);
+
+  let passRate: PairedDimension["passRate"] = {
+    base: null,
+    candidate: null,
+    delta: null,
+    p: null,
+    discordant: [0, 0],
+  };
+  if (col.basePassed && col.candidatePassed && n > 0) {
+    const table = mcnemarTable(col.basePassed, col.candidatePassed);
+    const res = mcnemarTest(table);
+    const bp = col.basePassed.filter(Boolean).length / n;
+    const cp = col.candidatePassed.filter(Boolean).length / n;
+    passRate = {
+      base: bp,
+      candidate: cp,
+      delta: cp - bp,
+      p: res.p_exact,
+      discordant: [table.a_pass_b_fail, table.a_fail_b_pass],
+    };
+  }
+
+  let test: string;
+  let p: number | null;
+  let ci: [number, number] | null = null;
+  let rankCheck: PairedDimension["rankCheck"];
+  if (n === 0) {
+    test = "none";
+    p = null;
+  } else if (!dist) {
+    // For 0/1 scores the mean is the pass rate and McNemar is the exact paired test.
+    const table = mcnemarTable(
+      col.base.map((v) => v === 1),
+      col.candidate.map((v) => v === 1),
+    );
+    test = "mcnemar-exact";
+    p = mcnemarTest(table).p_exact;
+    if (n > 1) ci = pairedProportionInterval(table.a_pass_b_fail, table.a_fail_b_pass, n);
+  } else {
+    test = "paired-bootstrap";
+    p = bootstrapP(dist);
+    if (n > 1) ci = [quantileSorted(dist, 0.025), quantileSorted(dist, 0.975)];
+    const nonzero = diffs.some((d) => d !== 0);
+    rankCheck = { test: "wilcoxon-signed-rank", p: nonzero ? wilcoxonSignedRank(diffs).p_two_sided : 1 };
+  }
+  const sd = n > 1 ? standardDeviation(diffs) : Number.NaN;
+  const mde =
+    sd > 0 && n > 1
+      ? pairedMinimumDetectableEffect({ sd_diff: sd, n, alpha: opts.alpha, power: 0.8 }).mde
+      : null;
+  const out: PairedDimension = {
+    base,
+    candidate,
+    delta,
+    ci,
+    test,
+    p,
+    pAdjusted: p,
+    verdict: "no-change",
+    n,
+    passRate,
+    mde,
+  };
+  if (rankCheck) out.rankCheck = rankCheck;
+  return out;
+}
+
+/** Holm across the family, then the verdicts (DESIGN.md §5). */
+export function adjustAndJudge(family: PairedDimension[], opts: PairedTestOptions): void {
+  const tested = family.filter((d) => d.p !== null);
+  if (tested.length > 0) {
+    const adj = adjustPValues(
+      tested.map((d) => d.p as number),
+      "holm",
+      opts.alpha,
+    );
+    tested.forEach((d, i) => {
+      d.pAdjusted = adj.p_adjusted[i];
+    });
+  }
+  for (const d of family) d.verdict = verdictOf(d, opts);
+}
+
+export function verdictOf(d: PairedDimension, opts: PairedTestOptions): Verdict {
+  if (d.delta === null || d.pAdjusted === null) return "no-change";
+  if (d.pAdjusted < opts.alpha && d.delta !== 0) return d.delta > 0 ? "improved" : "regressed";
+  return Math.abs(d.delta) > opts.maxRegression ? "underpowered" : "no-change";
+}
