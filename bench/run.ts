@@ -64,6 +64,29 @@ try {
       `memory growth n=${first.n}→${last.n}: ${(last.runMaxRssMb / first.runMaxRssMb).toFixed(2)}× peak RSS during the run\n`,
     );
   }
+  const dir = mkdtempSync(join(tmpdir(), "assay-bench-compare-"));
+  try {
+    const res = spawnSync(
+      process.execPath,
+      ["--import", "tsx", join(here, "compare-once.ts"), dir, "20000"],
+      {
+        encoding: "utf8",
+      },
+    );
+    if (res.status !== 0) throw new Error(`compare bench failed: ${res.stderr}`);
+    const f = JSON.parse(res.stdout.trim().split("\n").pop() as string) as {
+      n: number;
+      loadMs: number;
+      compareMs: number;
+      tests: number;
+    };
+    process.stdout.write(
+      `compare n=${f.n} × 2 runs, 10,000 bootstrap resamples, ${f.tests} dimension/slice tests: ` +
+        `read ${(f.loadMs / 1000).toFixed(2)} s + compare ${(f.compareMs / 1000).toFixed(2)} s = ${((f.loadMs + f.compareMs) / 1000).toFixed(2)} s (goal < 2 s)\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 } finally {
   server.kill("SIGTERM");
 }

@@ -1,4 +1,5 @@
 import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
+import { InputError } from "../config/errors.ts";
 import { percentile } from "../stats/index.ts";
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
@@ -18,13 +19,16 @@ export interface CompareOptions {
   intersect?: boolean;
   alpha?: number;
   resamples?: number;
+  /** resamples for slice tests (default min(resamples, 2000)): slices are many, and smaller */
+  sliceResamples?: number;
   seed?: number;
   maxRegression?: number;
   /** most flips listed with their diff (all are counted) */
   maxFlips?: number;
 }
 
-export class CompareError extends Error {
+/** Runs that cannot be compared: an input error (exit 2), for `assay gate` as for `assay compare`. */
+export class CompareError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = "CompareError";
@@ -83,8 +87,10 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
   const dims = Object.keys(candidate.run.dimensions).filter((d) => d in base.run.dimensions);
   const dimensions = testColumns(columnsFor(matched, dims), testOpts);
   const slices: Comparison["slices"] = {};
-  for (const [key, members] of sliceGroups(matched))
-    slices[key] = testColumns(columnsFor(members, dims), testOpts);
+  const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 2000) };
+  for (const [key, members] of sliceGroups(matched)) {
+    slices[key] = testColumns(columnsFor(members, dims), sliceOpts);
+  }
   // One family: every dimension and slice the gate may check.
   const family: PairedDimension[] = [
     ...Object.values(dimensions),
@@ -119,7 +125,8 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
     },
     methods: {
       passFail: "exact McNemar on discordant pairs",
-      scores: `paired bootstrap of the mean difference (${testOpts.resamples} resamples, seed ${testOpts.seed}), Wilcoxon signed-rank as the rank check`,
+      scores: `paired bootstrap of the mean difference (${testOpts.resamples} resamples for dimensions, ${sliceOpts.resamples} for slices, seed ${testOpts.seed}): percentile 95% interval, p from the bootstrap standard error; Wilcoxon signed-rank as the rank check`,
+      passFailInterval: "Agresti–Min interval for the difference of paired proportions",
       correction: `Holm across all ${family.length} dimension and slice tests`,
       verdict: `regressed/improved when Holm-adjusted p < ${alpha}; underpowered when not significant but |delta| > ${testOpts.maxRegression}`,
       epochs: "each case's epochs reduced per dimension before pairing",

@@ -37,6 +37,13 @@ export interface GateInput {
 const MIN_WARN_CASES = 5;
 const pts = (v: number) => `${(v * 100).toFixed(1)} pts`;
 const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "—" : v.toFixed(d));
+/**
+ * Limit checks forgive floating-point noise: a mean or a cost per case is a sum divided by a
+ * count, so a value exactly at its limit can come out 1 ulp beyond it (20 × $0.003 / 20 > $0.003).
+ */
+const TOLERANCE = 1e-9;
+const atMost = (value: number, limit: number) => value <= limit + TOLERANCE * Math.max(1, Math.abs(limit));
+const atLeast = (value: number, floor: number) => value >= floor - TOLERANCE * Math.max(1, Math.abs(floor));
 
 /** Applies the gate policy. Pure: the same scorecards and comparison always give the same verdict. */
 export function evaluateGate(input: GateInput): GateResult {
@@ -90,7 +97,7 @@ function floorRules({ config, candidate }: GateInput): GateRuleResult[] {
       });
       continue;
     }
-    const ok = value >= floor;
+    const ok = atLeast(value, floor);
     out.push({
       rule: "floors",
       subject: name,
@@ -225,7 +232,7 @@ function regressionSetRule({ config, candidateCases, baselineCases }: GateInput)
 function errorRateRule({ config, candidate }: GateInput): GateRuleResult[] {
   if (config.maxErrorRate === undefined) return [];
   const rate = candidate.errors.rate;
-  const ok = rate <= config.maxErrorRate;
+  const ok = atMost(rate, config.maxErrorRate);
   return [
     {
       rule: "maxErrorRate",
@@ -248,7 +255,7 @@ function latencyRules({ config, candidate, comparison }: GateInput): GateRuleRes
   const out: GateRuleResult[] = [];
   const p95 = candidate.latencyMs.p95;
   if (l.p95Ms !== undefined) {
-    const ok = p95 !== null && p95 <= l.p95Ms;
+    const ok = p95 !== null && atMost(p95, l.p95Ms);
     out.push({
       rule: "latency",
       subject: "p95",
@@ -261,7 +268,7 @@ function latencyRules({ config, candidate, comparison }: GateInput): GateRuleRes
     if (!comparison) out.push(noBaseline("latency"));
     else {
       const rel = comparison.latencyMs.p95.relative;
-      const ok = rel === null || rel <= l.maxIncrease;
+      const ok = rel === null || atMost(rel, l.maxIncrease);
       out.push({
         rule: "latency",
         subject: "p95 increase",
@@ -280,7 +287,7 @@ function costRules({ config, candidate, comparison }: GateInput): GateRuleResult
   const out: GateRuleResult[] = [];
   const perCase = candidate.cost.perCase;
   if (c.perCase !== undefined) {
-    const ok = perCase === null || perCase <= c.perCase;
+    const ok = perCase === null || atMost(perCase, c.perCase);
     out.push({
       rule: "cost",
       subject: "per case",
@@ -293,7 +300,7 @@ function costRules({ config, candidate, comparison }: GateInput): GateRuleResult
     if (!comparison) out.push(noBaseline("cost"));
     else {
       const rel = comparison.costPerCase.relative;
-      const ok = rel === null || rel <= c.maxIncrease;
+      const ok = rel === null || atMost(rel, c.maxIncrease);
       out.push({
         rule: "cost",
         subject: "increase",

@@ -7,6 +7,7 @@ export {
   type RuleStatus,
 } from "./gate.ts";
 export { type GateConfig, gateSchema } from "./gate-config.ts";
+export { buildLeaderboard, type Leaderboard, type LeaderboardEntry } from "./leaderboard.ts";
 export {
   defaultCandidate,
   type GateRun,

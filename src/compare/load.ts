@@ -1,4 +1,4 @@
-import type { LoadedSuite } from "../config/load.ts";
+import type { FieldPath, LoadedSuite } from "../config/load.ts";
 import { buildScorecard } from "../scorecard/build.ts";
 import { caseResults } from "../scorecard/case-results.ts";
 import { RunNotFoundError, resolveRun } from "../store/resolve.ts";
@@ -23,11 +23,17 @@ export function gateConfigOf(suite: LoadedSuite): GateConfig {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = ["gate", ...issue.path.map((p) => (typeof p === "symbol" ? String(p) : p))];
-    const msg =
-      issue.code === "unrecognized_keys"
-        ? `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-        : issue.message;
-    throw suite.errorAt(path, msg);
+    if (issue.code === "unrecognized_keys") {
+      // An unknown field is reported at its own key (`gate.maxRegresion`), not at the gate block.
+      // The YAML suite's errorAt takes an anchor; a module suite's ignores it.
+      const errorAtKey = suite.errorAt as (p: FieldPath, m: string, at?: "key" | "value") => Error;
+      throw errorAtKey(
+        [...path, issue.keys[0]],
+        `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`,
+        "key",
+      );
+    }
+    throw suite.errorAt(path, issue.message);
   }
   const config = parsed.data;
   const dims = Object.keys(suite.config.dimensions);

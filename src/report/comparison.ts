@@ -1,4 +1,5 @@
 import type { GateResult } from "../compare/gate.ts";
+import type { Leaderboard } from "../compare/leaderboard.ts";
 import type { Comparison, PairedDimension } from "../compare/types.ts";
 import { xmlEscape } from "./export.ts";
 import { fmtMs, safeLine, table } from "./format.ts";
@@ -174,4 +175,56 @@ export function gateJunit(gate: GateResult): string {
     return `${open}/>`;
   });
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="assay gate">\n  <testsuite name="assay.gate" tests="${gate.rules.length}" failures="${failures}" errors="0">\n${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`;
+}
+
+export function renderLeaderboard(lb: Leaderboard): string {
+  const dims = Object.keys(lb.entries[0]?.dimensions ?? {});
+  const cost = (e: Leaderboard["entries"][number]) =>
+    e.costPerCase === null ? "—" : `$${e.costPerCase.toFixed(e.costPerCase < 0.01 ? 6 : 4)}`;
+  const rows = lb.entries.map((e) => [
+    String(e.rank),
+    e.target,
+    sc(e.aggregate.mean),
+    e.aggregate.ci ? `[${sc(e.aggregate.ci[0])}, ${sc(e.aggregate.ci[1])}]` : "—",
+    ...dims.map((d) => sc(e.dimensions[d].mean)),
+    cost(e),
+    fmtMs(e.latencyP95Ms),
+    e.vsBest ? `${pts(e.vsBest.delta)} (p ${pv(e.vsBest.pAdjusted)})` : "best",
+    e.tiedWithBest ? "tied" : "",
+    e.pareto ? "◆" : "",
+  ]);
+  const header = [
+    "#",
+    "target",
+    "aggregate",
+    "95% CI",
+    ...dims,
+    "cost/case",
+    "p95",
+    "vs best (Holm)",
+    "",
+    "pareto",
+  ];
+  return [
+    `leaderboard · ${lb.entries.length} runs · dataset ${lb.datasetVersion} · ${lb.cases} cases`,
+    "",
+    table(rows, header),
+    "",
+    `tied = not significantly different from the best at alpha ${lb.alpha}; ◆ = on the quality/${lb.costAxis} Pareto front`,
+  ].join("\n");
+}
+
+export function leaderboardMarkdown(lb: Leaderboard): string {
+  const lines = [
+    `## Leaderboard (${lb.cases} cases)`,
+    "",
+    "| # | target | aggregate | 95% CI | cost/case | p95 | vs best | tied | Pareto |",
+    "|---:|---|---:|---:|---:|---:|---:|---|---|",
+  ];
+  for (const e of lb.entries) {
+    lines.push(
+      `| ${e.rank} | ${mdCell(e.target)} | ${sc(e.aggregate.mean)} | ${e.aggregate.ci ? `[${sc(e.aggregate.ci[0])}, ${sc(e.aggregate.ci[1])}]` : "—"} | ${e.costPerCase === null ? "—" : `$${e.costPerCase.toFixed(6)}`} | ${fmtMs(e.latencyP95Ms)} | ${e.vsBest ? `${pts(e.vsBest.delta)} (p ${pv(e.vsBest.pAdjusted)})` : "best"} | ${e.tiedWithBest ? "yes" : "no"} | ${e.pareto ? "yes" : ""} |`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -59,31 +59,49 @@ export function caseResults(
 ): CaseResult[] {
   const dimNames = Object.keys(run.dimensions);
   const caseById = new Map(cases.map((c) => [c.id, c]));
-  const scoresByCase = groupBy(scores, (s) => s.caseId);
+  // One pass: case → dimension → scores (epoch order is restored below only when epochs > 1).
+  const scoresByCase = new Map<string, Map<string, StoredScore[]>>();
+  for (const s of scores) {
+    let byDim = scoresByCase.get(s.caseId);
+    if (!byDim) {
+      byDim = new Map();
+      scoresByCase.set(s.caseId, byDim);
+    }
+    const list = byDim.get(s.dimension);
+    if (list) list.push(s);
+    else byDim.set(s.dimension, [s]);
+  }
   const outputsByCase = groupBy(outputs, (o) => o.caseId);
   const rows: CaseResult[] = [];
   for (const [caseId, outs] of outputsByCase) {
     const c = caseById.get(caseId);
     if (!c) continue;
-    const mine = scoresByCase.get(caseId) ?? [];
+    const byDim = scoresByCase.get(caseId);
     const dims = new Map<string, CaseDimension>();
     for (const name of dimNames) {
       const record = run.dimensions[name];
-      const rows = mine.filter((s) => s.dimension === name).sort((a, b) => a.epoch - b.epoch);
-      const scored = rows.filter((s) => s.score !== null);
+      const list = byDim?.get(name) ?? [];
+      if (list.length > 1) list.sort((a, b) => a.epoch - b.epoch);
+      const scored: number[] = [];
+      const verdicts: boolean[] = [];
+      for (const s of list) {
+        if (s.score === null) continue;
+        scored.push(s.score);
+        verdicts.push(s.passed === true);
+      }
       const reduced = reduceEpochs(
-        scored.map((s) => s.score as number),
-        scored.map((s) => s.passed === true),
+        scored,
+        verdicts,
         record.threshold,
         (record.reduce as Reducer | undefined) ?? "mean",
       );
       dims.set(name, {
         ...reduced,
-        reasons: rows.map((s) => s.reason),
-        epochVerdicts: rows.map((s) => s.passed),
+        reasons: list.map((s) => s.reason),
+        epochVerdicts: list.map((s) => s.passed),
       });
     }
-    outs.sort((a, b) => a.epoch - b.epoch);
+    if (outs.length > 1) outs.sort((a, b) => a.epoch - b.epoch);
     rows.push({
       c,
       dims,

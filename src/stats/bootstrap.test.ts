@@ -134,3 +134,26 @@ describe("Xoshiro128.fillIndices", () => {
     }
   });
 });
+
+describe("Xoshiro128.sumColumnsOfDraws", () => {
+  it("adds the same draws as nextIndex into every column, for one, two and three columns", async () => {
+    const { createRng } = await import("./random.ts");
+    const cols = [
+      Float64Array.from({ length: 50 }, (_, i) => i),
+      Float64Array.from({ length: 50 }, (_, i) => i * i),
+      Float64Array.from({ length: 50 }, (_, i) => -i),
+    ];
+    for (const k of [1, 2, 3]) {
+      const a = createRng(9);
+      const b = createRng(9);
+      const sums = new Float64Array(k);
+      a.sumColumnsOfDraws(cols.slice(0, k), 50, 77, sums);
+      const expected = new Array<number>(k).fill(0);
+      for (let i = 0; i < 77; i++) {
+        const j = b.nextIndex(50);
+        for (let c = 0; c < k; c++) expected[c] += cols[c][j];
+      }
+      expect(Array.from(sums)).toEqual(expected);
+    }
+  });
+});

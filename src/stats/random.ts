@@ -172,6 +172,80 @@ export class Xoshiro128 {
     return sum;
   }
   /**
+   * One bootstrap resample for several columns at once: draws `count` indices from [0, n) (the
+   * same draws as `count` calls of nextIndex) and adds columns[c][index] into sums[c]. One index
+   * stream serves every column, so k columns cost one set of draws, not k.
+   */
+  sumColumnsOfDraws(columns: readonly Float64Array[], n: number, count: number, sums: Float64Array): void {
+    const k = columns.length;
+    if (n > HALF_LIMIT || count <= 0 || k > 2) {
+      for (let i = 0; i < count; i++) {
+        const j = this.nextIndex(n);
+        for (let c = 0; c < k; c++) sums[c] += columns[c][j];
+      }
+      return;
+    }
+    // k is 1 or 2: the second column reads column 0 again when absent and is discarded.
+    const a = columns[0];
+    const b = k === 2 ? columns[1] : columns[0];
+    const threshold = HALF_LIMIT % n;
+    let sa = 0;
+    let sb = 0;
+    let i = 0;
+    let spare = this.spare;
+    if (spare >= 0) {
+      const m = spare * n;
+      spare = -1;
+      if ((m & 0xffff) >= threshold) {
+        const j = m >>> 16;
+        sa += a[j];
+        sb += b[j];
+        i++;
+      }
+    }
+    let s0 = this.s0;
+    let s1 = this.s1;
+    let s2 = this.s2;
+    let s3 = this.s3;
+    while (i < count) {
+      const m5 = Math.imul(s1, 5);
+      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
+      const t = s1 << 9;
+      s2 ^= s0;
+      s3 ^= s1;
+      s1 ^= s2;
+      s0 ^= s3;
+      s2 ^= t;
+      s3 = (s3 << 11) | (s3 >>> 21);
+      const m1 = (r >>> 16) * n;
+      if ((m1 & 0xffff) >= threshold) {
+        const j = m1 >>> 16;
+        sa += a[j];
+        sb += b[j];
+        i++;
+        if (i === count) {
+          spare = r & 0xffff;
+          break;
+        }
+      }
+      const m2 = (r & 0xffff) * n;
+      if ((m2 & 0xffff) >= threshold) {
+        const j = m2 >>> 16;
+        sa += a[j];
+        sb += b[j];
+        i++;
+      }
+    }
+    this.s0 = s0;
+    this.s1 = s1;
+    this.s2 = s2;
+    this.s3 = s3;
+    this.spare = spare;
+    sums[0] += sa;
+    if (k === 2) sums[1] += sb;
+  }
+
+  /**
    * Fills `out` with `out.length` indices drawn uniformly from [0, n): the same draws as as many
    * `nextIndex(n)` calls, fast enough for a bootstrap that sums several columns over one draw.
    */

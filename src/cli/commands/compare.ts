@@ -1,7 +1,14 @@
 import { CompareError, compareRuns } from "../../compare/compare.ts";
+import { buildLeaderboard } from "../../compare/leaderboard.ts";
 import { loadRunRows } from "../../compare/load.ts";
-import { comparisonMarkdown, renderComparison } from "../../report/comparison.ts";
+import {
+  comparisonMarkdown,
+  leaderboardMarkdown,
+  renderComparison,
+  renderLeaderboard,
+} from "../../report/comparison.ts";
 import { resolveRun } from "../../store/resolve.ts";
+import type { Store } from "../../store/types.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { type GlobalOptions, openCliStore, writeJson, writeOutput } from "../io.ts";
 
@@ -16,11 +23,15 @@ export interface CompareCommandOptions extends GlobalOptions {
 
 /** `assay compare BASE CANDIDATE`: paired comparison; exit 1 when something regressed. */
 export async function compareCommand(refs: string[], opts: CompareCommandOptions): Promise<number> {
-  if (refs.length !== 2) {
-    throw new CliError("compare takes exactly two runs: BASE CANDIDATE", EXIT.usage);
+  if (refs.length < 2) {
+    throw new CliError(
+      "compare takes two runs (BASE CANDIDATE), or three or more for a leaderboard",
+      EXIT.usage,
+    );
   }
   const store = await openCliStore(opts);
   try {
+    if (refs.length > 2) return await leaderboardOf(store, refs, opts);
     const [base, candidate] = [await resolveRun(store, refs[0]), await resolveRun(store, refs[1])];
     let cmp: ReturnType<typeof compareRuns>;
     try {
@@ -44,4 +55,20 @@ export async function compareCommand(refs: string[], opts: CompareCommandOptions
   } finally {
     await store.close();
   }
+}
+
+async function leaderboardOf(store: Store, refs: string[], opts: CompareCommandOptions): Promise<number> {
+  const rows = [];
+  for (const ref of refs) rows.push(await loadRunRows(store, await resolveRun(store, ref)));
+  let lb: ReturnType<typeof buildLeaderboard>;
+  try {
+    lb = buildLeaderboard(rows, { alpha: opts.alpha, resamples: opts.resamples, seed: opts.seed });
+  } catch (err) {
+    if (err instanceof CompareError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  process.stdout.write(`${renderLeaderboard(lb)}\n`);
+  if (opts.json) writeJson(opts.json, lb);
+  if (opts.md) writeOutput(opts.md, leaderboardMarkdown(lb));
+  return EXIT.ok;
 }

@@ -2,8 +2,89 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import { MIGRATIONS } from "../schema.ts";
+import type { Case } from "../../dataset/case.ts";
+import { caseToRow, outputToRow, scoreToRow } from "../rows.ts";
+import { type CasesTable, MIGRATIONS, type OutputsTable, type ScoresTable } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";
+import type { StoredOutput, StoredScore } from "../types.ts";
+
+const OUTPUT_COLUMNS: Array<keyof OutputsTable> = [
+  "run_id",
+  "case_id",
+  "epoch",
+  "text",
+  "json",
+  "trace",
+  "usage",
+  "cost_usd",
+  "latency_ms",
+  "ttft_ms",
+  "attempts",
+  "error_class",
+  "error_message",
+  "error_status",
+  "created_at",
+];
+const SCORE_COLUMNS: Array<keyof ScoresTable> = [
+  "run_id",
+  "case_id",
+  "epoch",
+  "dimension",
+  "evaluator",
+  "score",
+  "passed",
+  "reason",
+  "details",
+];
+const CASE_COLUMNS: Array<keyof CasesTable> = [
+  "dataset_version",
+  "case_id",
+  "ordinal",
+  "input",
+  "expected",
+  "tags",
+  "cluster",
+];
+
+function insertSql(table: string, columns: string[], orIgnore = false): string {
+  return `INSERT ${orIgnore ? "OR IGNORE " : ""}INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`;
+}
+
+/**
+ * SQLite with the hot writes (results and cases) on prepared statements inside one transaction:
+ * the engine writes in batches on the event loop, so each batch must be as short as possible.
+ * Everything else goes through the shared Kysely queries.
+ */
+class SqliteStore extends SqlStore {
+  private readonly writeBatch: (batch: { outputs: StoredOutput[]; scores: StoredScore[] }) => void;
+  private readonly writeCases: (version: string, cases: Array<{ case: Case; ordinal: number }>) => void;
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    super("sqlite", new Kysely({ dialect: new SqliteDialect({ database: sqlite }) }) as never);
+    const insertOutput = sqlite.prepare(insertSql("outputs", OUTPUT_COLUMNS));
+    const insertScore = sqlite.prepare(insertSql("scores", SCORE_COLUMNS));
+    const insertCase = sqlite.prepare(insertSql("cases", CASE_COLUMNS, true));
+    this.writeBatch = sqlite.transaction((batch: { outputs: StoredOutput[]; scores: StoredScore[] }) => {
+      for (const o of batch.outputs) insertOutput.run(outputToRow(o));
+      for (const s of batch.scores) insertScore.run(scoreToRow(s));
+    });
+    this.writeCases = sqlite.transaction((version: string, cases: Array<{ case: Case; ordinal: number }>) => {
+      for (const c of cases) insertCase.run(caseToRow(version, c.case, c.ordinal));
+    });
+  }
+
+  override async writeResults(batch: { outputs: StoredOutput[]; scores: StoredScore[] }): Promise<void> {
+    if (batch.outputs.length === 0 && batch.scores.length === 0) return;
+    this.writeBatch(batch);
+  }
+
+  override async putCases(
+    datasetVersion: string,
+    cases: Array<{ case: Case; ordinal: number }>,
+  ): Promise<void> {
+    if (cases.length > 0) this.writeCases(datasetVersion, cases);
+  }
+}
 
 /** The embedded store: one SQLite file in WAL mode. `:memory:` works for tests. */
 export function openSqliteStore(file: string): SqlStore {
@@ -15,8 +96,7 @@ export function openSqliteStore(file: string): SqlStore {
   sqlite.pragma("busy_timeout = 5000");
   sqlite.pragma("foreign_keys = ON");
   migrate(sqlite);
-  const db = new Kysely({ dialect: new SqliteDialect({ database: sqlite }) });
-  return new SqlStore("sqlite", db as never);
+  return new SqliteStore(sqlite);
 }
 
 function migrate(sqlite: BetterSqlite3.Database): void {

@@ -5,6 +5,7 @@ import { abortFailure, casePayload, errorMessage } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 import { type JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./jsonpath.ts";
 import { type BodyRenderer, compileBody, createLiquid, TemplateError } from "./template.ts";
+import { type HttpResponse, HttpTransport } from "./transport.ts";
 
 export { parseJsonPath, selectJsonPath } from "./jsonpath.ts";
 
@@ -71,6 +72,7 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
   const hasContentType = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
 
   registerSecretEnv([...envRefs(url), ...Object.values(headers).flatMap(envRefs)]);
+  const transport = new HttpTransport();
   const resolveAll = (): { url: string; headers: Record<string, string> } => {
     const missing = (field: string) => (name: string) =>
       fail(`${field} references the environment variable ${name}, which is not set`, `http.${field}`);
@@ -122,41 +124,34 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
         body = JSON.stringify(payload);
       }
 
-      let res: Response;
-      let text: string;
+      let res: HttpResponse;
       try {
-        res = await fetch(request.url, {
-          method,
-          headers: request.headers,
-          body,
-          signal,
-          redirect: "follow",
-        });
-        text = await res.text();
+        res = await transport.send({ url: request.url, method, headers: request.headers, body, signal });
       } catch (err) {
         if (signal.aborted) throw abortFailure(signal, what);
         const e = classifyError(err);
         throw new TargetFailure(e.class, `${what}: ${e.message}`, { cause: err });
       }
-      return interpret(res, text, selector, opts.output, what);
+      return interpret(res, selector, opts.output, what);
+    },
+    async close(): Promise<void> {
+      transport.close();
     },
   } satisfies Target & { prepare(): Promise<void> };
 }
 
 function interpret(
-  res: Response,
-  text: string,
+  res: HttpResponse,
   selector: PathSegment[] | undefined,
   selectorText: string | undefined,
   what: string,
 ): TargetResponse {
-  const status = res.status;
-  if (!res.ok) {
+  const { status, text } = res;
+  if (status < 200 || status > 299) {
     const detail = `${what}: HTTP ${status}${res.statusText ? ` ${res.statusText}` : ""}${snippet(text)}`;
     if (status === 429) {
       const retryAfterMs =
-        parseRetryAfter(res.headers.get("retry-after-ms"), true) ??
-        parseRetryAfter(res.headers.get("retry-after"));
+        parseRetryAfter(res.header("retry-after-ms"), true) ?? parseRetryAfter(res.header("retry-after"));
       throw new TargetFailure("rate-limited", detail, { status, retryAfterMs });
     }
     if (status === 408) throw new TargetFailure("timeout", detail, { status });
