@@ -21,6 +21,80 @@ const httpSpec = z.strictObject({
   output: z.string().optional(),
 });
 
+const chatMessageTemplate = z.strictObject({
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string(),
+});
+
+const llmOptions = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  maxTokens: z.number().int().positive().optional(),
+  topP: z.number().min(0).max(1).optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string()).optional(),
+  responseFormat: z
+    .union([
+      z.strictObject({ type: z.literal("text") }),
+      z.strictObject({ type: z.literal("json_object") }),
+      z.strictObject({
+        type: z.literal("json_schema"),
+        name: z.string(),
+        schema: z.record(z.string(), z.unknown()),
+        strict: z.boolean().optional(),
+      }),
+    ])
+    .optional(),
+});
+
+const toolDefinition = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().optional(),
+  parameters: z.record(z.string(), z.unknown()),
+});
+
+/** LLM target settings (provider targets only). */
+const llmTargetFields = {
+  baseUrl: z.string().optional(),
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
+  messages: z.array(chatMessageTemplate).min(1).optional(),
+  options: llmOptions.optional(),
+  stream: z.boolean().optional(),
+  cache: z.boolean().optional(),
+  tools: z.union([z.string(), z.array(toolDefinition)]).optional(),
+  toolsModule: z.string().optional(),
+  maxSteps: z.number().int().positive().optional(),
+  toolFaults: z
+    .array(
+      z.strictObject({
+        tool: z.string().min(1),
+        fault: z.enum(["empty", "malformed", "auth", "timeout"]),
+        rate: z.number().min(0).max(1).default(1),
+      }),
+    )
+    .optional(),
+  user: z
+    .strictObject({
+      provider: z.string(),
+      baseUrl: z.string().optional(),
+      apiKeyEnv: z.string().optional(),
+      persona: z.string(),
+      goal: z.string(),
+      maxTurns: z.number().int().positive().default(6),
+      stop: z.string().optional(),
+    })
+    .optional(),
+  limits: z
+    .strictObject({
+      concurrency: z.number().int().positive().optional(),
+      rpm: z.number().positive().optional(),
+      tpm: z.number().positive().optional(),
+    })
+    .optional(),
+  price: z
+    .strictObject({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional() })
+    .optional(),
+};
+
 export const targetSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "ids use letters, digits, '.', '_' and '-'"),
@@ -33,6 +107,7 @@ export const targetSchema = z
     provider: z.string().optional(),
     prompt: z.string().optional(),
     env: z.record(z.string(), z.string()).optional(),
+    ...llmTargetFields,
     ...callPolicy,
   })
   .superRefine((t, ctx) => {
@@ -47,6 +122,16 @@ export const targetSchema = z
             ? "a target needs one of exec, module, http, replay or provider"
             : `a target has exactly one kind, found ${kinds.join(" and ")}`,
       });
+    }
+    if (!t.provider) {
+      for (const key of Object.keys(llmTargetFields) as Array<keyof typeof llmTargetFields>) {
+        if (t[key] !== undefined) {
+          ctx.addIssue({ code: "custom", path: [key], message: `"${key}" applies to provider (LLM) targets only` });
+        }
+      }
+    }
+    if (t.provider && !/^(openai|anthropic):.+$/.test(t.provider)) {
+      ctx.addIssue({ code: "custom", path: ["provider"], message: "expected openai:<model> or anthropic:<model>" });
     }
   });
 

@@ -43,6 +43,11 @@ export function renderScorecard(card: Scorecard): string {
   out.push(
     `tokens     ${card.tokens.input} in / ${card.tokens.output} out · cost ${fmtUsd(card.cost.total)} (${fmtUsd(card.cost.perCase)} per case)`,
   );
+  if (card.cost.judge > 0 || card.cost.judgeTokens.input > 0) {
+    out.push(
+      `judges     ${card.cost.judgeTokens.input} in / ${card.cost.judgeTokens.output} out · cost ${fmtUsd(card.cost.judge)} (scoring, apart from the target)`,
+    );
+  }
   if (card.weaknesses.length > 0) {
     out.push("");
     out.push("weakest");

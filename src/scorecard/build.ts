@@ -91,6 +91,7 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
     cost: {
       total: totalCost,
       perCase: costs.length > 0 && distinctCases > 0 ? totalCost / distinctCases : null,
+      ...judgeCost(scores),
     },
     worst: worstCases(rows),
     flaky: flakyCases(rows),
@@ -106,6 +107,21 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
       aggregate: "weighted mean of the dimensions a case was scored on",
     },
   };
+}
+
+/** What LLM judges spent, from the `details.judge` their scores carry. */
+function judgeCost(scores: ScorecardInput["scores"]): { judge: number; judgeTokens: { input: number; output: number } } {
+  let judge = 0;
+  let input = 0;
+  let output = 0;
+  for (const s of scores) {
+    const j = s.details?.judge as { costUsd?: number; usage?: { inputTokens?: number; outputTokens?: number } } | undefined;
+    if (!j) continue;
+    judge += j.costUsd ?? 0;
+    input += j.usage?.inputTokens ?? 0;
+    output += j.usage?.outputTokens ?? 0;
+  }
+  return { judge, judgeTokens: { input, output } };
 }
 
 function statsFor(rows: CaseRow[], name: string): DimensionStats {
