@@ -1,6 +1,6 @@
 import type { Case } from "../dataset/case.ts";
-import type { CasesTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
-import type { RunPatch, RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
+import type { CasesTable, LabelsTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
+import type { LabelRecord, RunPatch, RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
 
 /** Conversions between records and rows, shared by every SQL backend. */
 
@@ -160,4 +160,41 @@ export function rowToScore(row: ScoresTable): StoredScore {
   const details = parse<Record<string, unknown>>(row.details);
   if (details !== undefined) s.details = details;
   return s;
+}
+
+export function labelToRow(l: LabelRecord): LabelsTable {
+  return {
+    id: l.id,
+    run_id: l.runId,
+    case_id: l.caseId,
+    epoch: l.epoch,
+    dimension: l.dimension,
+    kind: l.kind,
+    value: JSON.stringify(l.value),
+    other_run_id: l.otherRunId ?? null,
+    labeller: l.labeller,
+    comment: l.comment ?? null,
+    created_at: l.createdAt,
+    supersedes: l.supersedes ?? null,
+    queue_id: l.queueId ?? null,
+  };
+}
+
+export function rowToLabel(row: LabelsTable): LabelRecord {
+  const l: LabelRecord = {
+    id: row.id,
+    runId: row.run_id,
+    caseId: row.case_id,
+    epoch: Number(row.epoch),
+    dimension: row.dimension,
+    kind: row.kind as LabelRecord["kind"],
+    value: JSON.parse(row.value),
+    labeller: row.labeller,
+    createdAt: row.created_at,
+  };
+  if (row.other_run_id !== null) l.otherRunId = row.other_run_id;
+  if (row.comment !== null) l.comment = row.comment;
+  if (row.supersedes !== null) l.supersedes = row.supersedes;
+  if (row.queue_id !== null) l.queueId = row.queue_id;
+  return l;
 }

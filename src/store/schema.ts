@@ -59,11 +59,48 @@ export interface ScoresTable {
   details: string | null;
 }
 
+export interface LabelsTable {
+  id: string;
+  run_id: string;
+  case_id: string;
+  epoch: number;
+  dimension: string;
+  kind: string;
+  value: string;
+  other_run_id: string | null;
+  labeller: string;
+  comment: string | null;
+  created_at: string;
+  supersedes: string | null;
+  queue_id: string | null;
+}
+
+export interface QueuesTable {
+  id: string;
+  run_id: string;
+  data: string;
+  created_at: string;
+}
+
+export interface CalibrationsTable {
+  id: string;
+  evaluator: string;
+  dimension: string;
+  run_id: string | null;
+  label_set_hash: string;
+  n: number;
+  metrics: string;
+  created_at: string;
+}
+
 export interface Database {
   runs: RunsTable;
   cases: CasesTable;
   outputs: OutputsTable;
   scores: ScoresTable;
+  labels: LabelsTable;
+  review_queues: QueuesTable;
+  calibrations: CalibrationsTable;
 }
 
 /** Migrations in order; each is a list of statements valid in SQLite and PostgreSQL. */
@@ -89,6 +126,20 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
         run_id TEXT NOT NULL, case_id TEXT NOT NULL, epoch INTEGER NOT NULL, dimension TEXT NOT NULL,
         evaluator TEXT NOT NULL, score DOUBLE PRECISION, passed INTEGER, reason TEXT NOT NULL, details TEXT,
         PRIMARY KEY (run_id, case_id, epoch, dimension))`,
+    ],
+  },
+  {
+    version: 2,
+    statements: [
+      `CREATE TABLE labels (
+        id TEXT PRIMARY KEY, run_id TEXT NOT NULL, case_id TEXT NOT NULL, epoch INTEGER NOT NULL,
+        dimension TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL, other_run_id TEXT,
+        labeller TEXT NOT NULL, comment TEXT, created_at TEXT NOT NULL, supersedes TEXT, queue_id TEXT)`,
+      "CREATE INDEX labels_run ON labels (run_id, dimension)",
+      "CREATE TABLE review_queues (id TEXT PRIMARY KEY, run_id TEXT NOT NULL, data TEXT NOT NULL, created_at TEXT NOT NULL)",
+      `CREATE TABLE calibrations (
+        id TEXT PRIMARY KEY, evaluator TEXT NOT NULL, dimension TEXT NOT NULL, run_id TEXT,
+        label_set_hash TEXT NOT NULL, n INTEGER NOT NULL, metrics TEXT NOT NULL, created_at TEXT NOT NULL)`,
     ],
   },
 ];

@@ -2,8 +2,10 @@ import type { Kysely } from "kysely";
 import type { Case } from "../dataset/case.ts";
 import {
   caseToRow,
+  labelToRow,
   outputToRow,
   rowToCase,
+  rowToLabel,
   rowToOutput,
   rowToRun,
   rowToScore,
@@ -13,6 +15,10 @@ import {
 } from "./rows.ts";
 import type { Database } from "./schema.ts";
 import {
+  type CalibrationRecord,
+  type LabelFilter,
+  type LabelRecord,
+  type ReviewQueue,
   type RunFilter,
   type RunPatch,
   type RunRecord,
@@ -82,6 +88,7 @@ export class SqlStore implements Store {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("scores").where("run_id", "=", id).execute();
       await trx.deleteFrom("outputs").where("run_id", "=", id).execute();
+      await trx.deleteFrom("labels").where("run_id", "=", id).execute();
       await trx.deleteFrom("runs").where("id", "=", id).execute();
     });
   }
@@ -159,6 +166,87 @@ export class SqlStore implements Store {
       for (const part of chunks(scores)) {
         await trx.insertInto("scores").values(part.map(scoreToRow)).execute();
       }
+    });
+  }
+
+  async addLabels(labels: LabelRecord[]): Promise<void> {
+    if (labels.length === 0) return;
+    await this.db.transaction().execute(async (trx) => {
+      for (const part of chunks(labels))
+        await trx.insertInto("labels").values(part.map(labelToRow)).execute();
+    });
+  }
+
+  async listLabels(filter: LabelFilter = {}): Promise<LabelRecord[]> {
+    let q = this.db.selectFrom("labels").selectAll();
+    if (filter.runId) q = q.where("run_id", "=", filter.runId);
+    if (filter.dimension) q = q.where("dimension", "=", filter.dimension);
+    if (filter.labeller) q = q.where("labeller", "=", filter.labeller);
+    if (filter.queueId) q = q.where("queue_id", "=", filter.queueId);
+    const labels = (await q.orderBy("created_at").orderBy("id").execute()).map(rowToLabel);
+    if (filter.history) return labels;
+    const superseded = new Set(
+      labels.map((l) => l.supersedes).filter((id): id is string => id !== undefined),
+    );
+    return labels.filter((l) => !superseded.has(l.id));
+  }
+
+  async createQueue(queue: ReviewQueue): Promise<void> {
+    await this.db
+      .insertInto("review_queues")
+      .values({ id: queue.id, run_id: queue.runId, data: JSON.stringify(queue), created_at: queue.createdAt })
+      .execute();
+  }
+
+  async getQueue(id: string): Promise<ReviewQueue | undefined> {
+    const row = await this.db.selectFrom("review_queues").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? (JSON.parse(row.data) as ReviewQueue) : undefined;
+  }
+
+  async listQueues(): Promise<ReviewQueue[]> {
+    const rows = await this.db
+      .selectFrom("review_queues")
+      .selectAll()
+      .orderBy("created_at", "desc")
+      .execute();
+    return rows.map((r) => JSON.parse(r.data) as ReviewQueue);
+  }
+
+  async putCalibration(record: CalibrationRecord): Promise<void> {
+    await this.db
+      .insertInto("calibrations")
+      .values({
+        id: record.id,
+        evaluator: record.evaluator,
+        dimension: record.dimension,
+        run_id: record.runId ?? null,
+        label_set_hash: record.labelSetHash,
+        n: record.n,
+        metrics: JSON.stringify(record.metrics),
+        created_at: record.createdAt,
+      })
+      .execute();
+  }
+
+  async listCalibrations(
+    filter: { evaluator?: string; dimension?: string } = {},
+  ): Promise<CalibrationRecord[]> {
+    let q = this.db.selectFrom("calibrations").selectAll();
+    if (filter.evaluator) q = q.where("evaluator", "=", filter.evaluator);
+    if (filter.dimension) q = q.where("dimension", "=", filter.dimension);
+    const rows = await q.orderBy("created_at", "desc").orderBy("id", "desc").execute();
+    return rows.map((r) => {
+      const rec: CalibrationRecord = {
+        id: r.id,
+        evaluator: r.evaluator,
+        dimension: r.dimension,
+        labelSetHash: r.label_set_hash,
+        n: Number(r.n),
+        metrics: JSON.parse(r.metrics),
+        createdAt: r.created_at,
+      };
+      if (r.run_id !== null) rec.runId = r.run_id;
+      return rec;
     });
   }
 

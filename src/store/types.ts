@@ -95,6 +95,74 @@ export function resultKey(caseId: string, epoch: number): string {
   return `${caseId}\u0000${epoch}`;
 }
 
+/** A human judgment of one output on one dimension (DESIGN.md §1 labels). Edits add rows; history is kept. */
+export interface LabelRecord {
+  id: string;
+  runId: string;
+  caseId: string;
+  epoch: number;
+  dimension: string;
+  /** binary (value 0/1 or pass/fail), ordinal (a number on the declared scale), nominal, or pairwise */
+  kind: "binary" | "ordinal" | "nominal" | "pairwise";
+  /** the judgment; for pairwise: "a" | "b" | "tie" where a = runId's output and b = otherRunId's */
+  value: string | number;
+  /** pairwise only: the run whose output was compared */
+  otherRunId?: string;
+  labeller: string;
+  comment?: string;
+  createdAt: string;
+  /** the label this one replaces (an edit); the newest per (run, case, epoch, dimension, labeller, otherRun) is current */
+  supersedes?: string;
+  /** review queue the label was given in */
+  queueId?: string;
+}
+
+export interface LabelFilter {
+  runId?: string;
+  dimension?: string;
+  labeller?: string;
+  queueId?: string;
+  /** include superseded labels (history) */
+  history?: boolean;
+}
+
+/** A review queue: outputs sampled for experts to label (blind to evaluator scores). */
+export interface ReviewQueue {
+  id: string;
+  runId: string;
+  dimension: string;
+  /** pairwise mode compares with this run's outputs */
+  otherRunId?: string;
+  kind: LabelRecord["kind"];
+  /** ordinal scale, e.g. [1, 5]; nominal categories */
+  scale?: Array<string | number>;
+  labellers: string[];
+  createdAt: string;
+  items: Array<{
+    caseId: string;
+    epoch: number;
+    /** who should label it (overlap items list several) */
+    labellers: string[];
+    /** pairwise: show the other run's output on the left */
+    swapped?: boolean;
+  }>;
+}
+
+/** Agreement of an evaluator version with a set of human labels. */
+export interface CalibrationRecord {
+  id: string;
+  /** evaluator id (`kind@version`) the record is bound to */
+  evaluator: string;
+  dimension: string;
+  runId?: string;
+  /** hash of the label set used; a new label makes the record stale */
+  labelSetHash: string;
+  n: number;
+  /** the calibration report (agreement, kappa, alpha, …) */
+  metrics: Record<string, unknown>;
+  createdAt: string;
+}
+
 export interface Store {
   readonly kind: string;
   createRun(run: RunRecord): Promise<void>;
@@ -114,5 +182,15 @@ export interface Store {
   listScores(runId: string): Promise<StoredScore[]>;
   /** replaces every score of a run (rescore) in one transaction */
   replaceScores(runId: string, scores: StoredScore[]): Promise<void>;
+  /** human labels: adding one with `supersedes` keeps the old one as history */
+  addLabels(labels: LabelRecord[]): Promise<void>;
+  /** current labels (newest per output, dimension, labeller and other run) unless `history` */
+  listLabels(filter?: LabelFilter): Promise<LabelRecord[]>;
+  createQueue(queue: ReviewQueue): Promise<void>;
+  getQueue(id: string): Promise<ReviewQueue | undefined>;
+  listQueues(): Promise<ReviewQueue[]>;
+  putCalibration(record: CalibrationRecord): Promise<void>;
+  /** newest first */
+  listCalibrations(filter?: { evaluator?: string; dimension?: string }): Promise<CalibrationRecord[]>;
   close(): Promise<void>;
 }
