@@ -1,10 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  discordantPair,
-  ids,
-  type SyntheticCase,
-  syntheticRows,
-} from "../../test/support/synthetic-runs.ts";
+import { discordantPair, ids, type SyntheticCase, syntheticRows } from "../../test/support/synthetic-runs.ts";
 import { CompareError, compareRuns } from "./compare.ts";
 
 /** The paired comparison on runs whose outcomes are known by construction. */
@@ -263,6 +258,28 @@ describe("compareRuns: graded scores, latency, cost, errors", () => {
     expect(d.mde).toBeGreaterThan(0);
     expect(cmp.power.aggregateMde).toBe(cmp.dimensions.aggregate.mde);
     expect(cmp.power.statement).toMatch(/detects aggregate changes of \d+\.\d points or more at 80% power/);
+  });
+
+  it("never calls a slice of one or two pairs significant, however large its drop", () => {
+    // a graded score drops 0.8 → 0.2 on three cases: one tagged rare=yes, two tagged pair=x
+    const mk = (drop: boolean) =>
+      syntheticRows({
+        dimensions: { quality: { threshold: 0.5 } },
+        cases: ids("t", 30).map((id, i) => ({
+          id,
+          tags: (i === 0 ? { rare: "yes" } : i < 3 ? { pair: "x" } : {}) as Record<string, string>,
+          scores: { quality: drop && i < 3 ? 0.2 : 0.8 },
+        })),
+      });
+    const cmp = compareRuns(mk(false), mk(true), FAST);
+    const one = cmp.slices["rare=yes"].quality;
+    const two = cmp.slices["pair=x"].quality;
+    expect(one.test).toBe("paired-bootstrap");
+    expect(one.delta).toBeCloseTo(-0.6, 12);
+    expect(one.p).toBe(1);
+    expect(two.p as number).toBeGreaterThanOrEqual(0.5);
+    for (const d of [one, two, cmp.slices["rare=yes"].aggregate, cmp.slices["pair=x"].aggregate])
+      expect(d.verdict).not.toBe("regressed");
   });
 
   it("reports latency, cost and error-rate deltas over the paired cases", () => {

@@ -1,5 +1,5 @@
-import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
 import { InputError } from "../config/errors.ts";
+import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
 import { percentile } from "../stats/index.ts";
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";

@@ -27,8 +27,12 @@ async function gate(config: Record<string, unknown>, candidate: SyntheticRun, ba
 const rulesOf = (rules: GateRuleResult[], rule: string) => rules.filter((r) => r.rule === rule);
 const statuses = (rules: GateRuleResult[], rule: string) => rulesOf(rules, rule).map((r) => r.status);
 
-const passFail = (prefix: string, n: number, failing: (i: number) => boolean, extra: Partial<SyntheticCase> = {}) =>
-  ids(prefix, n).map((id, i) => ({ id, scores: { correct: failing(i) ? 0 : 1 }, ...extra }));
+const passFail = (
+  prefix: string,
+  n: number,
+  failing: (i: number) => boolean,
+  extra: Partial<SyntheticCase> = {},
+) => ids(prefix, n).map((id, i) => ({ id, scores: { correct: failing(i) ? 0 : 1 }, ...extra }));
 
 describe("gate: maxRegression", () => {
   it("warns (not fails) on a big drop that is not significant, naming the minimum detectable effect", async () => {
@@ -116,8 +120,49 @@ describe("gate: maxRegression", () => {
     expect(rulesOf(only.gate.rules, "maxRegression").filter((r) => r.status === "warn")).toEqual([]);
   });
 
+  it("does not fail on a graded drop in a one-case slice", async () => {
+    const run = (drop: boolean) => ({
+      dimensions: { quality: { threshold: 0.5 } },
+      cases: ids("q", 30).map((id, i) => ({
+        id,
+        tags: (i === 0 ? { rare: "yes" } : {}) as Record<string, string>,
+        scores: { quality: drop && i === 0 ? 0.1 : 0.9 },
+      })),
+    });
+    const { gate: g, comparison } = await gate({ maxRegression: 0.05 }, run(true), run(false));
+    expect(comparison?.slices["rare=yes"].quality.delta).toBeCloseTo(-0.8, 12);
+    expect(statuses(g.rules, "maxRegression")).toEqual(["pass"]);
+    expect(g.verdict).toBe("PASS");
+  });
+
+  it("with gate.slices, Holm-adjusts over the checked tests only", async () => {
+    // 100 cases, 8 pass→fail: McNemar p = 2/256 = 0.0078. Over everything (correct + aggregate, 2
+    // level slices, 20 bucket slices: 46 tests) Holm gives 0.36; over what the gate checks with
+    // slices: [level] (6 tests), 0.047 < 0.05.
+    const tagOf = (i: number) => ({ level: i % 2 === 0 ? "a" : "b", bucket: `b${i % 20}` });
+    const base = ids("h", 100).map((id, i) => ({ id, tags: tagOf(i), scores: { correct: 1 } }));
+    const cand = ids("h", 100).map((id, i) => ({ id, tags: tagOf(i), scores: { correct: i < 8 ? 0 : 1 } }));
+    const all = await gate({ maxRegression: 0.05 }, { cases: cand }, { cases: base });
+    expect(all.comparison?.dimensions.correct.pAdjusted).toBeCloseTo(46 * (2 / 256), 12);
+    expect(all.gate.verdict).toBe("PASS");
+    expect(rulesOf(all.gate.rules, "maxRegression").find((r) => r.subject === "correct")?.status).toBe(
+      "warn",
+    );
+
+    const some = await gate({ maxRegression: 0.05, slices: ["level"] }, { cases: cand }, { cases: base });
+    const correct = rulesOf(some.gate.rules, "maxRegression").find((r) => r.subject === "correct");
+    expect(correct?.status).toBe("fail");
+    expect(correct?.values.pAdjusted).toBeCloseTo(6 * (2 / 256), 12);
+    expect(some.gate.verdict).toBe("FAIL");
+    // the comparison itself is unchanged
+    expect(some.comparison?.dimensions.correct.pAdjusted).toBeCloseTo(46 * (2 / 256), 12);
+  });
+
   it("without a baseline, warns instead of failing", async () => {
-    const { gate: g, comparison } = await gate({ maxRegression: 0.02 }, { cases: passFail("n", 10, () => true) });
+    const { gate: g, comparison } = await gate(
+      { maxRegression: 0.02 },
+      { cases: passFail("n", 10, () => true) },
+    );
     expect(comparison).toBeUndefined();
     expect(g.baseline).toBeNull();
     expect(g.rules).toEqual([expect.objectContaining({ rule: "maxRegression", status: "warn" })]);
@@ -163,7 +208,12 @@ describe("gate: floors", () => {
 describe("gate: regressionSet", () => {
   const tagged = (i: number) => (i < 5 ? { source: "failure" } : { source: "curated" });
   const run = (failing: (i: number) => boolean, extra: (i: number) => Partial<SyntheticCase> = () => ({})) =>
-    ids("r", 12).map((id, i) => ({ id, tags: tagged(i), scores: { correct: failing(i) ? 0 : 1 }, ...extra(i) }));
+    ids("r", 12).map((id, i) => ({
+      id,
+      tags: tagged(i),
+      scores: { correct: failing(i) ? 0 : 1 },
+      ...extra(i),
+    }));
 
   it("mustPass all: every tagged case must pass; failures elsewhere do not count", async () => {
     const cfg = { regressionSet: { tag: "source=failure", mustPass: "all" } };
@@ -175,7 +225,12 @@ describe("gate: regressionSet", () => {
     expect(bad.gate.rules[0].values.failing).toEqual(["r-003"]);
     expect(bad.gate.verdict).toBe("FAIL");
     // an errored case is not a pass
-    const err = await gate(cfg, { cases: run(() => false, (i) => (i === 1 ? { error: true } : {})) });
+    const err = await gate(cfg, {
+      cases: run(
+        () => false,
+        (i) => (i === 1 ? { error: true } : {}),
+      ),
+    });
     expect(err.gate.rules[0].values.failing).toEqual(["r-001"]);
   });
 
@@ -184,7 +239,11 @@ describe("gate: regressionSet", () => {
     const base = { cases: run((i) => i === 3 || i === 4) }; // 3/5 pass
     const same = await gate(cfg, { cases: run((i) => i === 2 || i === 4) }, base);
     expect(same.gate.rules[0].status).toBe("pass");
-    expect(same.gate.rules[0].values).toMatchObject({ candidatePass: 3, baselinePass: 3, newlyFailing: ["r-002"] });
+    expect(same.gate.rules[0].values).toMatchObject({
+      candidatePass: 3,
+      baselinePass: 3,
+      newlyFailing: ["r-002"],
+    });
     const worse = await gate(cfg, { cases: run((i) => i >= 2 && i < 5) }, base);
     expect(worse.gate.rules[0].status).toBe("fail");
     expect(worse.gate.rules[0].message).toMatch(/2\/5 cases tagged source=failure pass \(baseline 3\/5\)/);
@@ -195,7 +254,9 @@ describe("gate: regressionSet", () => {
 });
 
 describe("gate: maxErrorRate, minCases", () => {
-  const cases = passFail("x", 20, () => false, {}).map((c, i) => (i < 2 ? { ...c, error: true as const } : c));
+  const cases = passFail("x", 20, () => false, {}).map((c, i) =>
+    i < 2 ? { ...c, error: true as const } : c,
+  );
 
   it("maxErrorRate compares errored results with the limit", async () => {
     const bad = await gate({ maxErrorRate: 0.05 }, { cases });
@@ -213,9 +274,15 @@ describe("gate: maxErrorRate, minCases", () => {
 
 describe("gate: latency and cost", () => {
   // latencies 100..119 ms: p95 (type 7) = 118.05; candidate 1.5× the baseline; cost 0.002 → 0.003
-  const base = { cases: passFail("l", 20, () => false).map((c, i) => ({ ...c, latencyMs: 100 + i, costUsd: 0.002 })) };
+  const base = {
+    cases: passFail("l", 20, () => false).map((c, i) => ({ ...c, latencyMs: 100 + i, costUsd: 0.002 })),
+  };
   const cand = {
-    cases: passFail("l", 20, () => false).map((c, i) => ({ ...c, latencyMs: 1.5 * (100 + i), costUsd: 0.003 })),
+    cases: passFail("l", 20, () => false).map((c, i) => ({
+      ...c,
+      latencyMs: 1.5 * (100 + i),
+      costUsd: 0.003,
+    })),
   };
 
   it("p95 budget", async () => {
@@ -253,6 +320,16 @@ describe("gate: latency and cost", () => {
     expect((await gate({ cost: { maxIncrease: 0.5 } }, cand, base)).gate.rules[0].status).toBe("pass");
     const none = await gate({ cost: { maxIncrease: 0.2 } }, cand);
     expect(none.gate.rules[0]).toMatchObject({ rule: "cost", status: "warn" });
+    // from a free baseline, any cost is beyond every maxIncrease; no cost on either side passes
+    const free = { cases: base.cases.map((c) => ({ ...c, costUsd: 0 })) };
+    const fromZero = await gate({ cost: { maxIncrease: 10 } }, cand, free);
+    expect(fromZero.gate.rules[0]).toMatchObject({ rule: "cost", subject: "increase", status: "fail" });
+    expect(fromZero.gate.rules[0].message).toMatch(/\$0 → \$0\.003000/);
+    expect((await gate({ cost: { maxIncrease: 0 } }, free, free)).gate.rules[0].status).toBe("pass");
+    const unpriced = { cases: base.cases.map(({ costUsd: _, ...c }) => c) };
+    expect((await gate({ cost: { maxIncrease: 0.2 } }, unpriced, unpriced)).gate.rules[0].status).toBe(
+      "pass",
+    );
   });
 
   it("every rule at once: the verdict fails on any failure and counts warnings", async () => {

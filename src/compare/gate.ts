@@ -1,6 +1,7 @@
 import type { CaseResult } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import type { GateConfig } from "./gate-config.ts";
+import { adjustAndJudge } from "./paired.ts";
 import type { Comparison, PairedDimension } from "./types.ts";
 
 export type RuleStatus = "pass" | "fail" | "warn";
@@ -152,19 +153,17 @@ function regressionRules({ config, comparison }: GateInput): GateRuleResult[] {
       });
     }
   };
-  let checked = 0;
-  for (const [name, d] of Object.entries(comparison.dimensions)) {
-    checked++;
-    check(name, d);
-  }
+  const subjects: Array<[string, PairedDimension]> = Object.entries(comparison.dimensions);
   const keys = config.slices ? new Set(config.slices) : null;
   for (const [slice, entry] of Object.entries(comparison.slices)) {
     if (keys && !keys.has(slice.split("=")[0])) continue;
-    for (const [name, d] of Object.entries(entry)) {
-      checked++;
-      check(`${slice} · ${name}`, d);
-    }
+    for (const [name, d] of Object.entries(entry)) subjects.push([`${slice} · ${name}`, d]);
   }
+  // Holm across the tests the gate checks (DESIGN.md §5): the comparison adjusted over every slice,
+  // which over-corrects when gate.slices checks only some of them.
+  const judged = keys ? holmOver(subjects, comparison.alpha, max) : subjects;
+  const checked = judged.length;
+  for (const [subject, d] of judged) check(subject, d);
   if (!out.some((r) => r.status === "fail")) {
     out.unshift({
       rule: "maxRegression",
@@ -175,6 +174,20 @@ function regressionRules({ config, comparison }: GateInput): GateRuleResult[] {
     });
   }
   return out;
+}
+
+/** Copies of the tests with Holm-adjusted p and verdicts over just this family. */
+function holmOver(
+  subjects: Array<[string, PairedDimension]>,
+  alpha: number,
+  maxRegression: number,
+): Array<[string, PairedDimension]> {
+  const family = subjects.map(([subject, d]) => [subject, { ...d }] as [string, PairedDimension]);
+  adjustAndJudge(
+    family.map(([, d]) => d),
+    { alpha, maxRegression, resamples: 0, seed: 0 },
+  );
+  return family;
 }
 
 /** A case passes when it did not error and every scored dimension passed. */
@@ -299,13 +312,20 @@ function costRules({ config, candidate, comparison }: GateInput): GateRuleResult
   if (c.maxIncrease !== undefined) {
     if (!comparison) out.push(noBaseline("cost"));
     else {
-      const rel = comparison.costPerCase.relative;
-      const ok = rel === null || atMost(rel, c.maxIncrease);
+      const { base, candidate: cand, relative: rel } = comparison.costPerCase;
+      // from a free baseline any cost is an unbounded increase (relative is null: no division by 0)
+      const fromZero = base === 0 && cand !== null && cand > 0;
+      const ok = !fromZero && (rel === null || atMost(rel, c.maxIncrease));
+      const change = fromZero
+        ? `$0 → $${(cand as number).toFixed(6)}`
+        : rel === null
+          ? "unchanged or not reported"
+          : `${rel >= 0 ? "+" : ""}${(rel * 100).toFixed(1)}%`;
       out.push({
         rule: "cost",
         subject: "increase",
         status: ok ? "pass" : "fail",
-        message: `cost per case ${rel === null ? "unchanged or not reported" : `${rel >= 0 ? "+" : ""}${(rel * 100).toFixed(1)}%`} vs baseline (max +${(c.maxIncrease * 100).toFixed(0)}%)`,
+        message: `cost per case ${change} vs baseline (max +${(c.maxIncrease * 100).toFixed(0)}%)`,
         values: { ...comparison.costPerCase, maxIncrease: c.maxIncrease },
       });
     }

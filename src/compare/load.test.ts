@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeRun } from "../../test/support/synthetic-runs.ts";
+import { tempDir } from "../../test/support/temp.ts";
 import { InputError } from "../config/errors.ts";
 import { loadSuite } from "../config/load.ts";
 import { openSqliteStore } from "../store/sqlite/sqlite-store.ts";
 import type { Store } from "../store/types.ts";
-import { makeRun } from "../../test/support/synthetic-runs.ts";
-import { tempDir } from "../../test/support/temp.ts";
 import { defaultCandidate, gateConfigOf, resolveBaseline } from "./load.ts";
 
 const HEAD = [
@@ -40,7 +40,11 @@ describe("gateConfigOf", () => {
   };
 
   it("applies defaults", async () => {
-    expect(await configOf(["  maxRegression: 0.02"])).toEqual({ maxRegression: 0.02, floorOn: "mean", alpha: 0.05 });
+    expect(await configOf(["  maxRegression: 0.02"])).toEqual({
+      maxRegression: 0.02,
+      floorOn: "mean",
+      alpha: 0.05,
+    });
   });
 
   it("reports an unknown key at its own line and column, with its field path", async () => {

@@ -74,9 +74,10 @@ export async function defaultCandidate(
   store: Store,
   suite: string,
   baselineTarget?: string,
+  baselineRunId?: string,
 ): Promise<RunRecord> {
   const runs = await store.listRuns({ suite, status: "completed" });
-  const run = runs.find((r) => r.target !== baselineTarget);
+  const run = runs.find((r) => r.target !== baselineTarget && r.id !== baselineRunId);
   if (!run)
     throw new RunNotFoundError(`no completed run of suite "${suite}" to gate: run \`assay run\` first`);
   return run;

@@ -214,7 +214,10 @@ function testOne(
     if (n > 1) ci = pairedProportionInterval(table.a_pass_b_fail, table.a_fail_b_pass, n);
   } else {
     test = "paired-bootstrap";
-    p = bootstrapP(delta ?? 0, dist);
+    // The bootstrap knows nothing of how few pairs there are: n identical differences resample to
+    // themselves (se 0, p 0) even for n = 1. No paired test on n pairs can go below the exact
+    // sign-flip bound 2/2^n, so p is floored there (1 for one pair, ½ for two).
+    p = Math.max(bootstrapP(delta ?? 0, dist), Math.min(1, 2 ** (1 - n)));
     if (n > 1) ci = [quantileSorted(dist, 0.025), quantileSorted(dist, 0.975)];
     const nonzero = diffs.some((d) => d !== 0);
     rankCheck = { test: "wilcoxon-signed-rank", p: nonzero ? wilcoxonSignedRank(diffs).p_two_sided : 1 };

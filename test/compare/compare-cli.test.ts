@@ -57,7 +57,9 @@ describe("assay compare", () => {
         id: "v-new",
         datasetVersion: "dv-new222",
         cases: [
-          ...shared.map((id) => mk(id, id !== "s-003", id === "s-003" || id === "s-010" ? `${id}!` : undefined)),
+          ...shared.map((id) =>
+            mk(id, id !== "s-003", id === "s-003" || id === "s-010" ? `${id}!` : undefined),
+          ),
           mk("added", false),
         ],
       });

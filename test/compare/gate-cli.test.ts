@@ -53,8 +53,17 @@ describe("assay gate", () => {
       const mk = (id: string, datasetVersion: string, cases: SyntheticCase[], target = "cand-target") =>
         makeRun(store, { id, suite: "synthetic", target, datasetVersion, cases });
       // small drop, not significant: 12 cases, 2 more failures
-      await mk("small-base", "dv-small", passFail("s", 12, (i) => i === 0), "base-target");
-      await mk("small-cand", "dv-small", passFail("s", 12, (i) => i < 3));
+      await mk(
+        "small-base",
+        "dv-small",
+        passFail("s", 12, (i) => i === 0),
+        "base-target",
+      );
+      await mk(
+        "small-cand",
+        "dv-small",
+        passFail("s", 12, (i) => i < 3),
+      );
       // large significant drop: 200 cases, 40 pass→fail
       const big = discordantPair({ n: 200, passToFail: 40, failToPass: 0, bothPass: 120, prefix: "b" });
       await mk("big-base", "dv-big", big.base, "base-target");
@@ -63,7 +72,12 @@ describe("assay gate", () => {
       const sig = discordantPair({ n: 400, passToFail: 20, failToPass: 0, bothPass: 300, prefix: "g" });
       await mk("sig-base", "dv-sig", sig.base, "base-target");
       await mk("sig-cand", "dv-sig", sig.candidate);
-      await mk("other-version", "dv-other", passFail("s", 12, () => false), "base-target");
+      await mk(
+        "other-version",
+        "dv-other",
+        passFail("s", 12, () => false),
+        "base-target",
+      );
     } finally {
       await store.close();
     }
@@ -74,8 +88,12 @@ describe("assay gate", () => {
     const dir = suiteDir("  maxRegression: 0.05");
     const res = await gate(dir, ["--run", "small-cand", "--baseline", "small-base"]);
     expect(res.code, res.stderr).toBe(0);
-    expect(res.stdout).toMatch(/WARN\s+maxRegression\s+correct: dropped more than 5\.0 pts but not significantly/);
-    expect(res.stdout).toMatch(/with 12 cases this suite detects changes of \d+\.\d pts or more at 80% power/);
+    expect(res.stdout).toMatch(
+      /WARN\s+maxRegression\s+correct: dropped more than 5\.0 pts but not significantly/,
+    );
+    expect(res.stdout).toMatch(
+      /with 12 cases this suite detects changes of \d+\.\d pts or more at 80% power/,
+    );
     expect(res.stdout).toMatch(/PASS \(2 warnings\) — exit 0/);
   });
 
@@ -89,7 +107,14 @@ describe("assay gate", () => {
 
   it("passes a significant drop smaller than maxRegression", async () => {
     const dir = suiteDir("  maxRegression: 0.1");
-    const res = await gate(dir, ["--run", "sig-cand", "--baseline", "sig-base", "--json", tmp.path("sig.json")]);
+    const res = await gate(dir, [
+      "--run",
+      "sig-cand",
+      "--baseline",
+      "sig-base",
+      "--json",
+      tmp.path("sig.json"),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const out = readJson(tmp.path("sig.json"));
     expect(out.comparison.dimensions.correct.verdict).toBe("regressed");
@@ -108,10 +133,25 @@ describe("assay gate", () => {
       ].join("\n"),
     );
     const summary = tmp.write("summary.md", "# earlier step\n");
-    const files = { junit: tmp.path("out/gate.xml"), md: tmp.path("out/gate.md"), json: tmp.path("out/gate.json") };
+    const files = {
+      junit: tmp.path("out/gate.xml"),
+      md: tmp.path("out/gate.md"),
+      json: tmp.path("out/gate.json"),
+    };
     const res = await gate(
       dir,
-      ["--run", "big-cand", "--baseline", "big-base", "--junit", files.junit, "--md", files.md, "--json", files.json],
+      [
+        "--run",
+        "big-cand",
+        "--baseline",
+        "big-base",
+        "--junit",
+        files.junit,
+        "--md",
+        files.md,
+        "--json",
+        files.json,
+      ],
       { GITHUB_STEP_SUMMARY: summary },
     );
     expect(res.code, res.stderr).toBe(1);
@@ -126,7 +166,8 @@ describe("assay gate", () => {
       "maxRegression:aggregate",
       "maxRegression:correct",
     ]);
-    for (const r of json.rules) expect(Object.keys(r).sort()).toEqual(["message", "rule", "status", "subject", "values"]);
+    for (const r of json.rules)
+      expect(Object.keys(r).sort()).toEqual(["message", "rule", "status", "subject", "values"]);
     expect(json.comparison.dimensions.correct.verdict).toBe("regressed");
 
     const xml = readFileSync(files.junit, "utf8");
@@ -243,7 +284,16 @@ describe("baselines", () => {
       await store.close();
     }
     tmp.write("assay.yaml", suiteYaml("pick", "  maxRegression: 0.5"));
-    const res = await cli(["gate", tmp.dir, "--run", "candidate", "--baseline", "main", "--json", tmp.path("t.json")]);
+    const res = await cli([
+      "gate",
+      tmp.dir,
+      "--run",
+      "candidate",
+      "--baseline",
+      "main",
+      "--json",
+      tmp.path("t.json"),
+    ]);
     expect(res.code, res.stderr).toBe(0);
     const out = readJsonFile(tmp.path("t.json"));
     expect(out.baseline).toBe("tagged-base");

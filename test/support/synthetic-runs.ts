@@ -111,7 +111,8 @@ export function syntheticRows(spec: SyntheticRun): RunRows {
       attempts: 1,
     };
     if (c.costUsd !== undefined) out.costUsd = c.costUsd;
-    if (c.error) out.error = { class: c.error === true ? "server-error" : c.error, message: "synthetic failure" };
+    if (c.error)
+      out.error = { class: c.error === true ? "server-error" : c.error, message: "synthetic failure" };
     outputs.push(out);
     if (c.error) continue;
     for (const [dimension, score] of Object.entries(c.scores)) {

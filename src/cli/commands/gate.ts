@@ -21,16 +21,18 @@ export async function gateCommand(suiteArg: string | undefined, opts: GateComman
   try {
     const targetIds = suite.config.targets.map((t) => t.id);
     const baselineRef = opts.baseline ?? config.baseline;
+    const baselineTarget = baselineRef && targetIds.includes(baselineRef) ? baselineRef : undefined;
+    // A baseline named by run or tag is resolved first, so the default candidate is never itself.
+    const fixedBaseline =
+      baselineRef && !baselineTarget
+        ? await resolveRun(store, baselineRef, { suite: suite.config.suite })
+        : undefined;
     const candidate = opts.run
       ? await resolveRun(store, opts.run, { suite: suite.config.suite })
-      : await defaultCandidate(
-          store,
-          suite.config.suite,
-          baselineRef && targetIds.includes(baselineRef) ? baselineRef : undefined,
-        );
-    const baseline = baselineRef
-      ? await resolveBaseline(store, baselineRef, candidate, targetIds)
-      : undefined;
+      : await defaultCandidate(store, suite.config.suite, baselineTarget, fixedBaseline?.id);
+    const baseline =
+      fixedBaseline ??
+      (baselineRef ? await resolveBaseline(store, baselineRef, candidate, targetIds) : undefined);
     const { gate, comparison } = await gateRuns(store, config, candidate, baseline);
     if (comparison) process.stdout.write(`${renderComparison(comparison)}\n\n`);
     process.stdout.write(`${renderGate(gate)}\n`);
