@@ -150,5 +150,5 @@ describe("faults end to end, and secrets", () => {
       .find((r) => r.id === "always500-4");
     expect(failed.error.class).toBe("server-error");
     expect(failed.error.status).toBe(500);
-  }, 60_000);
+  }, 180_000);
 });
