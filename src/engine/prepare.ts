@@ -2,6 +2,7 @@ import type { LoadedSuite } from "../config/load.ts";
 import type { TargetSpec } from "../config/schema.ts";
 import { createEvaluator } from "../evaluators/registry.ts";
 import { EvaluatorConfigError } from "../evaluators/types.ts";
+import type { LlmRuntime } from "../llm/client.ts";
 import type { DimensionRecord, Store } from "../store/types.ts";
 import { createTarget } from "../targets/index.ts";
 import type { Target, TargetResponse } from "../targets/types.ts";
@@ -11,11 +12,14 @@ import type { ScoringDimension } from "./scoring.ts";
  * Builds the live evaluators of a suite. A bad option is reported against the suite file's line
  * (`assay.yaml:14:7 dimensions.format.with.schema: …`), before any target is called.
  */
-export async function buildDimensions(suite: LoadedSuite): Promise<ScoringDimension[]> {
+export async function buildDimensions(suite: LoadedSuite, llm?: LlmRuntime): Promise<ScoringDimension[]> {
   const dims: ScoringDimension[] = [];
   for (const [name, spec] of Object.entries(suite.config.dimensions)) {
     try {
-      const evaluator = await createEvaluator(spec.evaluator, spec.with ?? {}, { baseDir: suite.baseDir });
+      const evaluator = await createEvaluator(spec.evaluator, spec.with ?? {}, {
+        baseDir: suite.baseDir,
+        ...(llm ? { llm } : {}),
+      });
       const record: DimensionRecord = {
         evaluator: evaluator.id,
         kind: spec.evaluator,
@@ -42,6 +46,7 @@ export async function buildTargets(
   suite: LoadedSuite,
   only: string[] | undefined,
   store: Store,
+  llm?: LlmRuntime,
 ): Promise<Target[]> {
   const specs = suite.config.targets;
   if (only && only.length > 0) {
@@ -56,7 +61,11 @@ export async function buildTargets(
   for (const spec of chosen) {
     const index = specs.indexOf(spec);
     try {
-      const target = await createTarget(spec, { baseDir: suite.baseDir, loadRun: replayLoader(spec, store) });
+      const target = await createTarget(spec, {
+        baseDir: suite.baseDir,
+        loadRun: replayLoader(spec, store),
+        ...(llm ? { llm } : {}),
+      });
       // Load modules and replay files and check env references now, so bad config exits 2 up front.
       await target.prepare?.();
       targets.push(target);

@@ -1,6 +1,7 @@
 import type { InputError } from "../config/errors.ts";
 import type { LoadedSuite } from "../config/load.ts";
 import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
+import type { LlmRuntime } from "../llm/client.ts";
 import type { Store } from "../store/types.ts";
 import type { EngineListener } from "./events.ts";
 import { buildDimensions, buildTargets } from "./prepare.ts";
@@ -20,6 +21,8 @@ export interface RunSuiteOptions {
   onInvalid?: (error: InputError) => void;
   concurrency?: number;
   backoffBaseMs?: number;
+  /** response cache and API-key environment for LLM targets and judges */
+  llm?: LlmRuntime;
 }
 
 export interface RunSuiteResult {
@@ -34,8 +37,8 @@ export interface RunSuiteResult {
 export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
   const files = resolveDatasetFiles(suite.config.dataset, suite.baseDir);
   const dataset = await summarizeDataset(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
-  const dimensions = await buildDimensions(suite);
-  const targets = await buildTargets(suite, opts.targets, opts.store);
+  const dimensions = await buildDimensions(suite, opts.llm);
+  const targets = await buildTargets(suite, opts.targets, opts.store, opts.llm);
   const runs: RunTargetResult[] = [];
   try {
     for (const target of targets) {

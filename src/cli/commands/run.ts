@@ -1,13 +1,15 @@
 import { loadSuite } from "../../config/load.ts";
 import { runSuite } from "../../engine/run-suite.ts";
+import { createLlmRuntime } from "../../llm/client.ts";
 import { renderScorecard } from "../../report/terminal.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
 import { progressReporter } from "../progress.ts";
+import { type CacheFlags, cacheFileFor, cacheModeOf } from "./llm-flags.ts";
 
-export interface RunCommandOptions extends GlobalOptions {
+export interface RunCommandOptions extends GlobalOptions, CacheFlags {
   target?: string[];
   json?: string;
   resume?: boolean;
@@ -34,6 +36,11 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
   const suite = await loadSuite(suiteArg);
   const shard = parseShard(opts.shard);
   const store = await openCliStore(opts, suite.file);
+  const llm = createLlmRuntime({
+    cacheMode: cacheModeOf(opts),
+    cacheFile: cacheFileFor(opts, suite.file),
+    env: process.env,
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -54,6 +61,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       skipInvalid: opts.skipInvalid,
       shard,
       concurrency: opts.concurrency,
+      llm,
       signal: controller.signal,
       onEvent: opts.quiet ? undefined : progressReporter(),
       onInvalid: (e) => {
@@ -92,6 +100,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
   } finally {
     process.off("SIGINT", onSigint);
     process.off("SIGTERM", onSigint);
+    llm.close();
     await store.close();
   }
 }
