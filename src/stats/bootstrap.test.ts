@@ -118,23 +118,6 @@ describe("bootstrap", () => {
   });
 });
 
-describe("Xoshiro128.fillIndices", () => {
-  it("makes exactly the draws of repeated nextIndex calls, across calls and sizes", async () => {
-    const { createRng } = await import("./random.ts");
-    for (const n of [1, 7, 1000, 65536, 70000]) {
-      const a = createRng(42);
-      const b = createRng(42);
-      for (const count of [1, 5, 333]) {
-        const out = new Int32Array(count);
-        a.fillIndices(n, out);
-        const expected = Array.from({ length: count }, () => b.nextIndex(n));
-        expect(Array.from(out)).toEqual(expected);
-        expect(out.every((i) => i >= 0 && i < n)).toBe(true);
-      }
-    }
-  });
-});
-
 describe("Xoshiro128.sumColumnsOfDraws", () => {
   it("adds the same draws as nextIndex into every column, for one, two and three columns", async () => {
     const { createRng } = await import("./random.ts");

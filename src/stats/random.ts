@@ -36,6 +36,7 @@ export class Xoshiro128 {
   /** Unused low 16-bit half of the last draw made for a small index, or −1. */
   private spare = -1;
   readonly seed: number;
+  private readonly oneSum = new Float64Array(1);
 
   constructor(seed: Seed) {
     this.seed = seedToUint32(seed);
@@ -118,58 +119,10 @@ export class Xoshiro128 {
    * depend on which path was used.
    */
   sumOfDraws(values: Float64Array, n: number, count: number): number {
-    if (n > HALF_LIMIT || count <= 0) {
-      let total = 0;
-      for (let i = 0; i < count; i++) total += values[this.nextIndex(n)];
-      return total;
-    }
-    const threshold = HALF_LIMIT % n;
-    let sum = 0;
-    let i = 0;
-    let spare = this.spare;
-    if (spare >= 0) {
-      const m = spare * n;
-      spare = -1;
-      if ((m & 0xffff) >= threshold) {
-        sum += values[m >>> 16];
-        i++;
-      }
-    }
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    while (i < count) {
-      const m5 = Math.imul(s1, 5);
-      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      const m1 = (r >>> 16) * n;
-      if ((m1 & 0xffff) >= threshold) {
-        sum += values[m1 >>> 16];
-        i++;
-        if (i === count) {
-          spare = r & 0xffff;
-          break;
-        }
-      }
-      const m2 = (r & 0xffff) * n;
-      if ((m2 & 0xffff) >= threshold) {
-        sum += values[m2 >>> 16];
-        i++;
-      }
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-    this.spare = spare;
-    return sum;
+    const sums = this.oneSum;
+    sums[0] = 0;
+    this.sumColumnsOfDraws([values], n, count, sums);
+    return sums[0];
   }
   /**
    * One bootstrap resample for several columns at once: draws `count` indices from [0, n) (the
@@ -243,56 +196,6 @@ export class Xoshiro128 {
     this.spare = spare;
     sums[0] += sa;
     if (k === 2) sums[1] += sb;
-  }
-
-  /**
-   * Fills `out` with `out.length` indices drawn uniformly from [0, n): the same draws as as many
-   * `nextIndex(n)` calls, fast enough for a bootstrap that sums several columns over one draw.
-   */
-  fillIndices(n: number, out: Int32Array): void {
-    const count = out.length;
-    if (n > HALF_LIMIT || count === 0) {
-      for (let i = 0; i < count; i++) out[i] = this.nextIndex(n);
-      return;
-    }
-    const threshold = HALF_LIMIT % n;
-    let i = 0;
-    let spare = this.spare;
-    if (spare >= 0) {
-      const m = spare * n;
-      spare = -1;
-      if ((m & 0xffff) >= threshold) out[i++] = m >>> 16;
-    }
-    let s0 = this.s0;
-    let s1 = this.s1;
-    let s2 = this.s2;
-    let s3 = this.s3;
-    while (i < count) {
-      const m5 = Math.imul(s1, 5);
-      const r = Math.imul((m5 << 7) | (m5 >>> 25), 9);
-      const t = s1 << 9;
-      s2 ^= s0;
-      s3 ^= s1;
-      s1 ^= s2;
-      s0 ^= s3;
-      s2 ^= t;
-      s3 = (s3 << 11) | (s3 >>> 21);
-      const m1 = (r >>> 16) * n;
-      if ((m1 & 0xffff) >= threshold) {
-        out[i++] = m1 >>> 16;
-        if (i === count) {
-          spare = r & 0xffff;
-          break;
-        }
-      }
-      const m2 = (r & 0xffff) * n;
-      if ((m2 & 0xffff) >= threshold) out[i++] = m2 >>> 16;
-    }
-    this.s0 = s0;
-    this.s1 = s1;
-    this.s2 = s2;
-    this.s3 = s3;
-    this.spare = spare;
   }
 }
 
