@@ -4,7 +4,7 @@
  * figures are its own. Not a test: it prints figures.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -89,4 +89,17 @@ try {
   }
 } finally {
   server.kill("SIGTERM");
+}
+
+// ── UI load (bench/ui-load.ts, the web app): 100,000 cases, time to the first case-table rows
+// in Chromium and the server's peak RSS. In its own process; skipped without Debian's Chromium.
+if (existsSync("/usr/bin/chromium")) {
+  const ui = spawnSync(process.execPath, ["--import", "tsx", join(here, "ui-load.ts")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (ui.status !== 0) throw new Error("ui bench failed");
+  process.stdout.write(ui.stdout);
+} else {
+  process.stdout.write("ui      skipped: /usr/bin/chromium is not installed (apt-get install -y chromium)\n");
 }

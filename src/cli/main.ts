@@ -2,17 +2,41 @@ import { Command, InvalidArgumentError } from "commander";
 import { suiteJsonSchema } from "../config/schema.ts";
 import { toolVersion } from "../engine/lineage.ts";
 import { baselineSetCommand } from "./commands/baseline.ts";
+import { calibrateCommand } from "./commands/calibrate.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { exportCommand } from "./commands/export.ts";
 import { gateCommand } from "./commands/gate.ts";
+import { labelsExportCommand, labelsImportCommand } from "./commands/labels.ts";
+import { pairwiseCommand } from "./commands/pairwise.ts";
+import { promoteCommand } from "./commands/promote.ts";
 import { rescoreCommand } from "./commands/rescore.ts";
+import { reviewCreateCommand, reviewListCommand } from "./commands/review.ts";
 import { runCommand } from "./commands/run.ts";
 import { runsCommand, showCommand } from "./commands/show.ts";
+import { portNumber, viewCommand } from "./commands/view.ts";
 import { EXIT, exitCodeFor } from "./exit.ts";
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return n;
+}
+
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
+  return n;
+}
+
+function share(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("expected a share between 0 and 1");
+  return n;
+}
+
+function finiteNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError("expected a number");
   return n;
 }
 
@@ -48,6 +72,11 @@ export function buildProgram(): Command {
     .option("--shard <i/n>", "run only shard i of n")
     .option("--skip-invalid", "skip malformed dataset records and report how many")
     .option("-q, --quiet", "no progress output")
+    .option("--no-cache", "neither read nor write the LLM response cache")
+    .option(
+      "--cache-only",
+      "answer every LLM call from the cache; a miss is an error (reproducible CI re-runs)",
+    )
     .action(
       act((suite: string | undefined, opts: Record<string, unknown>) =>
         runCommand(suite, { ...global(), ...opts }),
@@ -59,6 +88,8 @@ export function buildProgram(): Command {
     .description("score a run's stored outputs again with the suite's current evaluators")
     .argument("<run>", "run id, prefix, tag or latest")
     .option("--suite <file>", "suite whose evaluators to use (default: the run's suite file)")
+    .option("--no-cache", "neither read nor write the LLM response cache")
+    .option("--cache-only", "answer every LLM call from the cache; a miss is an error")
     .option("--json <file>", "write the new scorecard as JSON")
     .action(
       act((run: string, opts: Record<string, unknown>) => rescoreCommand(run, { ...global(), ...opts })),
@@ -119,6 +150,25 @@ export function buildProgram(): Command {
     .action(act((run: string, opts: { tag?: string }) => baselineSetCommand(run, { ...global(), ...opts })));
 
   program
+    .command("pairwise")
+    .description("an LLM judge compares two runs' outputs case by case, in both orders (a win needs both)")
+    .argument("<a>", "run A: id, prefix, tag or latest:TARGET")
+    .argument("<b>", "run B")
+    .requiredOption("--model <provider:model>", "the judge, e.g. openai:gpt-4o-mini")
+    .option("--base-url <url>", "an OpenAI-compatible server for the judge")
+    .option("--api-key-env <name>", "environment variable holding the judge's API key")
+    .option("--rubric <file|name>", "pairwise rubric (default: the built-in pairwise rubric)")
+    .option("--reference", "show the judge the case's expected answer")
+    .option("--json <file>", "write win rates, interval, position consistency and every item")
+    .option("--no-cache", "neither read nor write the LLM response cache")
+    .option("--cache-only", "answer every judge call from the cache")
+    .action(
+      act((a: string, b: string, opts: Record<string, unknown>) =>
+        pairwiseCommand(a, b, { ...global(), ...(opts as { model: string }) }),
+      ),
+    );
+
+  program
     .command("export")
     .description("export a run as csv, jsonl, junit, md or json")
     .argument("<run>", "run id, prefix, tag or latest")
@@ -127,6 +177,114 @@ export function buildProgram(): Command {
     .action(
       act((run: string, opts: { format: string; out?: string }) =>
         exportCommand(run, { ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("view")
+    .description("the web app: runs, scorecards, cases, comparisons, review queues (127.0.0.1 by default)")
+    .option("--port <port>", "port (default 7411; 0 picks a free one)", portNumber)
+    .option("--host <host>", "address to listen on (default 127.0.0.1; any other needs --token)")
+    .option("--token <token>", "require this token on every request (default: ASSAY_TOKEN)")
+    .action(act((opts: Record<string, unknown>) => viewCommand({ ...global(), ...opts })));
+
+  const labels = program.command("labels").description("human labels: import and export");
+  labels
+    .command("import")
+    .description(
+      "import labels (CSV/JSONL: id,labeller,value[,dimension,run,epoch,comment]); re-labelling keeps history",
+    )
+    .argument("<file>", "labels file (.csv, .jsonl or .json)")
+    .requiredOption("--run <run>", "run whose outputs were labelled (id, prefix, tag or latest)")
+    .option("--dimension <name>", "dimension, for records without a dimension column")
+    .option("--labeller <name>", "labeller, for records without a labeller column")
+    .option("--kind <kind>", "binary | ordinal | nominal | pairwise (default: from the dimension)")
+    .option("--other-run <run>", "pairwise: the run whose output was compared (b)")
+    .option("--scale <scale>", "check values against a scale (1-5, nominal:a,b,c, …)")
+    .action(
+      act((file: string, opts: Parameters<typeof labelsImportCommand>[1]) =>
+        labelsImportCommand(file, { ...global(), ...opts }),
+      ),
+    );
+  labels
+    .command("export")
+    .description("export a run's labels as CSV or JSONL (current labels, or every version with --history)")
+    .requiredOption("--run <run>", "run id, prefix, tag or latest")
+    .option("--format <format>", "csv | jsonl (default csv)")
+    .option("--history", "include superseded labels")
+    .option("--dimension <name>", "only this dimension")
+    .option("--labeller <name>", "only this labeller")
+    .option("-o, --out <file>", "write to a file instead of stdout")
+    .action(
+      act((opts: Parameters<typeof labelsExportCommand>[0]) => labelsExportCommand({ ...global(), ...opts })),
+    );
+
+  program
+    .command("calibrate")
+    .description(
+      "agreement between an evaluator and human labels: --run RUN --dimension D (stored; records the calibration for the gate), or --predictions FILE --labels FILE --scale S",
+    )
+    .option("--run <run>", "run whose evaluator scores and labels to compare")
+    .option("--dimension <name>", "dimension (with --run)")
+    .option("--labeller <name>", "only this labeller's labels (with --run)")
+    .option("--predictions <file>", "judge ratings: CSV/JSONL with id,value[,score][,swapped]")
+    .option("--labels <file>", "human ratings: CSV/JSONL with id,value[,labeller]")
+    .option(
+      "--scale <scale>",
+      "binary | nominal | nominal:a,b | pairwise | 1-5 | 0-10 | ordinal:a,b,c | interval:1-5",
+    )
+    .option("--json <file>", "write the calibration report as JSON")
+    .option("--seed <n>", "bootstrap seed", finiteNumber)
+    .option("--resamples <n>", "bootstrap resamples (default 1000; 0 = no intervals)", wholeNumber)
+    .option("--threshold-by <what>", "threshold search maximises agreement (default) or kappa")
+    .option("--no-store", "do not store the calibration record (with --run)")
+    .action(
+      act((opts: Parameters<typeof calibrateCommand>[0]) => calibrateCommand({ ...global(), ...opts })),
+    );
+
+  const review = program.command("review").description("review queues for human labelling in the web app");
+  review
+    .command("create")
+    .description("create a seeded (optionally stratified, pairwise, overlapping) review queue")
+    .requiredOption("--run <run>", "run whose outputs to review")
+    .requiredOption("--dimension <name>", "dimension to label")
+    .option("--sample <n>", "at most n outputs (default: all)", positiveInt)
+    .option("--stratify-by <tag>", "sample every value of this tag key")
+    .option("--pairwise <run>", "compare with this run's outputs (order randomised per item)")
+    .option("--labellers <names>", "comma-separated labellers to assign items to")
+    .option(
+      "--overlap <share>",
+      "share of items given to two labellers (default 0.2 with ≥ 2 labellers)",
+      share,
+    )
+    .option("--seed <seed>", "sampling seed (default: random, printed)")
+    .option("--kind <kind>", "binary | ordinal | nominal (default: from the dimension)")
+    .option("--scale <scale>", "the rating scale shown to labellers (1-5, nominal:a,b,c, …)")
+    .option("--json <file>", "write the queue as JSON")
+    .action(
+      act((opts: Parameters<typeof reviewCreateCommand>[0]) => reviewCreateCommand({ ...global(), ...opts })),
+    );
+  review
+    .command("list")
+    .description("list review queues and their progress")
+    .option("--json", "print JSON")
+    .action(act((opts: { json?: boolean }) => reviewListCommand({ ...global(), ...opts })));
+
+  program
+    .command("promote")
+    .description(
+      "append a run's case to a regression dataset (JSONL), tagged source=failure, with provenance",
+    )
+    .argument("<run>", "run id, prefix, tag or latest")
+    .argument("<case>", "case id")
+    .requiredOption("--to <file>", "dataset file to append to (.jsonl)")
+    .option("--label <text>", "why it is promoted (kept in metadata.promotedFrom.label)")
+    .option("--epoch <k>", "which epoch's output (default: the first)", wholeNumber)
+    .option("--id <id>", "id of the new case (default: the case id)")
+    .option("--expected <json>", "a corrected expected value (JSON)")
+    .action(
+      act((run: string, caseId: string, opts: Parameters<typeof promoteCommand>[2]) =>
+        promoteCommand(run, caseId, { ...global(), ...opts }),
       ),
     );
 

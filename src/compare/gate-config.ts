@@ -27,6 +27,20 @@ export const gateSchema = z.strictObject({
     .strictObject({ perCase: z.number().min(0).optional(), maxIncrease: z.number().min(0).optional() })
     .optional(),
   minCases: z.number().int().min(0).optional(),
+  /**
+   * judge calibration: every LLM-judge dimension (or the listed ones) needs a current calibration
+   * of its exact evaluator version against human labels (`assay calibrate --run … --dimension …`)
+   */
+  calibration: z
+    .strictObject({
+      minKappa: z.number().min(-1).max(1).optional(),
+      minAlpha: z.number().min(-1).max(1).optional(),
+      minLabels: z.number().int().min(0).optional(),
+      dimensions: z.array(z.string().min(1)).optional(),
+      /** no current calibration: fail (default) or warn */
+      failOnMissing: z.boolean().default(true),
+    })
+    .optional(),
 });
 
 export type GateConfig = z.output<typeof gateSchema>;

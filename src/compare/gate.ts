@@ -1,3 +1,4 @@
+import type { DimensionCalibration } from "../calibrate/stored.ts";
 import type { CaseResult } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import type { GateConfig } from "./gate-config.ts";
@@ -33,6 +34,8 @@ export interface GateInput {
   baseline?: Scorecard;
   baselineCases?: CaseResult[];
   comparison?: Comparison;
+  /** the candidate's dimensions with their current calibrations (for `gate.calibration`) */
+  calibration?: DimensionCalibration[];
 }
 
 const MIN_WARN_CASES = 5;
@@ -56,6 +59,7 @@ export function evaluateGate(input: GateInput): GateResult {
     ...errorRateRule(input),
     ...latencyRules(input),
     ...costRules(input),
+    ...calibrationRules(input),
   ];
   const failed = rules.some((r) => r.status === "fail");
   return {
@@ -341,4 +345,112 @@ function noBaseline(rule: string): GateRuleResult {
     message: `${rule}: no baseline run to compare with (set gate.baseline or pass --baseline)`,
     values: {},
   };
+}
+
+const fmtFigure = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(3) : "undefined");
+
+function figure(metrics: Record<string, unknown>, key: "kappa" | "alpha"): number | null {
+  const headline = metrics.headline as { kappa?: unknown; alpha?: unknown } | undefined;
+  const v = headline?.[key] ?? (key === "kappa" ? metrics.cohenKappa : metrics.krippendorffAlpha);
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+
+/**
+ * `gate.calibration`: every judge dimension (or each listed one) needs a current calibration of
+ * its exact evaluator version. Missing or stale (labels changed since) fails, or warns with
+ * `failOnMissing: false`; too few labels or kappa/alpha below the minimum fail.
+ */
+function calibrationRules({ config, calibration }: GateInput): GateRuleResult[] {
+  const c = config.calibration;
+  if (!c) return [];
+  if (!calibration) {
+    return [
+      {
+        rule: "calibration",
+        subject: "judges",
+        status: "warn",
+        message:
+          "calibration not checked: the gate was given no calibration status (gateRuns loads it from the store)",
+        values: {},
+      },
+    ];
+  }
+  const listed = c.dimensions ? new Set(c.dimensions) : null;
+  const dims = calibration.filter((d) => (listed ? listed.has(d.dimension) : d.judge));
+  const out: GateRuleResult[] = [];
+  for (const name of listed ?? []) {
+    if (!dims.some((d) => d.dimension === name)) {
+      out.push({
+        rule: "calibration",
+        subject: name,
+        status: "warn",
+        message: `${name}: the candidate run has no such dimension`,
+        values: {},
+      });
+    }
+  }
+  if (dims.length === 0 && !listed) {
+    out.push({
+      rule: "calibration",
+      subject: "judges",
+      status: "pass",
+      message: "no LLM-judge dimension to check",
+      values: {},
+    });
+  }
+  const missingStatus: RuleStatus = c.failOnMissing ? "fail" : "warn";
+  for (const d of dims) {
+    const subject = d.dimension;
+    const hint = `run \`assay calibrate --run RUN --dimension ${d.dimension}\` on a labelled run`;
+    if (!d.current) {
+      out.push({
+        rule: "calibration",
+        subject,
+        status: missingStatus,
+        message: d.stale
+          ? `${subject}: calibration of ${d.evaluator} from ${d.stale.createdAt} is stale (its labels changed since) — ${hint}`
+          : `${subject}: ${d.evaluator} is uncalibrated (no calibration against human labels for this exact evaluator version) — ${hint}`,
+        values: { evaluator: d.evaluator, stale: d.stale !== null, staleSince: d.stale?.createdAt ?? null },
+      });
+      continue;
+    }
+    const rec = d.current;
+    const kappa = figure(rec.metrics, "kappa");
+    const alpha = figure(rec.metrics, "alpha");
+    const problems: string[] = [];
+    const facts: string[] = [];
+    if (c.minLabels !== undefined) {
+      if (rec.n < c.minLabels) problems.push(`${rec.n} labels < minimum ${c.minLabels}`);
+      else facts.push(`${rec.n} labels ≥ ${c.minLabels}`);
+    } else facts.push(`${rec.n} labels`);
+    if (c.minKappa !== undefined) {
+      if (kappa === null || !atLeast(kappa, c.minKappa))
+        problems.push(`κ ${fmtFigure(kappa)} < minimum ${c.minKappa}`);
+      else facts.push(`κ ${fmtFigure(kappa)} ≥ ${c.minKappa}`);
+    } else facts.push(`κ ${fmtFigure(kappa)}`);
+    if (c.minAlpha !== undefined) {
+      if (alpha === null || !atLeast(alpha, c.minAlpha))
+        problems.push(`α ${fmtFigure(alpha)} < minimum ${c.minAlpha}`);
+      else facts.push(`α ${fmtFigure(alpha)} ≥ ${c.minAlpha}`);
+    } else facts.push(`α ${fmtFigure(alpha)}`);
+    const ok = problems.length === 0;
+    out.push({
+      rule: "calibration",
+      subject,
+      status: ok ? "pass" : "fail",
+      message: `${subject}: ${d.evaluator} calibrated ${rec.createdAt.slice(0, 10)} — ${ok ? facts.join(", ") : problems.join("; ")}`,
+      values: {
+        evaluator: d.evaluator,
+        calibration: rec.id,
+        at: rec.createdAt,
+        n: rec.n,
+        kappa,
+        alpha,
+        minKappa: c.minKappa ?? null,
+        minAlpha: c.minAlpha ?? null,
+        minLabels: c.minLabels ?? null,
+      },
+    });
+  }
+  return out;
 }

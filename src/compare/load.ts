@@ -1,3 +1,4 @@
+import { calibrationStatus } from "../calibrate/stored.ts";
 import type { FieldPath, LoadedSuite } from "../config/load.ts";
 import { buildScorecard } from "../scorecard/build.ts";
 import { caseResults } from "../scorecard/case-results.ts";
@@ -45,6 +46,14 @@ export function gateConfigOf(suite: LoadedSuite): GateConfig {
       );
     }
   }
+  config.calibration?.dimensions?.forEach((name, i) => {
+    if (!dims.includes(name)) {
+      throw suite.errorAt(
+        ["gate", "calibration", "dimensions", i],
+        `no dimension "${name}" (dimensions: ${dims.join(", ")})`,
+      );
+    }
+  });
   return config;
 }
 
@@ -99,7 +108,8 @@ export async function gateRuns(
   const candRows = await loadRunRows(store, candidate);
   const candCard = buildScorecard(candRows);
   const candidateCases = caseResults(candidate, candRows.cases, candRows.outputs, candRows.scores);
-  if (!baseline) return { gate: evaluateGate({ config, candidate: candCard, candidateCases }) };
+  const calibration = config.calibration ? await calibrationStatus(store, candidate) : undefined;
+  if (!baseline) return { gate: evaluateGate({ config, candidate: candCard, candidateCases, calibration }) };
   const baseRows = await loadRunRows(store, baseline);
   const comparison = compareRuns(baseRows, candRows, {
     ...opts,
@@ -113,6 +123,7 @@ export async function gateRuns(
     baseline: buildScorecard(baseRows),
     baselineCases: caseResults(baseline, baseRows.cases, baseRows.outputs, baseRows.scores),
     comparison,
+    calibration,
   });
   return { gate, comparison };
 }

@@ -16,11 +16,15 @@ const KINDS = [
   "latency",
   "length",
   "levenshtein",
+  "llm-judge",
   "regex",
   "rouge-l",
   "rouge-n",
   "token-f1",
   "tool-calls",
+  "tool-error-ack",
+  "tool-loops",
+  "trace-steps",
 ];
 
 /** Minimal valid options per kind (custom is covered in custom.test.ts). */
@@ -41,6 +45,9 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
   "rouge-n": {},
   "token-f1": {},
   "tool-calls": {},
+  "trace-steps": { maxSteps: 4 },
+  "tool-loops": {},
+  "tool-error-ack": {},
 };
 
 describe("registry", () => {

@@ -7,6 +7,7 @@ import { jsonFieldEvaluator } from "./json-field.ts";
 import { jsonFieldsEvaluator } from "./json-fields.ts";
 import { jsonSchemaEvaluator } from "./json-schema.ts";
 import { jsonValidEvaluator } from "./json-valid.ts";
+import { llmJudgeEvaluator } from "./judge/llm-judge.ts";
 import { latencyEvaluator } from "./latency.ts";
 import { lengthEvaluator } from "./length.ts";
 import { levenshteinEvaluator } from "./levenshtein.ts";
@@ -15,6 +16,9 @@ import { rougeLEvaluator } from "./rouge-l.ts";
 import { rougeNEvaluator } from "./rouge-n.ts";
 import { tokenF1Evaluator } from "./token-f1.ts";
 import { toolCallsEvaluator } from "./tool-calls.ts";
+import { toolErrorAckEvaluator } from "./tool-error-ack.ts";
+import { toolLoopsEvaluator } from "./tool-loops.ts";
+import { traceStepsEvaluator } from "./trace-steps.ts";
 import {
   type Evaluator,
   EvaluatorConfigError,
@@ -41,7 +45,11 @@ export const builtinEvaluators: Map<string, EvaluatorFactory> = new Map(
     latencyEvaluator,
     costEvaluator,
     toolCallsEvaluator,
+    traceStepsEvaluator,
+    toolLoopsEvaluator,
+    toolErrorAckEvaluator,
     customEvaluator,
+    llmJudgeEvaluator,
   ].map((f) => [f.kind, f]),
 );
 

@@ -1,4 +1,6 @@
 import type { Case } from "../dataset/case.ts";
+import type { ChatClientSpec, LlmRuntime } from "../llm/client.ts";
+import type { ChatClient } from "../llm/types.ts";
 import type { Output } from "../targets/types.ts";
 
 /**
@@ -31,6 +33,10 @@ export interface Evaluator {
 export interface EvaluatorCreateContext {
   /** directory of the suite file: relative paths in `with:` resolve against it */
   baseDir: string;
+  /** for evaluators that call a model (llm-judge): response cache, cache mode, environment for API keys */
+  llm?: LlmRuntime;
+  /** builds the chat clients those evaluators use (default: createChatClient); tests inject fakes */
+  clientFactory?: (spec: ChatClientSpec, runtime: LlmRuntime) => ChatClient;
 }
 
 export interface EvaluatorFactory {

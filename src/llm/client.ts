@@ -1,3 +1,8 @@
+import { AnthropicChatClient } from "./anthropic/index.ts";
+import { CachedChatClient, type CacheMode, DEFAULT_CACHE_FILE, ResponseCache } from "./cache.ts";
+import { LimitedChatClient, type LimiterClock, RequestLimiter } from "./limiter.ts";
+import { OpenAIChatClient } from "./openai/index.ts";
+import { hasUrlCredentials, type ProviderClientOptions, redactBaseUrl } from "./shared.ts";
 import type { ChatClient, Price } from "./types.ts";
 
 /**
@@ -6,9 +11,9 @@ import type { ChatClient, Price } from "./types.ts";
  */
 export interface LlmRuntime {
   /** the response cache (see cache.ts); absent = no caching */
-  cache?: unknown;
+  cache?: ResponseCache;
   /** default: judges cached, targets only when they ask; off: --no-cache; only: --cache-only */
-  cacheMode: "default" | "off" | "only";
+  cacheMode: CacheMode;
   env: NodeJS.ProcessEnv;
 }
 
@@ -26,6 +31,89 @@ export interface ChatClientSpec {
   cache?: boolean;
 }
 
-export function createChatClient(_spec: ChatClientSpec, _runtime: LlmRuntime): ChatClient {
-  throw new Error("createChatClient: not implemented yet");
+export const PROVIDERS = ["openai", "anthropic"] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** `openai:gpt-4o-mini` → { provider: "openai", model: "gpt-4o-mini" }; the model may itself hold colons (`llama3:8b`). */
+export function parseProvider(spec: string): { provider: ProviderName; model: string } {
+  const colon = spec.indexOf(":");
+  const name = colon < 0 ? spec : spec.slice(0, colon);
+  const model = colon < 0 ? "" : spec.slice(colon + 1).trim();
+  const known = (PROVIDERS as readonly string[]).includes(name);
+  if (!known || model === "") {
+    const list = PROVIDERS.map((p) => `${p}:<model>`).join(", ");
+    const why = known ? `no model after "${name}:"` : `unknown provider "${name}"`;
+    throw new Error(`provider "${spec}": ${why}; use one of ${list}`);
+  }
+  return { provider: name as ProviderName, model };
+}
+
+/** The configuration that identifies a client: provider, model, baseUrl (credentials redacted). Never a key. */
+export function describeSpec(spec: ChatClientSpec): Record<string, unknown> {
+  const { provider, model } = parseProvider(spec.provider);
+  const d: Record<string, unknown> = { provider, model };
+  if (spec.baseUrl) d.baseUrl = redactBaseUrl(spec.baseUrl);
+  return d;
+}
+
+export interface CreateChatClientOptions {
+  /** the limiter's clock (tests) */
+  clock?: LimiterClock;
+  /** the SDK's own timeout backstop (default 1 hour) */
+  sdkTimeoutMs?: number;
+}
+
+/**
+ * The ChatClient for a spec: the provider's SDK client (retries off), behind the per-client
+ * limiter (concurrency, rpm, tpm, adaptive back-off on 429/529), behind the response cache as the
+ * runtime's mode and the spec's `cache` say. Throws an Error naming the providers for an unknown
+ * `provider` or a baseUrl with credentials in it. The returned client's `stats` count cache hits and misses.
+ */
+export function createChatClient(
+  spec: ChatClientSpec,
+  runtime: LlmRuntime,
+  options: CreateChatClientOptions = {},
+): CachedChatClient {
+  const { provider, model } = parseProvider(spec.provider);
+  if (spec.baseUrl && hasUrlCredentials(spec.baseUrl)) {
+    throw new Error(
+      `baseUrl "${redactBaseUrl(spec.baseUrl)}" holds credentials, which HTTP clients cannot send; ` +
+        `put the key in an environment variable and name it with apiKeyEnv`,
+    );
+  }
+  const providerOptions: ProviderClientOptions = { model, env: runtime.env };
+  if (spec.baseUrl) providerOptions.baseUrl = spec.baseUrl;
+  if (spec.apiKeyEnv) providerOptions.apiKeyEnv = spec.apiKeyEnv;
+  if (spec.price) providerOptions.price = spec.price;
+  if (options.sdkTimeoutMs !== undefined) providerOptions.sdkTimeoutMs = options.sdkTimeoutMs;
+  const base: ChatClient =
+    provider === "openai" ? new OpenAIChatClient(providerOptions) : new AnthropicChatClient(providerOptions);
+  const limiter = new RequestLimiter({ ...spec.limits, clock: options.clock });
+  const limited = new LimitedChatClient(base, limiter);
+  return new CachedChatClient(limited, runtime.cache, {
+    mode: runtime.cacheMode,
+    enabled: spec.cache === true,
+    baseUrl: spec.baseUrl ? redactBaseUrl(spec.baseUrl) : undefined,
+  });
+}
+
+export interface LlmRuntimeOptions {
+  /** the cache file (default `.assay/cache.db`, relative to the working directory) */
+  cacheFile?: string;
+  cacheMode: CacheMode;
+  /** where API keys are read from (default process.env) */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A runtime with the response cache opened unless the mode is `off`; close() closes the cache. */
+export function createLlmRuntime(opts: LlmRuntimeOptions): LlmRuntime & { close(): void } {
+  const cache =
+    opts.cacheMode === "off" ? undefined : new ResponseCache(opts.cacheFile ?? DEFAULT_CACHE_FILE);
+  const runtime: LlmRuntime & { close(): void } = {
+    cacheMode: opts.cacheMode,
+    env: opts.env ?? process.env,
+    close: () => cache?.close(),
+  };
+  if (cache) runtime.cache = cache;
+  return runtime;
 }

@@ -49,7 +49,10 @@ export const PRICE_TABLE: Readonly<Record<string, Price>> = {
  * model name ending at a `-`, `:` or `@` boundary (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`, but
  * `gpt-4.5` is not `gpt-4`). A `vendor/` prefix (OpenRouter style) is ignored.
  */
-export function lookupPrice(model: string, table: Readonly<Record<string, Price>> = PRICE_TABLE): Price | undefined {
+export function lookupPrice(
+  model: string,
+  table: Readonly<Record<string, Price>> = PRICE_TABLE,
+): Price | undefined {
   const names = [model];
   const slash = model.lastIndexOf("/");
   if (slash >= 0) names.push(model.slice(slash + 1));
@@ -88,6 +91,7 @@ export function costOf(usage: Usage, price: Price | undefined): number | undefin
   const cached = Math.min(Math.max(usage.cachedTokens ?? 0, 0), usage.inputTokens);
   const fresh = usage.inputTokens - cached;
   const usd =
-    (fresh * price.input + cached * (price.cachedInput ?? price.input) + usage.outputTokens * price.output) / 1e6;
+    (fresh * price.input + cached * (price.cachedInput ?? price.input) + usage.outputTokens * price.output) /
+    1e6;
   return Number.isFinite(usd) ? usd : undefined;
 }

@@ -1,5 +1,5 @@
 import { safeJsonParse } from "../targets/policy.ts";
-import { REDACTED, scrubMessage } from "../targets/secrets.ts";
+import { REDACTED, redactUrl, scrubMessage } from "../targets/secrets.ts";
 import { abortFailure } from "../targets/shared.ts";
 import { type ErrorClass, TargetFailure } from "../targets/types.ts";
 import type { ChatRequest, Price } from "./types.ts";
@@ -39,17 +39,42 @@ export function readApiKey(provider: string, env: NodeJS.ProcessEnv, name: strin
   return value;
 }
 
-/** A message safe to record: the key itself and secret-looking environment values removed. */
-export function scrubSecrets(message: string, env: NodeJS.ProcessEnv, secrets: Array<string | undefined>): string {
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@?#]+@/gi;
+
+/**
+ * A message safe to record: the key itself, credentials inside URLs, and the values of
+ * secret-looking variables (of the runtime's environment and the process's) removed.
+ */
+export function scrubSecrets(
+  message: string,
+  env: NodeJS.ProcessEnv,
+  secrets: Array<string | undefined>,
+): string {
   let out = message;
   for (const s of secrets) {
     if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join(REDACTED);
   }
-  return scrubMessage(out, env);
+  out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
+  out = scrubMessage(out, env);
+  return env === process.env ? out : scrubMessage(out, process.env);
+}
+
+/** A base URL fit to record: userinfo (user and password) and secret query parameters redacted. */
+export function redactBaseUrl(url: string): string {
+  return redactUrl(url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, `$1${REDACTED}@`));
+}
+
+/** True when the URL carries userinfo (`user:pass@`), which fetch refuses to send. */
+export function hasUrlCredentials(url: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/[^/@?#]*@/i.test(url);
 }
 
 /** The same failure with its message scrubbed (no cause is kept: an SDK error can carry the server's echo of the key). */
-export function scrubFailure(f: TargetFailure, env: NodeJS.ProcessEnv, secrets: Array<string | undefined>): TargetFailure {
+export function scrubFailure(
+  f: TargetFailure,
+  env: NodeJS.ProcessEnv,
+  secrets: Array<string | undefined>,
+): TargetFailure {
   const message = scrubSecrets(f.message, env, secrets);
   if (message === f.message && f.cause === undefined) return f;
   return new TargetFailure(f.errorClass, message, { status: f.status, retryAfterMs: f.retryAfterMs });
@@ -89,7 +114,10 @@ export function classOfStatus(status: number, apiType?: string | null): ErrorCla
 }
 
 /** The class of an error reported inside a stream (no HTTP status), from the provider's error type. */
-export function classOfStreamError(apiType: string | null | undefined): { errorClass: ErrorClass; status?: number } {
+export function classOfStreamError(apiType: string | null | undefined): {
+  errorClass: ErrorClass;
+  status?: number;
+} {
   switch (apiType) {
     case "overloaded_error":
       return { errorClass: "rate-limited", status: 529 };
@@ -132,10 +160,12 @@ export function estimateTokens(request: ChatRequest): number {
   for (const m of request.messages) {
     chars += m.content?.length ?? 0;
     for (const tc of m.toolCalls ?? []) {
-      chars += tc.name.length + (typeof tc.arguments === "string" ? tc.arguments.length : jsonLength(tc.arguments));
+      chars +=
+        tc.name.length + (typeof tc.arguments === "string" ? tc.arguments.length : jsonLength(tc.arguments));
     }
   }
-  for (const t of request.tools ?? []) chars += t.name.length + (t.description?.length ?? 0) + jsonLength(t.parameters);
+  for (const t of request.tools ?? [])
+    chars += t.name.length + (t.description?.length ?? 0) + jsonLength(t.parameters);
   if (request.responseFormat?.type === "json_schema") chars += jsonLength(request.responseFormat.schema);
   return Math.max(1, Math.ceil(chars / 4));
 }
@@ -161,4 +191,33 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 export function unwrapCodeFence(text: string): string {
   const m = /^\s*```[a-zA-Z0-9_-]*[ \t]*\r?\n([\s\S]*?)\r?\n?```\s*$/.exec(text);
   return m ? m[1] : text;
+}
+
+/** Errors from reading a body (a socket closed mid-stream) and anything unforeseen. */
+export function networkFailure(err: unknown, provider: string): TargetFailure {
+  const text = err instanceof Error ? causeText(err) : String(err);
+  const name = err instanceof Error ? err.name : "";
+  if (name === "AbortError" || name === "TimeoutError")
+    return new TargetFailure("timeout", `${provider}: ${text}`);
+  if (
+    /terminated|other side closed|socket hang up|ECONNRESET|ECONNREFUSED|EPIPE|fetch failed|UND_ERR/i.test(
+      text,
+    )
+  ) {
+    return new TargetFailure("connection", `${provider}: the connection failed: ${text}`);
+  }
+  return new TargetFailure("target-crash", `${provider}: ${text}`);
+}
+
+export function causeText(err: Error): string {
+  const parts: string[] = [];
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && cur instanceof Error; i++) {
+    const code = (cur as { code?: unknown }).code;
+    const part =
+      typeof code === "string" && !cur.message.includes(code) ? `${cur.message} (${code})` : cur.message;
+    if (part && !parts.includes(part)) parts.push(part);
+    cur = cur.cause;
+  }
+  return parts.join(": ");
 }

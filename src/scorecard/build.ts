@@ -1,4 +1,5 @@
-import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
+import { isJudgeKind } from "../calibrate/judge.ts";
+import type { CalibrationRecord, RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import type { ErrorClass } from "../targets/types.ts";
 import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
 import { patternsFrom } from "./patterns.ts";
@@ -6,13 +7,18 @@ import { patternsFrom } from "./patterns.ts";
 type CaseRow = CaseResult;
 
 import { dimensionStats, meanInterval, percentiles } from "./summarize.ts";
-import type { DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
+import type { CalibratedMarker, DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
 
 export interface ScorecardInput {
   run: RunRecord;
   cases: StoredCase[];
   outputs: StoredOutput[];
   scores: StoredScore[];
+  /**
+   * current calibration records (stale ones left out, see calibrate/currentCalibrations): when
+   * given, every LLM-judge dimension is marked `calibrated` (null = uncalibrated)
+   */
+  calibrations?: CalibrationRecord[];
 }
 
 const WORST_LIMIT = 10;
@@ -21,7 +27,7 @@ const WORST_LIMIT = 10;
  * The scorecard of one run: a pure function of its stored rows (DESIGN.md §2). With epochs, each
  * case's epochs are averaged first so intervals count cases, not repeats.
  */
-export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput): Scorecard {
+export function buildScorecard({ run, cases, outputs, scores, calibrations }: ScorecardInput): Scorecard {
   const dimNames = Object.keys(run.dimensions);
   const rows = caseResults(run, cases, outputs, scores);
 
@@ -42,6 +48,11 @@ export function buildScorecard({ run, cases, outputs, scores }: ScorecardInput):
       weight: d.weight,
       threshold: d.threshold,
     };
+  }
+  if (calibrations) {
+    for (const [name, marker] of Object.entries(calibrationMarkers(run, calibrations))) {
+      dimensions[name].calibrated = marker;
+    }
   }
   const aggregate = aggregateStats(rows);
 
@@ -219,4 +230,37 @@ function sum(values: number[]): number {
   let s = 0;
   for (const v of values) s += v;
   return s;
+}
+
+/**
+ * The `calibrated` marker of each LLM-judge dimension of a run: the newest of the given (current)
+ * calibration records for the dimension's exact evaluator id, or null when there is none. Pure.
+ */
+export function calibrationMarkers(
+  run: RunRecord,
+  records: readonly CalibrationRecord[],
+): Record<string, CalibratedMarker | null> {
+  const out: Record<string, CalibratedMarker | null> = {};
+  const figure = (m: Record<string, unknown>, key: "kappa" | "alpha"): number | null => {
+    const headline = m.headline as { kappa?: unknown; alpha?: unknown } | undefined;
+    const v = headline?.[key] ?? (key === "kappa" ? m.cohenKappa : m.krippendorffAlpha);
+    return typeof v === "number" && Number.isFinite(v) ? v : null;
+  };
+  for (const [name, d] of Object.entries(run.dimensions)) {
+    if (!isJudgeKind(d.kind)) continue;
+    let newest: CalibrationRecord | null = null;
+    for (const r of records) {
+      if (r.evaluator === d.evaluator && (newest === null || r.createdAt > newest.createdAt)) newest = r;
+    }
+    out[name] = newest
+      ? {
+          kappa: figure(newest.metrics, "kappa"),
+          alpha: figure(newest.metrics, "alpha"),
+          n: newest.n,
+          at: newest.createdAt,
+          id: newest.id,
+        }
+      : null;
+  }
+  return out;
 }

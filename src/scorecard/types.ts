@@ -20,6 +20,25 @@ export interface DimensionSummary extends DimensionStats {
   evaluator: string;
   weight: number;
   threshold: number;
+  /**
+   * LLM-judge dimensions, when the scorecard was built with calibration records: the current
+   * calibration of this exact evaluator version, or null (uncalibrated). Absent otherwise.
+   */
+  calibrated?: CalibratedMarker | null;
+}
+
+/** How well a judge dimension's evaluator agrees with human labels (see `assay calibrate`). */
+export interface CalibratedMarker {
+  /** Cohen's kappa (quadratic-weighted on ordinal scales) */
+  kappa: number | null;
+  /** Krippendorff's alpha */
+  alpha: number | null;
+  /** label pairs the calibration used */
+  n: number;
+  /** when it was computed */
+  at: string;
+  /** the calibration record */
+  id: string;
 }
 
 export interface FailurePattern {

@@ -1,6 +1,13 @@
+import type { LlmRuntime } from "../llm/client.ts";
 import { TargetConfigError } from "./errors.ts";
 import { createExecTarget } from "./exec/index.ts";
 import { createHttpTarget } from "./http/index.ts";
+import {
+  type ChatClientFactory,
+  createLlmTarget,
+  LLM_TARGET_KEYS,
+  type LlmTargetFields,
+} from "./llm/index.ts";
 import { createModuleTarget } from "./module/index.ts";
 import { createReplayTarget } from "./replay/index.ts";
 import type { Target, TargetResponse } from "./types.ts";
@@ -10,6 +17,14 @@ export { TargetConfigError } from "./errors.ts";
 export { createExecTarget, type ExecTargetOptions } from "./exec/index.ts";
 export { createHttpTarget, type HttpTargetOptions, parseRetryAfter } from "./http/index.ts";
 export { JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./http/jsonpath.ts";
+export {
+  type ChatClientFactory,
+  createLlmTarget,
+  type LlmTargetOptions,
+  type LlmTargetSpec,
+  type LlmToolContext,
+  type LlmToolFunction,
+} from "./llm/index.ts";
 export {
   createModuleTarget,
   type ModuleTargetContext,
@@ -32,7 +47,7 @@ export { redactUrl, redactValue, scrubMessage } from "./secrets.ts";
 export * from "./types.ts";
 
 /** A target as written in the suite file (DESIGN.md §4.1); other keys (timeoutMs, …) are ignored here. */
-export interface TargetSpec {
+export interface TargetSpec extends LlmTargetFields {
   id: string;
   exec?: string[];
   module?: string;
@@ -49,6 +64,10 @@ export interface CreateTargetOptions {
   baseDir: string;
   /** recorded outputs of the stored run a `replay: { run }` target names */
   loadRun?: () => Promise<Map<string, TargetResponse>>;
+  /** for `provider:` targets: the response cache and the environment keys come from (default: no cache, process.env) */
+  llm?: LlmRuntime;
+  /** for `provider:` targets: builds their chat clients (default createChatClient; tests inject fakes) */
+  clientFactory?: ChatClientFactory;
 }
 
 const KINDS = ["exec", "module", "http", "replay", "provider"] as const;
@@ -82,6 +101,15 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
       targetId: id,
       field: "export",
     });
+  }
+  if (spec.provider === undefined) {
+    const misplaced = LLM_TARGET_KEYS.find((k) => spec[k] !== undefined);
+    if (misplaced !== undefined) {
+      throw new TargetConfigError(`target "${id}": ${misplaced} applies only to provider (LLM) targets`, {
+        targetId: id,
+        field: misplaced,
+      });
+    }
   }
   if (spec.exec !== undefined) return createExecTarget({ id, argv: spec.exec, cwd: baseDir, env: spec.env });
   if (spec.module !== undefined) {
@@ -119,8 +147,13 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
     }
     return createReplayTarget({ id, baseDir, loadRun: opts.loadRun, run: r.run });
   }
-  throw new TargetConfigError(`target "${id}": LLM providers are not available yet`, {
-    targetId: id,
-    field: "provider",
-  });
+  const { provider, ...rest } = spec;
+  return createLlmTarget(
+    { ...rest, id, provider: provider as string },
+    {
+      baseDir,
+      runtime: opts.llm ?? { cacheMode: "default", env: process.env },
+      clientFactory: opts.clientFactory,
+    },
+  );
 }

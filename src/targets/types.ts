@@ -31,8 +31,21 @@ export interface TraceStep {
   toolCall?: ToolCall;
   result?: unknown;
   isError?: boolean;
+  /** the result was replaced by an injected fault (an LLM target's `toolFaults`) */
+  fault?: string;
   startedAt?: number;
   durationMs?: number;
+}
+
+/** The simulated user of a multi-turn session (an LLM playing the user); its usage is not the target's. */
+export interface SimulatedUserTrace {
+  provider: string;
+  /** user messages it wrote (the case's opening message not counted) */
+  turns: number;
+  /** why the session ended: the user said its stop token, had nothing to say, or ran out of turns */
+  stoppedBy: "stop" | "empty" | "max-turns";
+  usage: Usage;
+  costUsd?: number;
 }
 
 /** What an agent did on the way to its answer. */
@@ -40,6 +53,11 @@ export interface Trace {
   messages?: ChatMessage[];
   toolCalls?: ToolCall[];
   steps?: TraceStep[];
+  /** a model answer was cut off at its token limit (finish reason "length") */
+  truncated?: boolean;
+  /** the tool loop reached its step limit before the model answered */
+  maxStepsReached?: boolean;
+  simulatedUser?: SimulatedUserTrace;
 }
 
 /** What a target returns for one call. `output` is a string or any JSON value. */

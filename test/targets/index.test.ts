@@ -37,7 +37,7 @@ describe("createTarget", () => {
     expect(replay.describe()).toEqual({ replay: { run: "run-7" } });
   });
 
-  it("rejects providers (for now), missing kinds and misplaced options, naming the target", () => {
+  it("rejects bad providers, missing kinds and misplaced options, naming the target", () => {
     const fails = (spec: Parameters<typeof createTarget>[0], message: RegExp, field?: string) => {
       try {
         createTarget(spec, { baseDir: FIXTURES });
@@ -50,8 +50,8 @@ describe("createTarget", () => {
       }
     };
     fails(
-      { id: "mini", provider: "openai:gpt-4o-mini" },
-      /target "mini": LLM providers are not available yet/,
+      { id: "mini", provider: "gpt-4o-mini" },
+      /llm target "mini": provider must be openai:<model> or anthropic:<model>/,
       "provider",
     );
     fails({ id: "none" }, /needs one of exec, module, http, replay or provider/);

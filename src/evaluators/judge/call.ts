@@ -51,7 +51,8 @@ export async function callJudge(
     const timer =
       timeoutMs > 0 && Number.isFinite(timeoutMs)
         ? setTimeout(
-            () => controller.abort(new TargetFailure("timeout", `judge gave no answer within ${timeoutMs} ms`)),
+            () =>
+              controller.abort(new TargetFailure("timeout", `judge gave no answer within ${timeoutMs} ms`)),
             Math.min(timeoutMs, 2 ** 31 - 1),
           )
         : undefined;
@@ -142,4 +143,22 @@ export class JudgeAccount {
     else this.costKnown = false;
     if (r.model) this.servedModels.add(r.model);
   }
+}
+
+/** Maps with at most `limit` calls in flight; results in input order. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
 }

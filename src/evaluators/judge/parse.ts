@@ -72,9 +72,21 @@ export function readVerdict<T>(response: ChatResponse, spec: VerdictSpec<T>): Re
   }
   const converted = spec.convert(found.raw);
   if (!converted.ok) {
-    return { ok: false, failure: "invalid", reason: converted.reason, raw: found.raw, reasoning: found.reasoning };
+    return {
+      ok: false,
+      failure: "invalid",
+      reason: converted.reason,
+      raw: found.raw,
+      reasoning: found.reasoning,
+    };
   }
-  return { ok: true, value: converted.value, raw: found.raw, reasoning: found.reasoning, source: found.source };
+  return {
+    ok: true,
+    value: converted.value,
+    raw: found.raw,
+    reasoning: found.reasoning,
+    source: found.source,
+  };
 }
 
 interface Found {
@@ -90,7 +102,8 @@ function findVerdict<T>(own: string, response: ChatResponse, spec: VerdictSpec<T
   }
   const calls = response.message?.toolCalls ?? [];
   for (let i = calls.length - 1; i >= 0; i--) {
-    const args = typeof calls[i].arguments === "string" ? parseJson(calls[i].arguments as string) : calls[i].arguments;
+    const args =
+      typeof calls[i].arguments === "string" ? parseJson(calls[i].arguments as string) : calls[i].arguments;
     if (isPlainObject(args) && Object.hasOwn(args, spec.field)) {
       return { raw: args[spec.field], reasoning: reasoningOf(args), source: "tool-call" };
     }

@@ -88,10 +88,15 @@ export function renderTranscript(messages: readonly ChatMessage[]): string {
 
 function renderMessage(m: ChatMessage): string {
   const parts: string[] = [];
-  const who = m.role === "tool" ? `tool result${m.name ? ` ${m.name}` : ""}${m.toolCallId ? ` (${m.toolCallId})` : ""}` : m.role;
+  const who =
+    m.role === "tool"
+      ? `tool result${m.name ? ` ${m.name}` : ""}${m.toolCallId ? ` (${m.toolCallId})` : ""}`
+      : m.role;
   if (m.content !== "" || !m.toolCalls?.length) parts.push(`[${who}]\n${m.content}`);
   for (const call of m.toolCalls ?? []) {
-    parts.push(`[${m.role} → tool call ${call.name}${call.id ? ` (${call.id})` : ""}]\n${asText(call.arguments)}`);
+    parts.push(
+      `[${m.role} → tool call ${call.name}${call.id ? ` (${call.id})` : ""}]\n${asText(call.arguments)}`,
+    );
   }
   return parts.join("\n\n");
 }
@@ -130,9 +135,4 @@ function isMessages(input: CaseInput): input is { messages: ChatMessage[] } {
     Array.isArray(m) &&
     m.every((x) => x !== null && typeof x === "object" && typeof (x as { role?: unknown }).role === "string")
   );
-}
-
-/** All text a judge was sent, for hashing. */
-export function messagesText(messages: readonly ChatMessage[]): string {
-  return messages.map((m) => `${m.role}\n${m.content}`).join("\n\u0000\n");
 }

@@ -55,7 +55,12 @@ export function isBuiltinRef(ref: string): boolean {
  * Reads a rubric: a built-in name or a file relative to `baseDir`. Throws EvaluatorConfigError
  * (field `field`) when it cannot be read or is empty.
  */
-export async function loadRubric(ref: string, baseDir: string, field = "rubric", kind = "llm-judge"): Promise<Rubric> {
+export async function loadRubric(
+  ref: string,
+  baseDir: string,
+  field = "rubric",
+  kind = "llm-judge",
+): Promise<Rubric> {
   const builtin = isBuiltinRef(ref);
   const file = builtin
     ? resolve(BUILTIN_RUBRICS_DIR, `${ref}.md`)
@@ -110,7 +115,12 @@ export function anchoredLevels(text: string, levels: readonly string[]): string[
 }
 
 /** Throws EvaluatorConfigError naming the rubric file when a level of the scale has no anchor line. */
-export function checkAnchors(rubric: Rubric, levels: readonly string[], field = "rubric", kind = "llm-judge"): void {
+export function checkAnchors(
+  rubric: Rubric,
+  levels: readonly string[],
+  field = "rubric",
+  kind = "llm-judge",
+): void {
   const found = new Set(anchoredLevels(rubric.text, levels));
   const missing = levels.filter((l) => !found.has(l));
   if (missing.length === 0) return;

@@ -119,7 +119,8 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
     throw new TargetConfigError(`llm target "${id}": ${message}`, { targetId: id, field });
   };
   const provider = parseProvider(spec.provider);
-  if (!provider) fail(`provider must be openai:<model> or anthropic:<model>, got ${show(spec.provider)}`, "provider");
+  if (!provider)
+    fail(`provider must be openai:<model> or anthropic:<model>, got ${show(spec.provider)}`, "provider");
   optionalString(spec.baseUrl, "baseUrl", fail);
   if (spec.baseUrl !== undefined && !/^https?:\/\//i.test(spec.baseUrl))
     fail("baseUrl must start with http:// or https://", "baseUrl");
@@ -143,7 +144,8 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
   if (spec.toolsModule !== undefined) {
     if (typeof spec.toolsModule !== "string" || !/\.(c|m)?(t|j)s$/i.test(spec.toolsModule))
       fail("toolsModule must be a .ts, .mts, .js or .mjs file", "toolsModule");
-    if (spec.tools === undefined) fail("toolsModule needs tools: the definitions the model sees", "toolsModule");
+    if (spec.tools === undefined)
+      fail("toolsModule needs tools: the definitions the model sees", "toolsModule");
   }
   const maxSteps = spec.maxSteps ?? DEFAULT_MAX_STEPS;
   if (!Number.isInteger(maxSteps) || maxSteps < 1) fail("maxSteps must be a positive integer", "maxSteps");
@@ -152,10 +154,13 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
     if (spec.toolsModule === undefined)
       fail("toolFaults need a toolsModule (faults replace the results of tools that run)", "toolFaults");
     const declared =
-      Array.isArray(spec.tools) && spec.tools.every(isObject) ? new Set(spec.tools.map((t) => t.name)) : undefined;
+      Array.isArray(spec.tools) && spec.tools.every(isObject)
+        ? new Set(spec.tools.map((t) => t.name))
+        : undefined;
     spec.toolFaults.forEach((f, i) => {
       if (!isObject(f)) fail("must be { tool, fault, rate? }", `toolFaults.${i}`);
-      if (typeof f.tool !== "string" || f.tool === "") fail("tool must be a tool name", `toolFaults.${i}.tool`);
+      if (typeof f.tool !== "string" || f.tool === "")
+        fail("tool must be a tool name", `toolFaults.${i}.tool`);
       if (declared && !declared.has(f.tool)) fail(`no tool "${f.tool}" in tools`, `toolFaults.${i}.tool`);
       if (!(TOOL_FAULT_KINDS as readonly unknown[]).includes(f.fault))
         fail(`fault must be one of ${TOOL_FAULT_KINDS.join(", ")}`, `toolFaults.${i}.fault`);
@@ -171,7 +176,8 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
     userProvider = parseProvider(u.provider);
     if (!userProvider) fail("provider must be openai:<model> or anthropic:<model>", "user.provider");
     for (const key of ["persona", "goal"] as const) {
-      if (typeof u[key] !== "string" || u[key].trim() === "") fail(`${key} must be a non-empty string`, `user.${key}`);
+      if (typeof u[key] !== "string" || u[key].trim() === "")
+        fail(`${key} must be a non-empty string`, `user.${key}`);
     }
     optionalString(u.baseUrl, "user.baseUrl", fail);
     if (u.apiKeyEnv !== undefined && (typeof u.apiKeyEnv !== "string" || !ENV_NAME.test(u.apiKeyEnv)))
@@ -179,7 +185,8 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
     if (u.stop !== undefined && (typeof u.stop !== "string" || u.stop.trim() === ""))
       fail("stop must be a non-empty string", "user.stop");
     maxTurns = u.maxTurns ?? DEFAULT_MAX_TURNS;
-    if (!Number.isInteger(maxTurns) || maxTurns < 1) fail("maxTurns must be a positive integer", "user.maxTurns");
+    if (!Number.isInteger(maxTurns) || maxTurns < 1)
+      fail("maxTurns must be a positive integer", "user.maxTurns");
   }
   if (spec.limits !== undefined && !isObject(spec.limits)) fail("limits must be an object", "limits");
   if (spec.price !== undefined) {
@@ -240,7 +247,8 @@ export function userClientSpec(spec: LlmTargetSpec, user: SimulatedUserSpec): Ch
 }
 
 function optionalString(v: unknown, field: string, fail: (m: string, f: string) => never): void {
-  if (v !== undefined && (typeof v !== "string" || v === "")) fail(`${field} must be a non-empty string`, field);
+  if (v !== undefined && (typeof v !== "string" || v === ""))
+    fail(`${field} must be a non-empty string`, field);
 }
 
 function optionalBoolean(v: unknown, field: string, fail: (m: string, f: string) => never): void {

@@ -82,11 +82,14 @@ export function readPromptFile(
   try {
     return { file, text: readFileSync(file, "utf8") };
   } catch (err) {
-    throw new TargetConfigError(`llm target "${targetId}": cannot read the prompt file: ${errorMessage(err)}`, {
-      targetId,
-      file,
-      field: "prompt",
-    });
+    throw new TargetConfigError(
+      `llm target "${targetId}": cannot read the prompt file: ${errorMessage(err)}`,
+      {
+        targetId,
+        file,
+        field: "prompt",
+      },
+    );
   }
 }
 
@@ -98,7 +101,10 @@ export function compilePrompt(
 ): PromptTemplates {
   const compiled: CompiledMessageTemplate[] = [];
   (messages ?? []).forEach((m, i) => {
-    compiled.push({ role: m.role, template: parse(liquid, m.content, targetId, { field: `messages.${i}.content` }) });
+    compiled.push({
+      role: m.role,
+      template: parse(liquid, m.content, targetId, { field: `messages.${i}.content` }),
+    });
   });
   if (prompt) {
     compiled.push({
@@ -114,7 +120,10 @@ export function compilePrompt(
 }
 
 /** The hash that identifies the templates in describe(): their text, not their location. */
-export function templateHash(messages: MessageTemplateSpec[] | undefined, promptText: string | undefined): string {
+export function templateHash(
+  messages: MessageTemplateSpec[] | undefined,
+  promptText: string | undefined,
+): string {
   const canonical = JSON.stringify({
     messages: (messages ?? []).map((m) => [m.role, m.content]),
     prompt: promptText ?? null,

@@ -1,0 +1,57 @@
+import { InvalidArgumentError } from "commander";
+import { ServeConfigError } from "../../server/security.ts";
+import { startServer } from "../../server/serve.ts";
+import { EXIT } from "../exit.ts";
+import { type GlobalOptions, openCliStore } from "../io.ts";
+
+export interface ViewOptions extends GlobalOptions {
+  port?: number;
+  host?: string;
+  token?: string;
+}
+
+/**
+ * `assay view`: the web app over the store, on 127.0.0.1 unless told otherwise (then only with a
+ * token). Prints the address and serves until Ctrl-C.
+ */
+export async function viewCommand(opts: ViewOptions): Promise<number> {
+  const token = opts.token ?? (process.env.ASSAY_TOKEN || undefined);
+  const store = await openCliStore(opts);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ store, host: opts.host, port: opts.port, token, warm: true });
+  } catch (err) {
+    await store.close();
+    if (err instanceof ServeConfigError) {
+      process.stderr.write(`assay view: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  process.stdout.write(`assay view: ${server.url}\n`);
+  if (server.host === "0.0.0.0" || server.host === "::") {
+    process.stdout.write(`listening on every interface, port ${server.port}; requests need the token\n`);
+  }
+  process.stdout.write("press Ctrl-C to stop\n");
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await server.close();
+  await store.close();
+  return EXIT.ok;
+}
+
+/** `--port`: 0 (any free port) to 65535. */
+export function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError("expected a port number from 0 to 65535");
+  }
+  return n;
+}

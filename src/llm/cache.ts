@@ -1,0 +1,209 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { TargetFailure } from "../targets/types.ts";
+import { canonicalJson } from "../util/canonical-json.ts";
+import { sha256 } from "../util/hash.ts";
+import { isRecord } from "./shared.ts";
+import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse } from "./types.ts";
+
+/**
+ * The response cache: one SQLite file of its own (default `.assay/cache.db`, beside the store),
+ * keyed by the sha256 of the canonical JSON of {provider, model, baseUrl, the full request, epoch}
+ * — never by the prompt alone, so two models, servers, parameter sets or epochs never share an
+ * entry. Only successful responses are written. API keys are never part of a key or a value.
+ */
+
+export type CacheMode = "default" | "off" | "only";
+
+export const DEFAULT_CACHE_FILE = ".assay/cache.db";
+
+/**
+ * Where the cache lives: `cache.db` beside a SQLite store file (`.assay/assay.db` →
+ * `.assay/cache.db`), else `.assay/cache.db` in the current folder (also for a PostgreSQL store).
+ */
+export function defaultCachePath(storePath?: string): string {
+  if (storePath && !/^[a-z][a-z0-9+.-]*:\/\//i.test(storePath) && storePath !== ":memory:") {
+    return join(dirname(resolve(storePath)), "cache.db");
+  }
+  return resolve(DEFAULT_CACHE_FILE);
+}
+
+export interface CacheKeyParts {
+  provider: string;
+  model: string;
+  baseUrl?: string;
+  request: ChatRequest;
+  /** undefined (a call outside any epoch) is its own value */
+  epoch?: number;
+}
+
+export function cacheKey(parts: CacheKeyParts): string {
+  return sha256(
+    canonicalJson({
+      v: 1,
+      provider: parts.provider,
+      model: parts.model,
+      baseUrl: parts.baseUrl ?? null,
+      request: parts.request,
+      epoch: parts.epoch ?? null,
+    }),
+  );
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  writes: number;
+  /** reads or writes that failed (a busy or broken file): a read counts as a miss, a write is skipped */
+  errors: number;
+}
+
+export class ResponseCache {
+  readonly file: string;
+  readonly stats: CacheStats = { hits: 0, misses: 0, writes: 0, errors: 0 };
+  private readonly db: BetterSqlite3.Database;
+  private readonly getStmt: BetterSqlite3.Statement<[string], { response: string }>;
+  private readonly putStmt: BetterSqlite3.Statement<[string, string, string, string, string]>;
+
+  /** Opens (creating when needed) the cache file; `:memory:` works for tests. */
+  constructor(file: string) {
+    this.file = file;
+    if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+    this.db = new BetterSqlite3(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(
+      `CREATE TABLE IF NOT EXISTS responses (
+        key TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        response TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      )`,
+    );
+    this.getStmt = this.db.prepare("SELECT response FROM responses WHERE key = ?");
+    this.putStmt = this.db.prepare(
+      "INSERT OR REPLACE INTO responses (key, provider, model, response, created_at) VALUES (?, ?, ?, ?, ?)",
+    );
+  }
+
+  /** The stored response, or undefined (an unreadable entry counts as absent). Counts a hit or a miss. */
+  get(key: string): ChatResponse | undefined {
+    let value: ChatResponse | undefined;
+    try {
+      const row = this.getStmt.get(key);
+      if (row) {
+        const parsed: unknown = JSON.parse(row.response);
+        if (isChatResponse(parsed)) value = parsed;
+      }
+    } catch {
+      this.stats.errors++;
+      value = undefined;
+    }
+    if (value) this.stats.hits++;
+    else this.stats.misses++;
+    return value;
+  }
+
+  /** Stores a response; a failed write is counted and skipped (the call's answer is not lost for it). */
+  set(key: string, response: ChatResponse, meta: { provider: string; model: string }): void {
+    const { cached: _cached, ...stored } = response;
+    try {
+      this.putStmt.run(key, meta.provider, meta.model, JSON.stringify(stored), new Date().toISOString());
+      this.stats.writes++;
+    } catch {
+      this.stats.errors++;
+    }
+  }
+
+  /** Entries stored (for tests and `assay cache` reporting). */
+  size(): number {
+    const row = this.db.prepare("SELECT count(*) AS n FROM responses").get() as { n: number };
+    return row.n;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function isChatResponse(v: unknown): v is ChatResponse {
+  return (
+    isRecord(v) &&
+    isRecord(v.message) &&
+    typeof v.message.content === "string" &&
+    isRecord(v.usage) &&
+    typeof v.finishReason === "string" &&
+    typeof v.latencyMs === "number"
+  );
+}
+
+export interface CachedChatClientOptions {
+  /** default: read and write when `enabled`; off: never; only: read only, a miss fails */
+  mode: CacheMode;
+  /** the spec's `cache` (judges true, targets false by default); decides the default mode */
+  enabled: boolean;
+  /** part of the key (credentials redacted) */
+  baseUrl?: string;
+}
+
+/**
+ * A ChatClient in front of another with the response cache. A served entry is marked
+ * `cached: true` and keeps the original's latency (and cost: what the call cost when it was made).
+ * `noCache` calls skip the cache (in `only` mode they fail like a miss: nothing may be called).
+ */
+export class CachedChatClient implements ChatClient {
+  readonly provider: string;
+  readonly model: string;
+  readonly stats = { hits: 0, misses: 0 };
+
+  constructor(
+    readonly inner: ChatClient,
+    private readonly cache: ResponseCache | undefined,
+    private readonly opts: CachedChatClientOptions,
+  ) {
+    this.provider = inner.provider;
+    this.model = inner.model;
+    if (opts.mode === "only" && !cache) {
+      throw new Error("cache-only mode needs a response cache (open one with createLlmRuntime)");
+    }
+  }
+
+  describe(): Record<string, unknown> {
+    return this.inner.describe();
+  }
+
+  async complete(request: ChatRequest, opts: ChatCallOptions): Promise<ChatResponse> {
+    const mode = this.opts.mode;
+    const cache = this.cache;
+    const reads = cache !== undefined && (mode === "only" || (mode === "default" && this.opts.enabled));
+    if (!reads || !cache) return this.inner.complete(request, opts);
+    const key = cacheKey({
+      provider: this.provider,
+      model: this.model,
+      baseUrl: this.opts.baseUrl,
+      request,
+      epoch: opts.epoch,
+    });
+    const hit = opts.noCache ? undefined : cache.get(key);
+    if (hit) {
+      this.stats.hits++;
+      return { ...hit, cached: true };
+    }
+    this.stats.misses++;
+    if (mode === "only") {
+      throw new TargetFailure(
+        "client-error",
+        `cache miss for ${this.provider}:${this.model}${opts.noCache ? " (the call asked to skip the cache)" : ""} (--cache-only)`,
+      );
+    }
+    const response = await this.inner.complete(request, opts);
+    if (!opts.noCache) cache.set(key, response, { provider: this.provider, model: this.model });
+    return response;
+  }
+
+  close(): Promise<void> {
+    return this.inner.close?.() ?? Promise.resolve();
+  }
+}

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createChatClient, describeSpec, PROVIDERS, parseProvider } from "../../src/llm/client.ts";
+import { LimitedChatClient } from "../../src/llm/limiter.ts";
+import { scrubSecrets } from "../../src/llm/shared.ts";
+import type { ChatRequest } from "../../src/llm/types.ts";
+import { type LlmServer, reply, startOpenAIServer } from "../support/llm-servers.ts";
+import { expectFailure } from "./helpers.ts";
+
+const env = { OPENAI_API_KEY: "sk-client-test-000000" };
+const ask: ChatRequest = { messages: [{ role: "user", content: "hi" }] };
+let server: LlmServer;
+
+beforeAll(async () => {
+  server = await startOpenAIServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe("createChatClient", () => {
+  it("parses provider:model (models may hold colons) and lists the providers otherwise", () => {
+    expect(parseProvider("openai:gpt-4o-mini")).toEqual({ provider: "openai", model: "gpt-4o-mini" });
+    expect(parseProvider("anthropic:claude-haiku-4-5")).toEqual({
+      provider: "anthropic",
+      model: "claude-haiku-4-5",
+    });
+    expect(parseProvider("openai:llama3:8b")).toEqual({ provider: "openai", model: "llama3:8b" });
+    for (const bad of ["gemini:pro", "gpt-4o", "openai:", ""]) {
+      expect(() => createChatClient({ provider: bad }, { cacheMode: "off", env })).toThrow(
+        /openai:<model>, anthropic:<model>/,
+      );
+    }
+    expect(PROVIDERS).toEqual(["openai", "anthropic"]);
+  });
+
+  it("exposes provider, model and describe() without secrets", () => {
+    const c = createChatClient(
+      { provider: "anthropic:claude-haiku-4-5", apiKeyEnv: "MY_KEY", price: { input: 1, output: 2 } },
+      { cacheMode: "off", env: { MY_KEY: "secret-value-123" } },
+    );
+    expect(c.provider).toBe("anthropic");
+    expect(c.model).toBe("claude-haiku-4-5");
+    expect(c.describe()).toEqual({ provider: "anthropic", model: "claude-haiku-4-5" });
+    expect(describeSpec({ provider: "openai:gpt-4o", baseUrl: "http://u:pw-secret@h/v1" })).toEqual({
+      provider: "openai",
+      model: "gpt-4o",
+      baseUrl: "http://[redacted]@h/v1",
+    });
+    // a token as the user name is a credential too
+    expect(
+      describeSpec({ provider: "openai:gpt-4o", baseUrl: "https://sk-tok123@h/v1?key=abc" }).baseUrl,
+    ).toBe("https://[redacted]@h/v1?key=[redacted]");
+    expect(c.inner).toBeInstanceOf(LimitedChatClient);
+  });
+
+  it("rejects a baseUrl with credentials at once (fetch cannot send them), without echoing them", () => {
+    let message = "";
+    try {
+      createChatClient(
+        { provider: "openai:m", baseUrl: "http://user:pw-hunter2@127.0.0.1:1/v1" },
+        { cacheMode: "off", env },
+      );
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/holds credentials.*apiKeyEnv/);
+    expect(message).not.toContain("hunter2");
+  });
+
+  it("scrubs URL credentials and secret environment values from failure messages", () => {
+    const m = scrubSecrets(
+      "fetch failed for http://bob:pw-hunter2@proxy/v1 with key sk-abc-0000 and TOKEN value tok-zzzzzz",
+      { MY_API_TOKEN: "tok-zzzzzz" },
+      ["sk-abc-0000"],
+    );
+    expect(m).not.toContain("hunter2");
+    expect(m).not.toContain("sk-abc-0000");
+    expect(m).not.toContain("tok-zzzzzz");
+  });
+
+  it("backs off adaptively when the server says 429: concurrency halves, Retry-After pauses", async () => {
+    server.script(reply.rateLimited("0.2"), reply.text("ok"));
+    const c = createChatClient(
+      { provider: "openai:m", baseUrl: server.baseUrl, limits: { concurrency: 8 } },
+      {
+        cacheMode: "off",
+        env,
+      },
+    );
+    const limiter = (c.inner as LimitedChatClient).limiter;
+    const f = await expectFailure(c.complete(ask, { signal: new AbortController().signal }));
+    expect(f.errorClass).toBe("rate-limited");
+    expect(f.retryAfterMs).toBe(200);
+    expect(limiter.stats.limit).toBe(4);
+    expect(limiter.stats.pausedUntil).toBeDefined();
+    const started = performance.now();
+    const ok = await c.complete(ask, { signal: new AbortController().signal });
+    expect(ok.message.content).toBe("ok");
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it("rpm pacing applies to real calls", async () => {
+    server.handle(() => reply.text("ok"));
+    // 600 rpm = one per 100 ms, burst of 10: the 11th and 12th wait
+    const c = createChatClient(
+      { provider: "openai:m", baseUrl: server.baseUrl, limits: { rpm: 600 } },
+      {
+        cacheMode: "off",
+        env,
+      },
+    );
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 12 }, () => c.complete(ask, { signal: new AbortController().signal })),
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+  });
+});
