@@ -31,7 +31,19 @@ export function renderScorecard(card: Scorecard): string {
     "",
     "",
   ]);
-  out.push(table(rows, ["dimension", "mean", "95% CI", "pass", "95% CI", "n", "unscored", "weight"]));
+  const header = ["dimension", "mean", "95% CI", "pass", "95% CI", "n", "unscored", "weight"];
+  // Judges carry a calibration marker: agreement with human labels, or a warning that there is none.
+  const dims = Object.values(card.dimensions);
+  if (dims.some((d) => d.calibrated !== undefined)) {
+    header.push("calibration");
+    dims.forEach((d, i) => {
+      const c = d.calibrated;
+      rows[i].push(
+        c === undefined ? "" : c === null ? "UNCALIBRATED" : `kappa ${fmtScore(c.kappa, 2)} (n=${c.n})`,
+      );
+    });
+  }
+  out.push(table(rows, header));
   out.push("");
   const errs = Object.entries(card.errors.byClass)
     .map(([k, v]) => `${k} ${v}`)

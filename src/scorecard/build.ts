@@ -121,12 +121,17 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
 }
 
 /** What LLM judges spent, from the `details.judge` their scores carry. */
-function judgeCost(scores: ScorecardInput["scores"]): { judge: number; judgeTokens: { input: number; output: number } } {
+function judgeCost(scores: ScorecardInput["scores"]): {
+  judge: number;
+  judgeTokens: { input: number; output: number };
+} {
   let judge = 0;
   let input = 0;
   let output = 0;
   for (const s of scores) {
-    const j = s.details?.judge as { costUsd?: number; usage?: { inputTokens?: number; outputTokens?: number } } | undefined;
+    const j = s.details?.judge as
+      | { costUsd?: number; usage?: { inputTokens?: number; outputTokens?: number } }
+      | undefined;
     if (!j) continue;
     judge += j.costUsd ?? 0;
     input += j.usage?.inputTokens ?? 0;

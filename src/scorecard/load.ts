@@ -1,13 +1,15 @@
+import { currentCalibrations } from "../calibrate/stored.ts";
 import type { RunRecord, Store } from "../store/types.ts";
 import { buildScorecard } from "./build.ts";
 import type { Scorecard } from "./types.ts";
 
-/** Reads a run's rows and builds its scorecard. */
+/** Reads a run's rows (and its evaluators' current calibrations) and builds its scorecard. */
 export async function loadScorecard(store: Store, run: RunRecord): Promise<Scorecard> {
-  const [cases, outputs, scores] = await Promise.all([
+  const [cases, outputs, scores, calibrations] = await Promise.all([
     store.listCases(run.datasetVersion),
     store.listOutputs(run.id),
     store.listScores(run.id),
+    currentCalibrations(store, run),
   ]);
-  return buildScorecard({ run, cases, outputs, scores });
+  return buildScorecard({ run, cases, outputs, scores, calibrations });
 }

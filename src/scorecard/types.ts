@@ -94,7 +94,12 @@ export interface Scorecard {
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
   tokens: { input: number; output: number; perCase: number | null };
   /** target cost; `judge` is what LLM judges cost to score this run, reported apart */
-  cost: { total: number; perCase: number | null; judge: number; judgeTokens: { input: number; output: number } };
+  cost: {
+    total: number;
+    perCase: number | null;
+    judge: number;
+    judgeTokens: { input: number; output: number };
+  };
   worst: WorstCase[];
   /** cases whose verdict differs between epochs, per dimension */
   flaky: Array<{ caseId: string; dimension: string; verdicts: Array<boolean | null> }>;
