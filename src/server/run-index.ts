@@ -87,6 +87,7 @@ export class RunIndex {
   private readonly queries = new Map<string, number[]>();
   /** caseId → current labels; undefined until loaded (and after labels change) */
   labelCounts?: Map<string, number>;
+  labelsLoadedAt = 0;
 
   /**
    * Joins the rows case by case with the scorecard's own rules (reduceEpochs per dimension, the
@@ -343,6 +344,8 @@ function fingerprint(run: RunRecord): string {
   return JSON.stringify([run.status, run.finishedAt, run.caseCount, run.epochs, run.dimensions, run.lineage]);
 }
 
+const LABELS_TTL_MS = 15_000;
+
 /** A running run keeps growing: its index is rebuilt when older than this. */
 const RUNNING_TTL_MS = 5_000;
 
@@ -386,12 +389,14 @@ export class RunIndexCache {
   /** The index with its label counts loaded. */
   async withLabels(run: RunRecord): Promise<RunIndex> {
     const index = await this.get(run);
-    if (!index.labelCounts) {
+    // labels given elsewhere (`assay labels import`, another server) show up within LABELS_TTL_MS
+    if (!index.labelCounts || Date.now() - index.labelsLoadedAt > LABELS_TTL_MS) {
       const counts = new Map<string, number>();
       for (const l of await this.store.listLabels({ runId: run.id })) {
         counts.set(l.caseId, (counts.get(l.caseId) ?? 0) + 1);
       }
       index.labelCounts = counts;
+      index.labelsLoadedAt = Date.now();
     }
     return index;
   }

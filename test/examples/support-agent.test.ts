@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { findOrder, refundDecision, searchKb } from "../../examples/support-agent/tools/policy.ts";
 import tools from "../../examples/support-agent/tools/store.ts";
+import { openStore } from "../../src/store/open.ts";
+import type { StoredScore } from "../../src/store/types.ts";
 import { type CliResult, REPO_ROOT, runCli } from "../support/cli.ts";
 import { type LlmServer, type Reply, reply, startOpenAIServer } from "../support/llm-servers.ts";
 import { tempDir } from "../support/temp.ts";
@@ -144,7 +146,6 @@ function writeSuite(dir: string, edit?: (suite: Suite) => void): void {
 const target = (suite: Suite, id: string) => suite.targets.find((t) => t.id === id) as Suite["targets"][0];
 
 async function assay(dir: string, ...args: string[]): Promise<CliResult> {
-  const t0 = Date.now();
   const res = await runCli(args, {
     cwd: dir,
     env: {
@@ -154,7 +155,6 @@ async function assay(dir: string, ...args: string[]): Promise<CliResult> {
     },
   });
   printed.push(res.stdout, res.stderr);
-  console.error("TIMING", args.slice(0, 3).join(" "), Date.now() - t0);
   return res;
 }
 
@@ -171,21 +171,27 @@ interface Card {
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, "utf8")) as T;
 
-interface ExportRow {
-  run: string;
+interface Row {
   id: string;
+  text: string;
   error: { class: string; message: string } | null;
-  usage: { inputTokens: number; outputTokens: number } | null;
-  scores: Record<string, { score: number | null; passed: boolean | null; reason: string }>;
+  scores: Record<string, StoredScore>;
 }
 
-async function exportRows(dir: string, run: string): Promise<ExportRow[]> {
-  const res = await assay(dir, "export", run, "--format", "jsonl");
-  expect(res.code, res.stderr).toBe(0);
-  return res.stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as ExportRow);
+/** A run's stored outputs and scores, read from the store in-process (no CLI start-up). */
+async function storedRows(dir: string, runId: string): Promise<Row[]> {
+  const store = await openStore(join(dir, ".assay", "assay.db"));
+  try {
+    const [outputs, scores] = await Promise.all([store.listOutputs(runId), store.listScores(runId)]);
+    return outputs.map((o) => ({
+      id: o.caseId,
+      text: o.text,
+      error: o.error ?? null,
+      scores: Object.fromEntries(scores.filter((s) => s.caseId === o.caseId).map((s) => [s.dimension, s])),
+    }));
+  } finally {
+    await store.close();
+  }
 }
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -329,8 +335,8 @@ describe("examples/support-agent: end to end against a scripted model", () => {
     expect(card.cost.judge).toBeGreaterThan(0);
 
     // a multi-turn case: scripted turns, tool calls in between
-    const rows = await exportRows(main.dir, card.run.id);
-    const boots = rows.find((r) => r.id === "mt-return-boots") as ExportRow;
+    const rows = await storedRows(main.dir, card.run.id);
+    const boots = rows.find((r) => r.id === "mt-return-boots") as Row;
     expect(boots.scores.tool_use.score).toBe(1);
     expect(agentCalls.filter((s) => s.key === firstUser(caseById("mt-return-boots"))).length).toBe(5);
   });
@@ -459,8 +465,8 @@ describe("examples/support-agent: end to end against a scripted model", () => {
     expect(served.filter((s) => s.status === 429).length).toBe(3);
 
     // the error is stored with its class and is never a score; everything else scored normally
-    const rows = await exportRows(dir.dir, faultCard.run.id);
-    const failed = rows.find((r) => r.id === "kb-contact") as ExportRow;
+    const rows = await storedRows(dir.dir, faultCard.run.id);
+    const failed = rows.find((r) => r.id === "kb-contact") as Row;
     expect(failed.error?.class).toBe("server-error");
     expect(failed.scores).toEqual({});
     for (const r of rows.filter((x) => x.id !== "kb-contact")) {
@@ -470,7 +476,7 @@ describe("examples/support-agent: end to end against a scripted model", () => {
     }
     expect(faultCard.dimensions.tool_use).toMatchObject({ n: keep.length - 1, unscored: 0, passRate: 1 });
     expect(faultCard.dimensions.refusal).toMatchObject({ n: keep.length - 1, unscored: 0 });
-    const discount = rows.find((r) => r.id === "refuse-discount") as ExportRow;
+    const discount = rows.find((r) => r.id === "refuse-discount") as Row;
     for (const name of JUDGED.filter((d) => d !== "grounding"))
       expect(discount.scores[name].score, name).not.toBeNull();
   });
@@ -510,12 +516,12 @@ describe("examples/support-agent: end to end against a scripted model", () => {
     const againCard = readJson<Card>(dir.path("again.json"));
     expect(againCard.run.id).not.toBe(firstCard.run.id);
     expect(againCard.errors.count).toBe(0);
-    const scoresOf = (rows: ExportRow[]) =>
+    const scoresOf = (rows: Row[]) =>
       Object.fromEntries(
         rows.map((r) => [r.id, Object.fromEntries(Object.entries(r.scores).map(([d, s]) => [d, s.score]))]),
       );
-    const firstScores = scoresOf(await exportRows(dir.dir, firstCard.run.id));
-    expect(scoresOf(await exportRows(dir.dir, againCard.run.id))).toEqual(firstScores);
+    const firstScores = scoresOf(await storedRows(dir.dir, firstCard.run.id));
+    expect(scoresOf(await storedRows(dir.dir, againCard.run.id))).toEqual(firstScores);
     for (const name of DIMENSIONS)
       expect(againCard.dimensions[name], name).toEqual(firstCard.dimensions[name]);
 
@@ -540,7 +546,7 @@ describe("examples/support-agent: end to end against a scripted model", () => {
     const otherCard = readJson<Card>(dir.path("other.json"));
     expect(otherCard.errors.count).toBe(0);
     expect(otherCard.dimensions.tool_use).toEqual(firstCard.dimensions.tool_use);
-    const otherRows = await exportRows(dir.dir, otherCard.run.id);
+    const otherRows = await storedRows(dir.dir, otherCard.run.id);
     for (const name of JUDGED) {
       expect(otherCard.dimensions[name].n, name).toBe(0);
       const judged = otherRows.filter((r) => firstScores[r.id][name] !== null);
@@ -556,14 +562,23 @@ describe("examples/support-agent: end to end against a scripted model", () => {
 
   it("never writes the API key anywhere, even when the server echoes it back", async () => {
     const echo = (s: Seen) => reply.error(401, `Incorrect API key provided: ${s.authorization}`);
-    const orderStatus = firstUser(caseById("order-processing"));
+    const unlucky = firstUser(caseById("order-processing"));
     const returnWindow = caseById("kb-return-window").input as string;
     resetServer((s) => {
-      if (s.kind === "agent" && s.key === orderStatus) return echo(s);
+      if (s.kind === "agent" && s.key === unlucky) return echo(s);
       if (s.kind === "judge" && s.key === returnWindow && s.attempt === 1) return echo(s);
       return undefined;
     });
-    const res = await assay(main.dir, "run", "--target", "agent", "--json", main.path("echo.json"));
+    // --no-cache: the judges answered these same prompts in the first run
+    const res = await assay(
+      main.dir,
+      "run",
+      "--target",
+      "agent",
+      "--no-cache",
+      "--json",
+      main.path("echo.json"),
+    );
     expect(res.code, res.stderr).toBe(0);
     expect(served.filter((s) => s.status === 401).length).toBe(2);
     // the key was really sent, on every request of every test
@@ -571,24 +586,30 @@ describe("examples/support-agent: end to end against a scripted model", () => {
 
     const echoCard = readJson<Card>(main.path("echo.json"));
     expect(echoCard.errors).toMatchObject({ count: 1, byClass: { "client-error": 1 } });
-    const rows = await exportRows(main.dir, echoCard.run.id);
-    const failed = rows.find((r) => r.id === "order-processing") as ExportRow;
+    const rows = await storedRows(main.dir, echoCard.run.id);
+    const failed = rows.find((r) => r.id === "order-processing") as Row;
     expect(failed.error?.message).toContain("Incorrect API key provided: Bearer [redacted]");
-    const judged = rows.find((r) => r.id === "kb-return-window") as ExportRow;
+    const judged = rows.find((r) => r.id === "kb-return-window") as Row;
     expect(judged.scores.grounding.score).toBeNull();
     expect(judged.scores.grounding.reason).toContain("Bearer [redacted]");
 
-    // every report of every run, every command's output, every file of every store and cache
-    const runs = [card.run.id, echoCard.run.id, "latest:agent-brief"];
-    for (const run of runs) {
-      for (const format of ["csv", "jsonl", "junit", "md", "json"]) {
-        const out = await assay(main.dir, "export", run, "--format", format);
-        expect(out.code, `${run} ${format}: ${out.stderr}`).toBe(0);
-      }
-      expect((await assay(main.dir, "show", run)).code).toBe(0);
+    // the reports of the run, every command's output, every file of every store and cache
+    const reports: Record<string, string> = {};
+    for (const format of ["csv", "jsonl", "junit", "md", "json"]) {
+      const out = await assay(main.dir, "export", "latest", "--format", format);
+      expect(out.code, `${format}: ${out.stderr}`).toBe(0);
+      reports[format] = out.stdout;
     }
-    expect((await assay(main.dir, "runs", "--json")).code).toBe(0);
-    expect(printed.length).toBeGreaterThan(40);
+    const exported = reports.jsonl
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { id: string; error: { message: string } | null })
+      .find((r) => r.id === "order-processing");
+    expect(exported?.error?.message).toContain("Bearer [redacted]");
+    expect(reports.md).toContain("Errors: 1");
+    expect(reports.junit).toContain("Bearer [redacted]");
+    expect((await assay(main.dir, "show", "latest")).code).toBe(0);
+    expect(printed.length).toBeGreaterThanOrEqual(2 * 14);
     for (const text of printed) expect(text.includes(SECRET)).toBe(false);
     const needle = Buffer.from(SECRET);
     let files = 0;

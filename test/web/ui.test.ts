@@ -155,6 +155,17 @@ describe("the web app", () => {
     await p.getByTestId("heatmap").waitFor();
     await p.getByText("aggregate", { exact: true }).first().waitFor();
 
+    // sorting is the server's: a header click sets it in the address
+    const header = p.getByRole("button", { name: /^aggregate/ });
+    await header.click();
+    await expect.poll(() => p.url()).toContain("sort=aggregate");
+    await header.click();
+    await expect.poll(() => p.url()).toContain("sort=-aggregate");
+    await expect.poll(() => p.locator("tr[data-case]").first().getAttribute("data-case")).toBe("c-003");
+    expect(await p.locator("[aria-sort=descending]").textContent()).toContain("aggregate");
+    await header.click();
+    await expect.poll(() => p.url()).not.toContain("sort=");
+
     await p.getByTestId("filter-status").locator("[data-status=fail]").click();
     await p.getByTestId("case-count").getByText("15 of 41 cases").waitFor();
     await expect.poll(() => p.locator("tr[data-case]").first().getAttribute("data-case")).toBe("c-000");

@@ -144,6 +144,8 @@ export function CaseTable(props: {
     () => [
       {
         id: "id",
+        // the accessors only make the columns sortable: the server sorts
+        accessorFn: (r) => r.id,
         header: "case",
         cell: ({ row }) => (
           <Link to={`/runs/${enc(runId)}/cases/${enc(row.original.id)}`} className="mono">
@@ -151,15 +153,22 @@ export function CaseTable(props: {
           </Link>
         ),
       },
-      { id: "status", header: "status", cell: ({ row }) => <StatusBadge status={row.original.status} /> },
+      {
+        id: "status",
+        accessorFn: (r) => r.status,
+        header: "status",
+        cell: ({ row }) => <StatusBadge status={row.original.status} />,
+      },
       {
         id: "aggregate",
+        accessorFn: (r) => r.aggregate,
         header: "aggregate",
         cell: ({ row }) => <span className="num">{num(row.original.aggregate, 2)}</span>,
       },
       ...dimensions.map(
         (d): ColumnDef<CaseRow> => ({
           id: `dim:${d}`,
+          accessorFn: (r) => r.dims[d]?.score ?? null,
           header: d,
           cell: ({ row }) => {
             const v = row.original.dims[d];
@@ -173,6 +182,7 @@ export function CaseTable(props: {
       ),
       {
         id: "latency",
+        accessorFn: (r) => r.latencyMs,
         header: "latency",
         cell: ({ row }) => <span className="num">{ms(row.original.latencyMs)}</span>,
       },
@@ -231,7 +241,7 @@ export function CaseTable(props: {
     onSortingChange,
   });
   const rowsById = table.getRowModel().rowsById;
-  const template = `minmax(8rem, 10rem) 5.5rem 5rem ${dimensions.map(() => "minmax(4.5rem, 6rem)").join(" ")} 5rem minmax(10rem, 1fr) minmax(10rem, 1fr) 3.5rem`;
+  const template = `minmax(8rem, 10rem) 5rem 6rem ${dimensions.map(() => "minmax(5rem, 7rem)").join(" ")} 6.5rem minmax(10rem, 1fr) minmax(10rem, 1fr) 4rem`;
 
   return (
     <div className="case-table-wrap">
