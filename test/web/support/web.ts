@@ -5,7 +5,7 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { REPO_ROOT } from "../../support/cli.ts";
 
 /** Debian's Chromium; playwright-core never downloads a browser here. */
-export const CHROMIUM = "/usr/bin/chromium";
+export const CHROMIUM = process.env.ASSAY_CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_FLAGS = [
   "--headless",
   "--no-sandbox",
