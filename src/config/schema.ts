@@ -55,7 +55,10 @@ const toolDefinition = z.strictObject({
 /** LLM target settings (provider targets only). */
 const llmTargetFields = {
   baseUrl: z.string().optional(),
-  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name").optional(),
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "an environment variable name")
+    .optional(),
   messages: z.array(chatMessageTemplate).min(1).optional(),
   options: llmOptions.optional(),
   stream: z.boolean().optional(),
@@ -91,7 +94,11 @@ const llmTargetFields = {
     })
     .optional(),
   price: z
-    .strictObject({ input: z.number().min(0), output: z.number().min(0), cachedInput: z.number().min(0).optional() })
+    .strictObject({
+      input: z.number().min(0),
+      output: z.number().min(0),
+      cachedInput: z.number().min(0).optional(),
+    })
     .optional(),
 };
 
@@ -126,12 +133,20 @@ export const targetSchema = z
     if (!t.provider) {
       for (const key of Object.keys(llmTargetFields) as Array<keyof typeof llmTargetFields>) {
         if (t[key] !== undefined) {
-          ctx.addIssue({ code: "custom", path: [key], message: `"${key}" applies to provider (LLM) targets only` });
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `"${key}" applies to provider (LLM) targets only`,
+          });
         }
       }
     }
     if (t.provider && !/^(openai|anthropic):.+$/.test(t.provider)) {
-      ctx.addIssue({ code: "custom", path: ["provider"], message: "expected openai:<model> or anthropic:<model>" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["provider"],
+        message: "expected openai:<model> or anthropic:<model>",
+      });
     }
   });
 

@@ -20,7 +20,7 @@ import type {
   ScorecardResponse,
 } from "./api-types.ts";
 import { rubricOf } from "./rubric.ts";
-import { QueryError, type RunIndex, RunIndexCache } from "./run-index.ts";
+import { QueryError, RunIndex, RunIndexCache } from "./run-index.ts";
 import { guard, securityHeaders } from "./security.ts";
 import { staticFiles, WEB_DIST } from "./static.ts";
 
@@ -173,9 +173,10 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
 
   app.get("/api/runs/:id/scorecard", async (c) => {
     const run = await runOf(c.req.param("id"));
+    // building a large run's index (and then its scorecard) holds the event loop for seconds: let
+    // the case table's first page, requested at the same time, be answered from the store first
+    if (!cache.peek(run)) await new Promise((resolve) => setTimeout(resolve, 25));
     const index = await cache.get(run);
-    // building a large scorecard takes seconds: let the case table's request, sent at the same
-    // time, be answered first
     if (!index.hasScorecard()) await new Promise((resolve) => setImmediate(resolve));
     const body: ScorecardResponse = {
       run,
@@ -187,9 +188,28 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
     return c.json(body);
   });
 
+  /** An unfiltered page in dataset order, read from the store without the run's index. */
+  async function firstPage(run: RunRecord, offset: number, limit: number): Promise<CasesResponse> {
+    const page = await store.pageResults(run.id, run.datasetVersion, { offset, limit });
+    // the index's own join and row rules, over just this page's rows
+    const part = new RunIndex(run, { run, cases: page.cases, outputs: page.outputs, scores: page.scores });
+    const ids = new Set(part.entries.map((e) => e.id));
+    const labels = new Map<string, number>();
+    for (const l of await store.listLabels({ runId: run.id })) {
+      if (ids.has(l.caseId)) labels.set(l.caseId, (labels.get(l.caseId) ?? 0) + 1);
+    }
+    part.labelCounts = labels;
+    return {
+      total: page.total,
+      matched: page.total,
+      offset,
+      limit,
+      rows: part.entries.map((_e, i) => part.row(i)),
+    };
+  }
+
   app.get("/api/runs/:id/cases", async (c) => {
     const run = await runOf(c.req.param("id"));
-    const index = await cache.withLabels(run);
     const statuses = (c.req.queries("status") ?? [])
       .flatMap((s) => s.split(","))
       .filter(Boolean)
@@ -203,13 +223,25 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
       if (!s.includes("=")) throw new BadRequest(`slice must be key=value (got "${s}")`);
     const offset = intParam(c.req.query("offset"), "offset", 0);
     const limit = intParam(c.req.query("limit"), "limit", 100, MAX_LIMIT);
-    const positions = index.select({
-      slices,
-      dimension: c.req.query("dimension") || undefined,
-      statuses,
-      q: c.req.query("q") || undefined,
-      sort: c.req.query("sort") || "ordinal",
-    });
+    const dimension = c.req.query("dimension") || undefined;
+    const q = c.req.query("q") || undefined;
+    const sort = c.req.query("sort") || "ordinal";
+    if (
+      !cache.peek(run) &&
+      statuses.length === 0 &&
+      slices.length === 0 &&
+      dimension === undefined &&
+      q === undefined &&
+      sort === "ordinal"
+    ) {
+      // the run's index is not built yet (at 100,000 cases that reads the whole run and takes
+      // seconds): answer the first view's page from the store directly and build it meanwhile
+      const body = await firstPage(run, offset, limit);
+      setImmediate(() => cache.get(run).catch(() => {}));
+      return c.json(body);
+    }
+    const index = await cache.withLabels(run);
+    const positions = index.select({ slices, dimension, statuses, q, sort });
     const body: CasesResponse = {
       total: index.entries.length,
       matched: positions.length,

@@ -353,7 +353,12 @@ interface Slot {
   fingerprint: string;
   builtAt: number;
   index: Promise<RunIndex>;
+  /** set once `index` resolved */
+  built?: RunIndex;
 }
+
+/** Lets pending I/O (other requests) run: the SQLite reads below each hold the event loop. */
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * One index per run, built once and shared by concurrent requests; the least recently used is
@@ -367,21 +372,39 @@ export class RunIndexCache {
     private readonly max = 4,
   ) {}
 
-  async get(run: RunRecord): Promise<RunIndex> {
-    const fp = fingerprint(run);
+  private fresh(run: RunRecord): Slot | undefined {
     const slot = this.slots.get(run.id);
     const fresh =
       slot !== undefined &&
-      slot.fingerprint === fp &&
+      slot.fingerprint === fingerprint(run) &&
       (run.status !== "running" || Date.now() - slot.builtAt < RUNNING_TTL_MS);
-    if (slot && fresh) {
+    return fresh ? slot : undefined;
+  }
+
+  /** The run's index if it is built and fresh, without building it. */
+  peek(run: RunRecord): RunIndex | undefined {
+    return this.fresh(run)?.built;
+  }
+
+  async get(run: RunRecord): Promise<RunIndex> {
+    const fp = fingerprint(run);
+    const slot = this.fresh(run);
+    if (slot) {
       this.slots.delete(run.id);
       this.slots.set(run.id, slot);
       return slot.index;
     }
     const index = this.build(run);
-    this.slots.set(run.id, { fingerprint: fp, builtAt: Date.now(), index });
-    index.catch(() => this.slots.delete(run.id));
+    const fresh: Slot = { fingerprint: fp, builtAt: Date.now(), index };
+    this.slots.set(run.id, fresh);
+    index.then(
+      (built) => {
+        fresh.built = built;
+      },
+      () => {
+        if (this.slots.get(run.id) === fresh) this.slots.delete(run.id);
+      },
+    );
     while (this.slots.size > this.max) this.slots.delete(this.slots.keys().next().value as string);
     return index;
   }
@@ -412,12 +435,15 @@ export class RunIndexCache {
     }
   }
 
+  /** One read at a time with the event loop let go in between, so page requests keep being answered. */
   private async build(run: RunRecord): Promise<RunIndex> {
-    const [cases, outputs, scores] = await Promise.all([
-      this.store.listCases(run.datasetVersion),
-      this.store.listOutputs(run.id),
-      this.store.listScores(run.id),
-    ]);
+    await yieldToLoop();
+    const cases = await this.store.listCases(run.datasetVersion);
+    await yieldToLoop();
+    const outputs = await this.store.listOutputs(run.id);
+    await yieldToLoop();
+    const scores = await this.store.listScores(run.id);
+    await yieldToLoop();
     return new RunIndex(run, { run, cases, outputs, scores });
   }
 }

@@ -18,6 +18,7 @@ import {
   type CalibrationRecord,
   type LabelFilter,
   type LabelRecord,
+  type ResultPage,
   type ReviewQueue,
   type RunFilter,
   type RunPatch,
@@ -158,6 +159,58 @@ export class SqlStore implements Store {
       .orderBy("dimension")
       .execute();
     return rows.map(rowToScore);
+  }
+
+  async pageResults(
+    runId: string,
+    datasetVersion: string,
+    page: { offset: number; limit: number },
+  ): Promise<ResultPage> {
+    const ofRun = this.db
+      .selectFrom("cases")
+      .where("dataset_version", "=", datasetVersion)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("outputs")
+            .select("outputs.epoch")
+            .where("outputs.run_id", "=", runId)
+            .whereRef("outputs.case_id", "=", "cases.case_id"),
+        ),
+      );
+    const [counted, caseRows] = await Promise.all([
+      ofRun.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
+      page.limit > 0
+        ? ofRun.selectAll().orderBy("ordinal").limit(page.limit).offset(Math.max(0, page.offset)).execute()
+        : Promise.resolve([]),
+    ]);
+    const cases = caseRows.map(rowToCase);
+    const outputs: StoredOutput[] = [];
+    const scores: StoredScore[] = [];
+    for (const part of chunks(cases.map((c) => c.id))) {
+      const [o, s] = await Promise.all([
+        this.db
+          .selectFrom("outputs")
+          .selectAll()
+          .where("run_id", "=", runId)
+          .where("case_id", "in", part)
+          .orderBy("case_id")
+          .orderBy("epoch")
+          .execute(),
+        this.db
+          .selectFrom("scores")
+          .selectAll()
+          .where("run_id", "=", runId)
+          .where("case_id", "in", part)
+          .orderBy("case_id")
+          .orderBy("epoch")
+          .orderBy("dimension")
+          .execute(),
+      ]);
+      outputs.push(...o.map(rowToOutput));
+      scores.push(...s.map(rowToScore));
+    }
+    return { total: Number(counted.n), cases, outputs, scores };
   }
 
   async replaceScores(runId: string, scores: StoredScore[]): Promise<void> {

@@ -78,6 +78,14 @@ export interface StoredScore {
   details?: Record<string, unknown>;
 }
 
+/** See Store.pageResults. */
+export interface ResultPage {
+  total: number;
+  cases: StoredCase[];
+  outputs: StoredOutput[];
+  scores: StoredScore[];
+}
+
 export interface RunFilter {
   suite?: string;
   target?: string;
@@ -180,6 +188,12 @@ export interface Store {
   storedResultKeys(runId: string): Promise<Set<string>>;
   listOutputs(runId: string): Promise<StoredOutput[]>;
   listScores(runId: string): Promise<StoredScore[]>;
+  /**
+   * One page of a run's results without reading the whole run: the dataset version's cases that
+   * have at least one output in the run, in ordinal order from `offset`, with all their outputs
+   * (case, then epoch order) and scores, plus `total`, the number of such cases.
+   */
+  pageResults(runId: string, datasetVersion: string, page: { offset: number; limit: number }): Promise<ResultPage>;
   /** replaces every score of a run (rescore) in one transaction */
   replaceScores(runId: string, scores: StoredScore[]): Promise<void>;
   /** human labels: adding one with `supersedes` keeps the old one as history */

@@ -566,6 +566,52 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           await store.deleteRun(gone.id);
         });
       });
+      it("pageResults returns one page of cases with results, in ordinal order, with their outputs and scores", async () => {
+        await withStore(async (store, ns) => {
+          const version = `${ns}-pv`;
+          const runId = `${ns}-page`;
+          const otherId = `${ns}-page-other`;
+          await store.createRun(makeRun(ns, { id: runId, datasetVersion: version }));
+          await store.createRun(makeRun(ns, { id: otherId, datasetVersion: version }));
+          // stored out of order; ordinals decide
+          await store.putCases(
+            version,
+            [4, 0, 3, 1, 2, 5].map((i) => ({ case: { id: `p${i}`, input: `in ${i}`, tags: {} }, ordinal: i })),
+          );
+          // p2 has no output in this run (only in the other run): it is not part of the run's pages
+          const withResults = ["p0", "p1", "p3", "p4", "p5"];
+          await store.writeResults({
+            outputs: withResults.flatMap((id) => [output(runId, id, 1), output(runId, id, 0)]),
+            scores: withResults.flatMap((id) => [score(runId, id, 0, "b"), score(runId, id, 0, "a")]),
+          });
+          await store.writeResults({ outputs: [output(otherId, "p2", 0)], scores: [score(otherId, "p2", 0, "a")] });
+
+          const page = await store.pageResults(runId, version, { offset: 1, limit: 2 });
+          expect(page.total).toBe(5);
+          expect(page.cases.map((c) => [c.id, c.ordinal, c.input])).toEqual([
+            ["p1", 1, "in 1"],
+            ["p3", 3, "in 3"],
+          ]);
+          expect(page.outputs.map((o) => [o.caseId, o.epoch, o.runId])).toEqual([
+            ["p1", 0, runId],
+            ["p1", 1, runId],
+            ["p3", 0, runId],
+            ["p3", 1, runId],
+          ]);
+          expect(page.outputs[0]).toEqual(output(runId, "p1", 0));
+          expect(page.scores.map((s) => [s.caseId, s.dimension])).toEqual([
+            ["p1", "a"],
+            ["p1", "b"],
+            ["p3", "a"],
+            ["p3", "b"],
+          ]);
+          const last = await store.pageResults(runId, version, { offset: 4, limit: 10 });
+          expect(last.cases.map((c) => c.id)).toEqual(["p5"]);
+          const past = await store.pageResults(runId, version, { offset: 10, limit: 10 });
+          expect(past).toEqual({ total: 5, cases: [], outputs: [], scores: [] });
+          expect((await store.pageResults(`${ns}-none`, version, { offset: 0, limit: 10 })).total).toBe(0);
+        });
+      });
     });
 
     describe("transactions", () => {

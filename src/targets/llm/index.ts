@@ -164,6 +164,7 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
       templateHash(
         spec.messages,
         spec.prompt !== undefined ? readText(resolve(opts.baseDir, spec.prompt)) : undefined,
+        opts.baseDir,
       );
     if (spec.options !== undefined) d.options = structuredClone(spec.options);
     if (spec.stream === true) d.stream = true;

@@ -115,18 +115,25 @@ export function compilePrompt(
   return {
     messages: compiled,
     hasUserTemplate: compiled.some((m) => m.role === "user"),
-    hash: templateHash(messages, prompt?.text),
+    hash: templateHash(messages, prompt?.text, (liquid.options.root as string[] | undefined)?.[0]),
   };
 }
 
-/** The hash that identifies the templates in describe(): their text, not their location. */
+/**
+ * The hash that identifies the templates in describe(): their text, not their location, plus the
+ * text of every file they pull in with `{% include %}` / `{% render %}` (so editing an included
+ * system prompt is a new target configuration in the run lineage).
+ */
 export function templateHash(
   messages: MessageTemplateSpec[] | undefined,
   promptText: string | undefined,
+  root?: string,
 ): string {
+  const texts = [...(messages ?? []).map((m) => m.content), promptText ?? ""];
   const canonical = JSON.stringify({
     messages: (messages ?? []).map((m) => [m.role, m.content]),
     prompt: promptText ?? null,
+    includes: root ? includedFiles(texts, root) : [],
   });
   return `sha256:${createHash("sha256").update(canonical).digest("hex")}`;
 }
@@ -162,4 +169,33 @@ export function renderMessages(
 /** The text of a value used as a message: a string as is, anything else as JSON. */
 export function asMessageText(value: unknown): string {
   return printValue(value);
+}
+
+const INCLUDE = /\{%-?\s*(?:include|render)\s+['"]([^'"]+)['"]/g;
+
+/** [name, text] of the files the templates include, recursively (a missing file hashes as absent). */
+function includedFiles(
+  texts: string[],
+  root: string,
+  seen = new Set<string>(),
+  depth = 0,
+): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  if (depth > 5) return out;
+  for (const text of texts) {
+    for (const m of text.matchAll(INCLUDE)) {
+      const name = m[1];
+      if (seen.has(name)) continue;
+      seen.add(name);
+      let content: string | null = null;
+      try {
+        content = readFileSync(resolve(root, name), "utf8");
+      } catch {
+        content = null;
+      }
+      out.push([name, content]);
+      if (content !== null) out.push(...includedFiles([content], root, seen, depth + 1));
+    }
+  }
+  return out;
 }

@@ -371,3 +371,32 @@ describe("createTarget builds llm targets", () => {
     );
   });
 });
+
+describe("prompt lineage", () => {
+  it("an edit to a file the templates include changes the target's promptHash", async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { createLlmTarget } = await import("../../../src/targets/llm/index.ts");
+    const dir = mkdtempSync(join(tmpdir(), "assay-include-"));
+    try {
+      writeFileSync(join(dir, "system.md"), "Be brief.");
+      const spec = {
+        id: "t",
+        provider: "openai:m",
+        messages: [
+          { role: "system" as const, content: "{% include 'system.md' %}" },
+          { role: "user" as const, content: "{{ input }}" },
+        ],
+      };
+      const runtime = { cacheMode: "off" as const, env: {} };
+      const before = createLlmTarget(spec, { baseDir: dir, runtime }).describe().promptHash;
+      writeFileSync(join(dir, "system.md"), "Be thorough.");
+      const after = createLlmTarget(spec, { baseDir: dir, runtime }).describe().promptHash;
+      expect(typeof before).toBe("string");
+      expect(after).not.toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
