@@ -193,7 +193,11 @@ export interface Store {
    * have at least one output in the run, in ordinal order from `offset`, with all their outputs
    * (case, then epoch order) and scores, plus `total`, the number of such cases.
    */
-  pageResults(runId: string, datasetVersion: string, page: { offset: number; limit: number }): Promise<ResultPage>;
+  pageResults(
+    runId: string,
+    datasetVersion: string,
+    page: { offset: number; limit: number },
+  ): Promise<ResultPage>;
   /** replaces every score of a run (rescore) in one transaction */
   replaceScores(runId: string, scores: StoredScore[]): Promise<void>;
   /** human labels: adding one with `supersedes` keeps the old one as history */

@@ -576,7 +576,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           // stored out of order; ordinals decide
           await store.putCases(
             version,
-            [4, 0, 3, 1, 2, 5].map((i) => ({ case: { id: `p${i}`, input: `in ${i}`, tags: {} }, ordinal: i })),
+            [4, 0, 3, 1, 2, 5].map((i) => ({
+              case: { id: `p${i}`, input: `in ${i}`, tags: {} },
+              ordinal: i,
+            })),
           );
           // p2 has no output in this run (only in the other run): it is not part of the run's pages
           const withResults = ["p0", "p1", "p3", "p4", "p5"];
@@ -584,7 +587,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
             outputs: withResults.flatMap((id) => [output(runId, id, 1), output(runId, id, 0)]),
             scores: withResults.flatMap((id) => [score(runId, id, 0, "b"), score(runId, id, 0, "a")]),
           });
-          await store.writeResults({ outputs: [output(otherId, "p2", 0)], scores: [score(otherId, "p2", 0, "a")] });
+          await store.writeResults({
+            outputs: [output(otherId, "p2", 0)],
+            scores: [score(otherId, "p2", 0, "a")],
+          });
 
           const page = await store.pageResults(runId, version, { offset: 1, limit: 2 });
           expect(page.total).toBe(5);
