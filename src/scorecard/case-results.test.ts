@@ -45,7 +45,8 @@ describe("epochs on the scorecard", () => {
   }
 
   it("pass rates follow the reducer, counting cases not repeats", () => {
-    const pass = (reduce: "mean" | "majority" | "max" | "all") => buildScorecard(rowsWith(reduce)).dimensions.ok;
+    const pass = (reduce: "mean" | "majority" | "max" | "all") =>
+      buildScorecard(rowsWith(reduce)).dimensions.ok;
     expect(pass("mean")).toMatchObject({ n: 3, passed: 1 });
     expect(pass("majority")).toMatchObject({ n: 3, passed: 2 });
     expect(pass("max")).toMatchObject({ n: 3, passed: 2 });
@@ -57,6 +58,8 @@ describe("epochs on the scorecard", () => {
     const card = buildScorecard(input);
     expect(card.flaky).toEqual([{ caseId: "c1", dimension: "ok", verdicts: [true, false, true] }]);
     expect(card.results).toBe(9);
-    expect(flakyCases(caseResults(input.run, input.cases, input.outputs, input.scores)).map((f) => f.caseId)).toEqual(["c1"]);
+    expect(
+      flakyCases(caseResults(input.run, input.cases, input.outputs, input.scores)).map((f) => f.caseId),
+    ).toEqual(["c1"]);
   });
 });
