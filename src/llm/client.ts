@@ -1,9 +1,7 @@
-import { AnthropicChatClient } from "./anthropic/index.ts";
 import { CachedChatClient, type CacheMode, DEFAULT_CACHE_FILE, ResponseCache } from "./cache.ts";
 import { LimitedChatClient, type LimiterClock, RequestLimiter } from "./limiter.ts";
-import { OpenAIChatClient } from "./openai/index.ts";
 import { hasUrlCredentials, type ProviderClientOptions, redactBaseUrl } from "./shared.ts";
-import type { ChatClient, Price } from "./types.ts";
+import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse, Price } from "./types.ts";
 
 /**
  * What every LLM-using component receives from the CLI or library caller: the response cache and
@@ -86,8 +84,7 @@ export function createChatClient(
   if (spec.apiKeyEnv) providerOptions.apiKeyEnv = spec.apiKeyEnv;
   if (spec.price) providerOptions.price = spec.price;
   if (options.sdkTimeoutMs !== undefined) providerOptions.sdkTimeoutMs = options.sdkTimeoutMs;
-  const base: ChatClient =
-    provider === "openai" ? new OpenAIChatClient(providerOptions) : new AnthropicChatClient(providerOptions);
+  const base: ChatClient = new LazyProviderClient(provider, model, providerOptions);
   const limiter = new RequestLimiter({ ...spec.limits, clock: options.clock });
   const limited = new LimitedChatClient(base, limiter);
   return new CachedChatClient(limited, runtime.cache, {
@@ -116,4 +113,39 @@ export function createLlmRuntime(opts: LlmRuntimeOptions): LlmRuntime & { close(
   };
   if (cache) runtime.cache = cache;
   return runtime;
+}
+
+/**
+ * Loads a provider's SDK on the first call, not at start-up: a run with no LLM target or judge
+ * never pays for the SDKs' memory and load time (DESIGN.md §5 Performance).
+ */
+class LazyProviderClient implements ChatClient {
+  private client: Promise<ChatClient> | undefined;
+  constructor(
+    readonly provider: "openai" | "anthropic",
+    readonly model: string,
+    private readonly options: ProviderClientOptions,
+  ) {}
+
+  describe(): Record<string, unknown> {
+    const d: Record<string, unknown> = { provider: this.provider, model: this.model };
+    if (this.options.baseUrl) d.baseUrl = redactBaseUrl(this.options.baseUrl);
+    return d;
+  }
+
+  private load(): Promise<ChatClient> {
+    this.client ??=
+      this.provider === "openai"
+        ? import("./openai/index.ts").then((m) => new m.OpenAIChatClient(this.options))
+        : import("./anthropic/index.ts").then((m) => new m.AnthropicChatClient(this.options));
+    return this.client;
+  }
+
+  async complete(request: ChatRequest, opts: ChatCallOptions): Promise<ChatResponse> {
+    return (await this.load()).complete(request, opts);
+  }
+
+  async close(): Promise<void> {
+    if (this.client) await (await this.client).close?.();
+  }
 }
