@@ -19,7 +19,7 @@ export interface CompareOptions {
   intersect?: boolean;
   alpha?: number;
   resamples?: number;
-  /** resamples for slice tests (default min(resamples, 2000)): slices are many, and smaller */
+  /** resamples for slice tests (default min(resamples, 1000)): slices are many, and smaller */
   sliceResamples?: number;
   seed?: number;
   maxRegression?: number;
@@ -87,7 +87,7 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
   const dims = Object.keys(candidate.run.dimensions).filter((d) => d in base.run.dimensions);
   const dimensions = testColumns(columnsFor(matched, dims), testOpts);
   const slices: Comparison["slices"] = {};
-  const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 2000) };
+  const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 1000) };
   for (const [key, members] of sliceGroups(matched)) {
     slices[key] = testColumns(columnsFor(members, dims), sliceOpts);
   }
