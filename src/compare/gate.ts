@@ -40,6 +40,9 @@ export interface GateInput {
 
 const MIN_WARN_CASES = 5;
 const pts = (v: number) => `${(v * 100).toFixed(1)} pts`;
+/** p-values: fixed to 4 places, scientific below 1e-4 so a tiny p never prints as 0. */
+const pval = (v: number | null | undefined) =>
+  v === null || v === undefined ? "—" : v > 0 && v < 1e-4 ? v.toExponential(1) : v.toFixed(4);
 const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "—" : v.toFixed(d));
 /**
  * Limit checks forgive floating-point noise: a mean or a cost per case is a sum divided by a
@@ -124,7 +127,7 @@ function regressionRules({ config, comparison }: GateInput): GateRuleResult[] {
     // Fewer than MIN_WARN_CASES pairs say nothing either way: only a significant drop is reported.
     if (d.verdict !== "regressed" && d.n < MIN_WARN_CASES) return;
     const interval = d.ci ? ` [${pts(d.ci[0])}, ${pts(d.ci[1])}]` : "";
-    const stats = `Δ ${pts(d.delta)}${interval}, ${d.test} p=${num(d.p, 4)}, Holm p=${num(d.pAdjusted, 4)}, n=${d.n}`;
+    const stats = `Δ ${pts(d.delta)}${interval}, ${d.test} p=${pval(d.p)}, Holm p=${pval(d.pAdjusted)}, n=${d.n}`;
     const values = {
       delta: d.delta,
       ci: d.ci,
