@@ -1,6 +1,6 @@
 import { CachedChatClient, type CacheMode, DEFAULT_CACHE_FILE, ResponseCache } from "./cache.ts";
 import { LimitedChatClient, type LimiterClock, RequestLimiter } from "./limiter.ts";
-import { hasUrlCredentials, type ProviderClientOptions, redactBaseUrl } from "./shared.ts";
+import { describeProvider, hasUrlCredentials, type ProviderClientOptions, redactBaseUrl } from "./shared.ts";
 import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse, Price } from "./types.ts";
 
 /**
@@ -128,9 +128,7 @@ class LazyProviderClient implements ChatClient {
   ) {}
 
   describe(): Record<string, unknown> {
-    const d: Record<string, unknown> = { provider: this.provider, model: this.model };
-    if (this.options.baseUrl) d.baseUrl = redactBaseUrl(this.options.baseUrl);
-    return d;
+    return describeProvider(this.provider, this.model, this.options.baseUrl);
   }
 
   private load(): Promise<ChatClient> {

@@ -221,3 +221,10 @@ export function causeText(err: Error): string {
   }
   return parts.join(": ");
 }
+
+/** What identifies a provider client in lineage: provider, model and base URL (credentials redacted). */
+export function describeProvider(provider: string, model: string, baseUrl?: string): Record<string, unknown> {
+  const d: Record<string, unknown> = { provider, model };
+  if (baseUrl) d.baseUrl = redactBaseUrl(baseUrl);
+  return d;
+}

@@ -17,13 +17,13 @@ import {
   classOfStreamError,
   count,
   DEFAULT_SDK_TIMEOUT_MS,
+  describeProvider,
   isRecord,
   networkFailure,
   type ProviderClientOptions,
   parseRetryAfter,
   parseToolArguments,
   readApiKey,
-  redactBaseUrl,
   scrubFailure,
   unwrapCodeFence,
 } from "../shared.ts";
@@ -80,9 +80,7 @@ export class AnthropicChatClient implements ChatClient {
   }
 
   describe(): Record<string, unknown> {
-    const d: Record<string, unknown> = { provider: PROVIDER, model: this.model };
-    if (this.opts.baseUrl) d.baseUrl = redactBaseUrl(this.opts.baseUrl);
-    return d;
+    return describeProvider(PROVIDER, this.model, this.opts.baseUrl);
   }
 
   async complete(request: ChatRequest, opts: ChatCallOptions): Promise<ChatResponse> {

@@ -15,13 +15,13 @@ import {
   classOfStreamError,
   count,
   DEFAULT_SDK_TIMEOUT_MS,
+  describeProvider,
   isRecord,
   networkFailure,
   type ProviderClientOptions,
   parseRetryAfter,
   parseToolArguments,
   readApiKey,
-  redactBaseUrl,
   scrubFailure,
 } from "../shared.ts";
 import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse, FinishReason } from "../types.ts";
@@ -51,9 +51,7 @@ export class OpenAIChatClient implements ChatClient {
   }
 
   describe(): Record<string, unknown> {
-    const d: Record<string, unknown> = { provider: PROVIDER, model: this.model };
-    if (this.opts.baseUrl) d.baseUrl = redactBaseUrl(this.opts.baseUrl);
-    return d;
+    return describeProvider(PROVIDER, this.model, this.opts.baseUrl);
   }
 
   async complete(request: ChatRequest, opts: ChatCallOptions): Promise<ChatResponse> {
