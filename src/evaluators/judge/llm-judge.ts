@@ -1,6 +1,6 @@
 import type { ChatMessage } from "../../dataset/case.ts";
 import { type ChatClientSpec, createChatClient, type LlmRuntime } from "../../llm/client.ts";
-import type { ChatClient, ChatRequest, ResponseFormat } from "../../llm/types.ts";
+import type { ChatClient, ChatRequest, Price, ResponseFormat } from "../../llm/types.ts";
 import { redactUrl } from "../../targets/secrets.ts";
 import type { TargetError } from "../../targets/types.ts";
 import { makeEvaluator, scored, unscored } from "../base.ts";
@@ -146,6 +146,7 @@ const OPTIONS = [
   "maxTokens",
   "timeoutMs",
   "cache",
+  "price",
 ] as const;
 
 const MAX_SCALE_SPAN = 10;
@@ -364,6 +365,7 @@ export async function createLlmJudge(
   };
   const timeoutMs = r.number("timeoutMs", { min: 1, integer: true });
   const cache = r.boolean("cache", true);
+  const price = readPrice(r.raw.price, (msg) => r.fail("price", msg));
   const rubric = await loadRubric(rubricRef, ctx.baseDir);
   settings.scale = readScale(r, rubric);
   checkAnchors(rubric, scaleLevels(settings.scale));
@@ -372,6 +374,7 @@ export async function createLlmJudge(
   const spec: ChatClientSpec = { provider: model, cache };
   if (baseUrl !== undefined) spec.baseUrl = baseUrl;
   if (apiKeyEnv !== undefined) spec.apiKeyEnv = apiKeyEnv;
+  if (price !== undefined) spec.price = price;
   const runtime: LlmRuntime = ctx.llm ?? { cacheMode: "default", env: process.env };
   let client: ChatClient;
   try {
@@ -710,4 +713,32 @@ function spread(xs: readonly number[]): {
 
 function fmt(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toFixed(3).replace(/0+$/, "");
+}
+
+/**
+ * `price: {input, output, cachedInput?}` in USD per million tokens, for judge models the bundled
+ * table does not know (local models, new releases); judge cost is then reported, not 0.
+ */
+function readPrice(raw: unknown, fail: (msg: string) => never): Price | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw))
+    fail("must be {input, output} in USD per million tokens");
+  const p = raw as Record<string, unknown>;
+  for (const key of Object.keys(p)) {
+    if (!["input", "output", "cachedInput"].includes(key))
+      fail(`unknown field "${key}" (input, output, cachedInput)`);
+  }
+  const num = (key: string) => {
+    const v = p[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v) || v < 0) fail(`${key} must be a number ≥ 0`);
+    return v as number;
+  };
+  const input = num("input");
+  const output = num("output");
+  if (input === undefined || output === undefined) fail("needs both input and output");
+  const price: Price = { input: input as number, output: output as number };
+  const cachedInput = num("cachedInput");
+  if (cachedInput !== undefined) price.cachedInput = cachedInput;
+  return price;
 }

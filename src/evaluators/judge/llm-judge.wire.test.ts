@@ -72,4 +72,34 @@ describe("llm-judge over the OpenAI wire protocol", () => {
     expect(echoed.score).toBeNull();
     expect(echoed.reason).toContain("no SCORE verdict");
   });
+
+  it("a judge with a price reports its cost; a bad price is a config error naming the option", async () => {
+    reply = '{"reasoning": "fine", "score": 4}';
+    const priced = await createEvaluator(
+      "llm-judge",
+      {
+        model: "openai:my-local-judge",
+        baseUrl: `${srv.url}/v1`,
+        rubric: "relevance",
+        cache: false,
+        price: { input: 1, output: 10 },
+      },
+      { baseDir: process.cwd(), llm: { cacheMode: "off", env: { OPENAI_API_KEY: "sk-test" } } },
+    );
+    const s = await priced.evaluate({
+      case: { id: "c", input: "q", tags: {} },
+      output: output("a"),
+      expected: undefined,
+    });
+    const cost = (s.details as { judge: { costUsd: number } }).judge.costUsd;
+    // 300 input tokens at $1/M + 12 output tokens at $10/M
+    expect(cost).toBeCloseTo((300 * 1 + 12 * 10) / 1e6, 12);
+    await expect(
+      createEvaluator(
+        "llm-judge",
+        { model: "openai:m", rubric: "relevance", price: { input: -1, output: 1 } },
+        { baseDir: process.cwd(), llm: { cacheMode: "off", env: {} } },
+      ),
+    ).rejects.toThrow(/input must be a number/);
+  });
 });
