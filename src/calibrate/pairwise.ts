@@ -1,3 +1,4 @@
+import { groupBySlice } from "../dataset/slices.ts";
 import type { AlphaLevel, Category, Seed } from "../stats/index.ts";
 import {
   type BootstrapInterval,
@@ -223,15 +224,7 @@ export function pairwiseReport(
     { resamples, seed, confidence },
   );
 
-  const tagged = new Map<string, PairwiseItem[]>();
-  for (const it of judged) {
-    for (const [k, v] of Object.entries(it.tags ?? {})) {
-      const key = `${k}=${v}`;
-      const list = tagged.get(key);
-      if (list) list.push(it);
-      else tagged.set(key, [it]);
-    }
-  }
+  const tagged = groupBySlice(judged, (it) => it.tags);
   const slices: PairwiseReport["slices"] = {};
   for (const key of [...tagged.keys()].sort()) {
     const s = summarize(tagged.get(key) ?? []);

@@ -1,3 +1,4 @@
+import { groupBySlice } from "../dataset/slices.ts";
 import type { AlphaLevel, Category, Seed } from "../stats/index.ts";
 import {
   alphaOf,
@@ -280,15 +281,7 @@ export function calibrationReport(pairs: RatingPair[], options: CalibrationOptio
     stats.weightedKappaQuadratic = (rows) => weightedKappaOf(...judgeHuman(rows), labels, "quadratic");
   const boot = itemBootstrap([...groups.values()], stats, { resamples, seed, confidence });
 
-  const tagged = new Map<string, RatingPair[]>();
-  for (const p of pairs) {
-    for (const [k, v] of Object.entries(p.tags ?? {})) {
-      const key = `${k}=${v}`;
-      const list = tagged.get(key);
-      if (list) list.push(p);
-      else tagged.set(key, [p]);
-    }
-  }
+  const tagged = groupBySlice(pairs, (p) => p.tags);
   const slices: Record<string, SliceAgreement> = {};
   for (const key of [...tagged.keys()].sort())
     slices[key] = sliceAgreement(tagged.get(key) ?? [], scale, labels);

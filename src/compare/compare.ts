@@ -1,4 +1,5 @@
 import { InputError } from "../config/errors.ts";
+import { groupBySlice } from "../dataset/slices.ts";
 import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
 import { percentile } from "../stats/index.ts";
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
@@ -88,7 +89,7 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
   const dimensions = testColumns(columnsFor(matched, dims), testOpts);
   const slices: Comparison["slices"] = {};
   const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 1000) };
-  for (const [key, members] of sliceGroups(matched)) {
+  for (const [key, members] of groupBySlice(matched, (pair) => pair[1].c.tags)) {
     slices[key] = testColumns(columnsFor(members, dims), sliceOpts);
   }
   // One family: every dimension and slice the gate may check.
@@ -162,19 +163,6 @@ function columnsFor(pairs: Array<[CaseResult, CaseResult]>, dims: string[]): Rec
   }
   cols[AGGREGATE] = agg;
   return cols;
-}
-
-function sliceGroups(pairs: Array<[CaseResult, CaseResult]>): Map<string, Array<[CaseResult, CaseResult]>> {
-  const map = new Map<string, Array<[CaseResult, CaseResult]>>();
-  for (const pair of pairs) {
-    for (const [k, v] of Object.entries(pair[1].c.tags)) {
-      const key = `${k}=${v}`;
-      const list = map.get(key) ?? [];
-      map.set(key, list);
-      list.push(pair);
-    }
-  }
-  return new Map([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
 function flipsOf(pairs: Array<[CaseResult, CaseResult]>, dims: string[], max: number): Flip[] {

@@ -8,3 +8,4 @@ export {
 } from "./dataset.ts";
 export { normalizeCase } from "./normalize.ts";
 export { DATASET_EXTENSIONS, readRecords } from "./readers.ts";
+export { groupBySlice } from "./slices.ts";

@@ -1,4 +1,5 @@
 import { isJudgeKind } from "../calibrate/judge.ts";
+import { groupBySlice } from "../dataset/slices.ts";
 import type { CalibrationRecord, RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import type { ErrorClass } from "../targets/types.ts";
 import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
@@ -57,7 +58,7 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
   const aggregate = aggregateStats(rows);
 
   const slices: Scorecard["slices"] = {};
-  for (const [key, members] of sliceMembers(rows)) {
+  for (const [key, members] of groupBySlice(rows, (r) => r.c.tags)) {
     const entry: Record<string, DimensionStats> = {};
     for (const name of dimNames) entry[name] = statsFor(members, name);
     const agg = aggregateStats(members);
@@ -166,19 +167,6 @@ function aggregateStats(rows: CaseRow[]): { mean: number | null; ci: [number, nu
     scored.map((r) => r.c.cluster),
   );
   return { mean, ci, n: scored.length };
-}
-
-function sliceMembers(rows: CaseRow[]): Map<string, CaseRow[]> {
-  const map = new Map<string, CaseRow[]>();
-  for (const r of rows) {
-    for (const [k, v] of Object.entries(r.c.tags)) {
-      const key = `${k}=${v}`;
-      const list = map.get(key) ?? [];
-      map.set(key, list);
-      list.push(r);
-    }
-  }
-  return new Map([...map.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 }
 
 function worstCases(rows: CaseRow[]): WorstCase[] {
