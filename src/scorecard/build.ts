@@ -107,7 +107,7 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
     },
     worst: worstCases(rows),
     flaky: flakyCases(rows),
-    patterns: patternsFrom(scores, run),
+    patterns: patternsFrom(scores),
     strengths,
     weaknesses,
     methods: {

@@ -1,4 +1,4 @@
-import type { RunRecord, StoredScore } from "../store/types.ts";
+import type { StoredScore } from "../store/types.ts";
 import type { FailurePattern } from "./types.ts";
 
 const PATTERN_LIMIT = 15;
@@ -14,7 +14,7 @@ interface FieldResult {
  * Recurring "expected X, got Y" confusions (e.g. `action: complete → create`) from the details of
  * field evaluators: json-field reports one field, json-fields a list of fields.
  */
-export function patternsFrom(scores: StoredScore[], _run: RunRecord): FailurePattern[] {
+export function patternsFrom(scores: StoredScore[]): FailurePattern[] {
   const counts = new Map<string, FailurePattern>();
   for (const s of scores) {
     if (s.passed !== false || !s.details) continue;
