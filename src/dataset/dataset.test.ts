@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { jsonl, tempDir } from "../../test/support/temp.ts";
 import { InputError } from "../config/errors.ts";
-import type { Case, SourcedCase } from "./case.ts";
+import type { Case, SourcedCase } from "../core/case.ts";
 import { type ReadOptions, readDataset, resolveDatasetFiles, summarizeDataset } from "./dataset.ts";
 
 const tmp = tempDir("assay-dataset-");

@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../config/errors.ts";
+import type { SourcedCase } from "../core/case.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { sha256 } from "../util/hash.ts";
-import type { SourcedCase } from "./case.ts";
 import { normalizeCase } from "./normalize.ts";
 import { readRecords } from "./readers.ts";
 

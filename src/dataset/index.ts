@@ -1,4 +1,4 @@
-export type { Case, CaseInput, CaseSource, ChatMessage, SourcedCase, ToolCall } from "./case.ts";
+export type { Case, CaseInput, CaseSource, ChatMessage, SourcedCase, ToolCall } from "../core/case.ts";
 export {
   type DatasetSummary,
   type ReadOptions,

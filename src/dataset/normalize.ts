@@ -1,5 +1,5 @@
 import { InputError } from "../config/errors.ts";
-import type { Case, CaseSource } from "./case.ts";
+import type { Case, CaseSource } from "../core/case.ts";
 
 const KNOWN_KEYS = new Set(["id", "input", "expected", "tags", "cluster", "metadata", "description"]);
 

@@ -3,7 +3,7 @@ import { extname } from "node:path";
 import { createInterface } from "node:readline";
 import { isMap, isNode, isSeq, LineCounter, parseDocument } from "yaml";
 import { InputError } from "../config/errors.ts";
-import type { CaseSource } from "./case.ts";
+import type { CaseSource } from "../core/case.ts";
 
 /** One raw record from a dataset file, or the error that stopped it from being read. */
 export type RawRecord = { raw: unknown; source: CaseSource } | { error: InputError; source: CaseSource };

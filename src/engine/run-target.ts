@@ -1,4 +1,4 @@
-import type { SourcedCase } from "../dataset/case.ts";
+import type { SourcedCase } from "../core/case.ts";
 import { type DatasetSummary, readDataset } from "../dataset/dataset.ts";
 import type { DimensionRecord, RunLineage, RunRecord, Store } from "../store/types.ts";
 import { resultKey } from "../store/types.ts";

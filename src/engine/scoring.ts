@@ -1,7 +1,7 @@
-import type { Case } from "../dataset/case.ts";
+import type { Case } from "../core/case.ts";
+import type { Output } from "../core/output.ts";
 import type { Evaluator } from "../evaluators/types.ts";
 import type { DimensionRecord, StoredScore } from "../store/types.ts";
-import type { Output } from "../targets/types.ts";
 
 /** A dimension ready to score: its pinned record plus the live evaluator. */
 export interface ScoringDimension {

@@ -1,4 +1,4 @@
-import type { Case } from "../dataset/case.ts";
+import type { Case } from "../core/case.ts";
 import type { Store, StoredOutput, StoredScore } from "../store/types.ts";
 
 /**

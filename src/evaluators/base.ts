@@ -1,4 +1,4 @@
-import type { Output } from "../targets/types.ts";
+import type { Output } from "../core/output.ts";
 import type { EvaluationInput, Evaluator, Score } from "./types.ts";
 
 /** Builds an evaluator object: `id` is `kind@version`, `config` is frozen. */

@@ -1,6 +1,6 @@
 /** Helpers for the evaluator tests (not part of the library API). */
-import type { Case } from "../dataset/case.ts";
-import type { Output } from "../targets/types.ts";
+import type { Case } from "../core/case.ts";
+import type { Output } from "../core/output.ts";
 import { createEvaluator } from "./registry.ts";
 import type { Evaluator, Score } from "./types.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Output } from "../targets/types.ts";
+import type { Output } from "../core/output.ts";
 import { configError, make, output, score } from "./test-support.ts";
 
 const withCalls = (calls: { name: string; arguments: unknown }[]): Output =>

@@ -1,5 +1,5 @@
-import type { ToolCall } from "../dataset/case.ts";
-import type { Output } from "../targets/types.ts";
+import type { ToolCall } from "../core/case.ts";
+import type { Output } from "../core/output.ts";
 import { deepEqual, isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { getPath, isValidPath } from "./path.ts";

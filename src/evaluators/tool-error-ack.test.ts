@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Trace, TraceStep } from "../targets/types.ts";
+import type { Trace, TraceStep } from "../core/output.ts";
 import { configError, output, score } from "./test-support.ts";
 import { resultFailure } from "./tool-error-ack.ts";
 

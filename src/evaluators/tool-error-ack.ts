@@ -1,4 +1,4 @@
-import type { Trace } from "../targets/types.ts";
+import type { Trace } from "../core/output.ts";
 import { isPlainObject, makeEvaluator, scored, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ToolCall } from "../dataset/case.ts";
+import type { ToolCall } from "../core/case.ts";
 import { configError, output, score } from "./test-support.ts";
 import { canonicalJson } from "./tool-loops.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Trace } from "../targets/types.ts";
+import type { Trace } from "../core/output.ts";
 import { configError, output, score } from "./test-support.ts";
 
 const a = (content = "") => ({ role: "assistant" as const, content });

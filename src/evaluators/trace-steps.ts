@@ -1,4 +1,4 @@
-import type { Trace } from "../targets/types.ts";
+import type { Trace } from "../core/output.ts";
 import { makeEvaluator, scored, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { actualToolCalls } from "./tool-calls.ts";

@@ -1,7 +1,7 @@
-import type { Case } from "../dataset/case.ts";
+import type { Case } from "../core/case.ts";
+import type { Output } from "../core/output.ts";
 import type { ChatClientSpec, LlmRuntime } from "../llm/client.ts";
 import type { ChatClient } from "../llm/types.ts";
-import type { Output } from "../targets/types.ts";
 
 /**
  * A score in [0, 1] with a reason, or unscored (score null) with why.

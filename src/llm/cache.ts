@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { TargetFailure } from "../targets/types.ts";
+import { TargetFailure } from "../core/output.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
 import { sha256 } from "../util/hash.ts";
 import { isRecord } from "./shared.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TargetFailure } from "../targets/types.ts";
+import { TargetFailure } from "../core/output.ts";
 import { type LimiterClock, type Permit, RequestLimiter } from "./limiter.ts";
 
 /** A clock that only moves when told to; timers fire in order as it moves. */

@@ -1,4 +1,4 @@
-import { abortFailure, asTargetFailure } from "../targets/shared.ts";
+import { abortFailure, asTargetFailure } from "../faults/abort.ts";
 import { estimateTokens } from "./shared.ts";
 import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse } from "./types.ts";
 

@@ -1,4 +1,4 @@
-import type { Usage } from "../targets/types.ts";
+import type { Usage } from "../core/output.ts";
 import type { Price } from "./types.ts";
 
 /**

@@ -1,7 +1,7 @@
-import { safeJsonParse } from "../targets/policy.ts";
-import { REDACTED, redactUrl, scrubMessage } from "../targets/secrets.ts";
-import { abortFailure } from "../targets/shared.ts";
-import { type ErrorClass, TargetFailure } from "../targets/types.ts";
+import { type ErrorClass, TargetFailure } from "../core/output.ts";
+import { abortFailure } from "../faults/abort.ts";
+import { REDACTED, redactUrl, scrubMessage } from "../faults/secrets.ts";
+import { safeJsonParse } from "../util/json.ts";
 import type { ChatRequest, Price } from "./types.ts";
 
 /** What a provider client (openai/, anthropic/) is built from. */

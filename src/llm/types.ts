@@ -1,5 +1,5 @@
-import type { ChatMessage } from "../dataset/case.ts";
-import type { Usage } from "../targets/types.ts";
+import type { ChatMessage } from "../core/case.ts";
+import type { Usage } from "../core/output.ts";
 
 /**
  * The one interface between assay and a language model. Providers (openai/, anthropic/) adapt

@@ -1,7 +1,7 @@
 import { isJudgeKind } from "../calibrate/judge.ts";
+import type { ErrorClass } from "../core/output.ts";
 import { groupBySlice } from "../dataset/slices.ts";
 import type { CalibrationRecord, RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
-import type { ErrorClass } from "../targets/types.ts";
 import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
 import { patternsFrom } from "./patterns.ts";
 

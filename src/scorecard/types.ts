@@ -1,5 +1,5 @@
+import type { ErrorClass } from "../core/output.ts";
 import type { RunLineage, RunStatus } from "../store/types.ts";
-import type { ErrorClass } from "../targets/types.ts";
 
 /** One dimension's (or the aggregate's) statistics over a set of cases. Field names are a contract (DESIGN.md §4.3). */
 export interface DimensionStats {

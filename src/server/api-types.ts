@@ -3,7 +3,7 @@
  * server: it talks to it over HTTP only. Type-only imports keep this file free of runtime code.
  */
 import type { Comparison } from "../compare/types.ts";
-import type { CaseInput, ChatMessage } from "../dataset/case.ts";
+import type { CaseInput, ChatMessage } from "../core/case.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import type {
   CalibrationRecord,

@@ -1,5 +1,5 @@
 import type { RunRows } from "../compare/compare.ts";
-import type { CaseInput } from "../dataset/case.ts";
+import type { CaseInput } from "../core/case.ts";
 import { buildScorecard } from "../scorecard/build.ts";
 import { type Reducer, reduceEpochs } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";

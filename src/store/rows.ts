@@ -1,4 +1,4 @@
-import type { Case } from "../dataset/case.ts";
+import type { Case } from "../core/case.ts";
 import type { CasesTable, LabelsTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
 import type { LabelRecord, RunPatch, RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
 

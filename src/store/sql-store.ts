@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Case } from "../dataset/case.ts";
+import type { Case } from "../core/case.ts";
 import {
   caseToRow,
   labelToRow,

@@ -1,5 +1,5 @@
-import type { Case } from "../dataset/case.ts";
-import type { Output } from "../targets/types.ts";
+import type { Case } from "../core/case.ts";
+import type { Output } from "../core/output.ts";
 
 /**
  * The system of record. Scorecards, comparisons and reports are pure functions of these rows.

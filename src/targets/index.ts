@@ -12,7 +12,8 @@ import { createModuleTarget } from "./module/index.ts";
 import { createReplayTarget } from "./replay/index.ts";
 import type { Target, TargetResponse } from "./types.ts";
 
-export { classifyError } from "./classify.ts";
+export { classifyError } from "../faults/classify.ts";
+export { redactUrl, redactValue, scrubMessage } from "../faults/secrets.ts";
 export { TargetConfigError } from "./errors.ts";
 export { createExecTarget, type ExecTargetOptions } from "./exec/index.ts";
 export { createHttpTarget, type HttpTargetOptions, parseRetryAfter } from "./http/index.ts";
@@ -43,7 +44,6 @@ export {
   toOutput,
 } from "./policy.ts";
 export { createReplayTarget, type ReplayTargetOptions, readReplayFile, replayKey } from "./replay/index.ts";
-export { redactUrl, redactValue, scrubMessage } from "./secrets.ts";
 export * from "./types.ts";
 
 /** A target as written in the suite file (DESIGN.md §4.1); other keys (timeoutMs, …) are ignored here. */

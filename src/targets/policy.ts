@@ -1,26 +1,20 @@
-import type { Case } from "../dataset/case.ts";
-import { classifyError } from "./classify.ts";
-import { scrubMessage } from "./secrets.ts";
-import { asTargetFailure, raceAbort } from "./shared.ts";
+import type { Case } from "../core/case.ts";
+import { asTargetFailure, raceAbort } from "../faults/abort.ts";
+import { classifyError } from "../faults/classify.ts";
 import {
-  type ErrorClass,
-  type Output,
-  type Target,
-  type TargetError,
-  TargetFailure,
-  type TargetResponse,
-} from "./types.ts";
+  type BackoffOptions,
+  backoffDelay,
+  defaultSleep,
+  isRetryable,
+  MAX_TIMER_MS,
+} from "../faults/retry.ts";
+import { scrubMessage } from "../faults/secrets.ts";
+import { parseJsonStructure, safeJsonParse } from "../util/json.ts";
+import { type Output, type Target, type TargetError, TargetFailure, type TargetResponse } from "./types.ts";
 
-export { classifyError } from "./classify.ts";
-
-export interface BackoffOptions {
-  /** the first retry waits up to this long (default 250 ms) */
-  baseMs?: number;
-  /** no wait is longer, whatever the server asks (default 30 s) */
-  maxMs?: number;
-  /** growth per attempt (default 2) */
-  factor?: number;
-}
+export { classifyError } from "../faults/classify.ts";
+export { type BackoffOptions, backoffDelay, isRetryable, RETRYABLE_CLASSES } from "../faults/retry.ts";
+export { parseJsonStructure, safeJsonParse } from "../util/json.ts";
 
 export interface CallPolicy {
   /** per attempt; the call is aborted (and the attempt classified `timeout`) after this long */
@@ -38,50 +32,6 @@ export interface CallPolicy {
   now?: () => number;
   /** told before each wait for a retry */
   onRetry?: (info: { attempt: number; error: TargetError; delayMs: number }) => void;
-}
-
-/** Failures worth another attempt: transient faults of the target or the network. */
-export const RETRYABLE_CLASSES: ReadonlySet<ErrorClass> = new Set<ErrorClass>([
-  "timeout",
-  "rate-limited",
-  "server-error",
-  "connection",
-  "empty-response",
-  "malformed-response",
-]);
-
-export function isRetryable(errorClass: ErrorClass): boolean {
-  return RETRYABLE_CLASSES.has(errorClass);
-}
-
-const DEFAULT_BACKOFF = { baseMs: 250, maxMs: 30_000, factor: 2 };
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/**
- * The wait before retry number `attempt` (1 = after the first failure): exponential backoff with
- * full jitter, `random() × min(maxMs, baseMs × factor^(attempt-1))`, raised to the server's
- * Retry-After when that is longer, and never more than `maxMs`.
- */
-export function backoffDelay(
-  attempt: number,
-  backoff: BackoffOptions = {},
-  random: () => number = Math.random,
-  retryAfterMs?: number,
-): number {
-  const baseMs = nonNegative(backoff.baseMs, DEFAULT_BACKOFF.baseMs);
-  const maxMs = nonNegative(backoff.maxMs, DEFAULT_BACKOFF.maxMs);
-  const factor = Math.max(1, nonNegative(backoff.factor, DEFAULT_BACKOFF.factor));
-  const cap = Math.min(maxMs, baseMs * factor ** Math.max(0, attempt - 1));
-  const r = Math.min(Math.max(random(), 0), 1);
-  let delay = r * cap;
-  if (retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > delay) {
-    delay = Math.min(retryAfterMs, maxMs);
-  }
-  return Math.round(delay);
-}
-
-function nonNegative(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value >= 0 ? value : fallback;
 }
 
 /**
@@ -232,39 +182,4 @@ export function toOutput(response: TargetResponse, attempts: number, latencyMs: 
   if (response.costUsd !== undefined) out.costUsd = response.costUsd;
   if (response.ttftMs !== undefined) out.ttftMs = response.ttftMs;
   return out;
-}
-
-/** The text as JSON when it is a JSON object or array; undefined otherwise. */
-export function parseJsonStructure(text: string): unknown {
-  const t = text.trim();
-  const first = t[0];
-  if (first !== "{" && first !== "[") return undefined;
-  try {
-    const value = safeJsonParse(t);
-    return value !== null && typeof value === "object" ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** JSON.parse (data only, never evaluated) without `__proto__` members, which could reshape objects they are merged into. */
-export function safeJsonParse(text: string): unknown {
-  if (!text.includes("__proto__")) return JSON.parse(text);
-  return JSON.parse(text, (key, value: unknown) => (key === "__proto__" ? undefined : value));
-}
-
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TargetFailure } from "../../src/core/output.ts";
 import { ANTHROPIC_DEFAULT_MAX_TOKENS, toAnthropicRequest } from "../../src/llm/anthropic/index.ts";
 import { createChatClient, type LlmRuntime } from "../../src/llm/client.ts";
 import { PRICE_TABLE } from "../../src/llm/prices.ts";
 import type { ChatRequest } from "../../src/llm/types.ts";
-import { TargetFailure } from "../../src/targets/types.ts";
 import { type LlmServer, reply, startAnthropicServer } from "../support/llm-servers.ts";
 import { callOnce, expectFailure, waitFor } from "./helpers.ts";
 

@@ -1,7 +1,7 @@
 import { expect } from "vitest";
+import { asTargetFailure } from "../../src/faults/abort.ts";
 import type { ChatClient } from "../../src/llm/types.ts";
 import { callWithPolicy } from "../../src/targets/policy.ts";
-import { asTargetFailure } from "../../src/targets/shared.ts";
 import type { Output, Target, TargetFailure } from "../../src/targets/types.ts";
 
 /** The TargetFailure a promise rejects with (fails the test when it resolves or throws anything else). */

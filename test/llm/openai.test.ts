@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TargetFailure } from "../../src/core/output.ts";
 import { createChatClient, describeSpec, type LlmRuntime } from "../../src/llm/client.ts";
 import { toOpenAIRequest } from "../../src/llm/openai/index.ts";
 import { costOf, PRICE_TABLE } from "../../src/llm/prices.ts";
 import type { ChatRequest } from "../../src/llm/types.ts";
-import { TargetFailure } from "../../src/targets/types.ts";
 import { type LlmServer, reply, startOpenAIServer } from "../support/llm-servers.ts";
 import { callOnce, expectFailure, stepped, waitFor } from "./helpers.ts";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { Case } from "../../src/dataset/case.ts";
+import type { Case } from "../../src/core/case.ts";
 import { RunNotFoundError, resolveRun } from "../../src/store/resolve.ts";
 import {
   type RunRecord,

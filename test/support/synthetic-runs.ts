@@ -1,4 +1,5 @@
 import type { RunRows } from "../../src/compare/compare.ts";
+import type { ErrorClass } from "../../src/core/output.ts";
 import type {
   DimensionRecord,
   RunRecord,
@@ -8,7 +9,6 @@ import type {
   StoredOutput,
   StoredScore,
 } from "../../src/store/types.ts";
-import type { ErrorClass } from "../../src/targets/types.ts";
 
 /**
  * Runs with KNOWN outcomes, built straight from rows (no targets, no evaluators): what the

@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { TargetFailure } from "../../src/core/output.ts";
 import { TargetConfigError } from "../../src/targets/errors.ts";
 import { createExecTarget } from "../../src/targets/exec/index.ts";
 import { callWithPolicy } from "../../src/targets/policy.ts";
-import { TargetFailure } from "../../src/targets/types.ts";
 import { ctxFor, FIXTURES, isAlive, makeCase, waitUntil } from "./support/helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "assay-exec-"));

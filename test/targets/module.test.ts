@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { TargetFailure } from "../../src/core/output.ts";
 import { TargetConfigError } from "../../src/targets/errors.ts";
 import { createModuleTarget } from "../../src/targets/module/index.ts";
 import { callWithPolicy } from "../../src/targets/policy.ts";
-import { TargetFailure } from "../../src/targets/types.ts";
 import { ctxFor, FIXTURES, makeCase } from "./support/helpers.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "assay-module-"));

@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
-import {
-  backoffDelay,
-  callWithPolicy,
-  classifyError,
-  safeJsonParse,
-  toOutput,
-} from "../../src/targets/policy.ts";
+import { backoffDelay } from "../../src/faults/retry.ts";
+import { callWithPolicy, classifyError, toOutput } from "../../src/targets/policy.ts";
 import {
   type Target,
   type TargetCallContext,
   TargetFailure,
   type TargetResponse,
 } from "../../src/targets/types.ts";
+import { safeJsonParse } from "../../src/util/json.ts";
 import { makeCase, recordingSleep } from "./support/helpers.ts";
 
 /** A target that answers from a script of responses/failures, one per call. */

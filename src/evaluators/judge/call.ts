@@ -1,8 +1,8 @@
+import { type TargetError, TargetFailure, type Usage } from "../../core/output.ts";
+import { asTargetFailure, raceAbort } from "../../faults/abort.ts";
+import { classifyError } from "../../faults/classify.ts";
+import { backoffDelay, isRetryable } from "../../faults/retry.ts";
 import type { ChatClient, ChatRequest, ChatResponse } from "../../llm/types.ts";
-import { classifyError } from "../../targets/classify.ts";
-import { backoffDelay, isRetryable } from "../../targets/policy.ts";
-import { asTargetFailure, raceAbort } from "../../targets/shared.ts";
-import { type TargetError, TargetFailure, type Usage } from "../../targets/types.ts";
 
 /**
  * One judge call with its own retries. The engine retries targets, not evaluators, so a judge

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../../test/support/temp.ts";
-import type { Case } from "../../dataset/case.ts";
-import { TargetFailure } from "../../targets/types.ts";
+import type { Case } from "../../core/case.ts";
+import { TargetFailure } from "../../core/output.ts";
 import { createEvaluator } from "../registry.ts";
 import { output } from "../test-support.ts";
 import type { Evaluator, Score } from "../types.ts";

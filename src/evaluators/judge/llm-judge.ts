@@ -1,8 +1,8 @@
-import type { ChatMessage } from "../../dataset/case.ts";
+import type { ChatMessage } from "../../core/case.ts";
+import type { TargetError } from "../../core/output.ts";
+import { redactUrl } from "../../faults/secrets.ts";
 import { type ChatClientSpec, createChatClient, type LlmRuntime } from "../../llm/client.ts";
 import type { ChatClient, ChatRequest, Price, ResponseFormat } from "../../llm/types.ts";
-import { redactUrl } from "../../targets/secrets.ts";
-import type { TargetError } from "../../targets/types.ts";
 import { makeEvaluator, scored, unscored } from "../base.ts";
 import { describe as describeValue, OptionReader } from "../options.ts";
 import { getPath, isValidPath } from "../path.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { TargetFailure } from "../../core/output.ts";
 import type { ChatRequest } from "../../llm/types.ts";
 import { wilsonInterval } from "../../stats/index.ts";
-import { TargetFailure } from "../../targets/types.ts";
 import {
   judgePairwise,
   loadPairwiseRubric,

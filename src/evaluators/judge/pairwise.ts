@@ -1,7 +1,7 @@
-import type { CaseInput, ChatMessage } from "../../dataset/case.ts";
+import type { CaseInput, ChatMessage } from "../../core/case.ts";
+import type { Usage } from "../../core/output.ts";
 import type { ChatClient, ChatRequest } from "../../llm/types.ts";
 import { wilsonInterval } from "../../stats/index.ts";
-import type { Usage } from "../../targets/types.ts";
 import { describe as describeValue } from "../options.ts";
 import { callJudge, JudgeAccount, type JudgeCallPolicy, mapLimit } from "./call.ts";
 import { readVerdict, type VerdictSpec } from "./parse.ts";

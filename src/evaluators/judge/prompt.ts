@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { CaseInput, ChatMessage } from "../../dataset/case.ts";
-import type { Trace } from "../../targets/types.ts";
+import type { CaseInput, ChatMessage } from "../../core/case.ts";
+import type { Trace } from "../../core/output.ts";
 
 /**
  * Prompt hardening shared by the judges.

@@ -6,9 +6,9 @@ import Anthropic, {
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
 import type { Stream } from "@anthropic-ai/sdk/streaming";
-import type { ChatMessage, ToolCall } from "../../dataset/case.ts";
-import { safeJsonParse } from "../../targets/policy.ts";
-import { TargetFailure, type Usage } from "../../targets/types.ts";
+import type { ChatMessage, ToolCall } from "../../core/case.ts";
+import { TargetFailure, type Usage } from "../../core/output.ts";
+import { safeJsonParse } from "../../util/json.ts";
 import { costOf, resolvePrice } from "../prices.ts";
 import {
   abortedFailure,

@@ -5,8 +5,8 @@ import OpenAI, {
   APIUserAbortError,
   OpenAIError,
 } from "openai";
-import type { ChatMessage, ToolCall } from "../../dataset/case.ts";
-import { TargetFailure, type Usage } from "../../targets/types.ts";
+import type { ChatMessage, ToolCall } from "../../core/case.ts";
+import { TargetFailure, type Usage } from "../../core/output.ts";
 import { costOf, resolvePrice } from "../prices.ts";
 import {
   abortedFailure,

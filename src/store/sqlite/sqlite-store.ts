@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
-import type { Case } from "../../dataset/case.ts";
+import type { Case } from "../../core/case.ts";
 import { caseToRow, outputToRow, scoreToRow } from "../rows.ts";
 import { type CasesTable, MIGRATIONS, type OutputsTable, type ScoresTable } from "../schema.ts";
 import { SqlStore } from "../sql-store.ts";

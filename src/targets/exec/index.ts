@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { isAbsolute, resolve } from "node:path";
+import { abortFailure } from "../../faults/abort.ts";
+import { envRefs, redactRecord, registerSecretEnv, resolveEnv } from "../../faults/secrets.ts";
 import { TargetConfigError } from "../errors.ts";
-import { envRefs, redactRecord, registerSecretEnv, resolveEnv } from "../secrets.ts";
-import { abortFailure, casePayload } from "../shared.ts";
+import { casePayload } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 
 export interface ExecTargetOptions {

@@ -1,7 +1,8 @@
-import { classifyError } from "../classify.ts";
+import { abortFailure, errorMessage } from "../../faults/abort.ts";
+import { classifyError } from "../../faults/classify.ts";
+import { envRefs, redactRecord, redactUrl, registerSecretEnv, resolveEnv } from "../../faults/secrets.ts";
 import { TargetConfigError } from "../errors.ts";
-import { envRefs, redactRecord, redactUrl, registerSecretEnv, resolveEnv } from "../secrets.ts";
-import { abortFailure, casePayload, errorMessage } from "../shared.ts";
+import { casePayload } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 import { type JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./jsonpath.ts";
 import { type BodyRenderer, compileBody, createLiquid, TemplateError } from "./template.ts";

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../../config/errors.ts";
-import type { Case, ChatMessage } from "../../dataset/case.ts";
+import type { Case, ChatMessage } from "../../core/case.ts";
+import { errorMessage, raceAbort } from "../../faults/abort.ts";
+import { redactUrl } from "../../faults/secrets.ts";
 import { type ChatClientSpec, createChatClient, type LlmRuntime } from "../../llm/client.ts";
 import type { ChatClient, ChatRequest, ToolDefinition } from "../../llm/types.ts";
 import { TargetConfigError } from "../errors.ts";
-import { redactUrl } from "../secrets.ts";
-import { errorMessage, raceAbort } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 import { Session, type SessionPlan, type SimulatedUser } from "./session.ts";
 import {

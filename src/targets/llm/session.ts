@@ -1,6 +1,6 @@
-import type { ChatMessage, ToolCall } from "../../dataset/case.ts";
+import type { ChatMessage, ToolCall } from "../../core/case.ts";
+import { abortFailure } from "../../faults/abort.ts";
 import type { ChatClient, ChatRequest, ChatResponse } from "../../llm/types.ts";
-import { abortFailure } from "../shared.ts";
 import type { SimulatedUserTrace, Trace, TraceStep, Usage } from "../types.ts";
 import type { ToolRunner } from "./tools.ts";
 

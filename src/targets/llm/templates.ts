@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Liquid, type Template } from "liquidjs";
-import type { Case, ChatMessage } from "../../dataset/case.ts";
+import type { Case, ChatMessage } from "../../core/case.ts";
+import { errorMessage } from "../../faults/abort.ts";
 import { TargetConfigError } from "../errors.ts";
-import { errorMessage } from "../shared.ts";
 import type { MessageTemplateSpec } from "./spec.ts";
 
 /**

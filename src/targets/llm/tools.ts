@@ -2,11 +2,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { ToolCall } from "../../dataset/case.ts";
+import type { ToolCall } from "../../core/case.ts";
+import { abortFailure, errorMessage, raceAbort } from "../../faults/abort.ts";
 import type { ToolDefinition } from "../../llm/types.ts";
 import { importModule } from "../../util/import-module.ts";
 import { TargetConfigError } from "../errors.ts";
-import { abortFailure, errorMessage, raceAbort } from "../shared.ts";
 import { checkTools, type ToolFaultKind, type ToolFaultSpec } from "./spec.ts";
 
 /** What a tool implementation receives besides its arguments. Never the case's `expected`. */

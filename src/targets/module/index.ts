@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { abortFailure, asTargetFailure, errorMessage, raceAbort } from "../../faults/abort.ts";
 import { importModule } from "../../util/import-module.ts";
 import { TargetConfigError } from "../errors.ts";
-import { abortFailure, asTargetFailure, errorMessage, raceAbort } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 
 export interface ModuleTargetOptions {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { errorMessage, raceAbort } from "../../faults/abort.ts";
 import { TargetConfigError } from "../errors.ts";
-import { errorMessage, raceAbort } from "../shared.ts";
 import {
   type Target,
   type TargetCallContext,

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import type { Case } from "../../../src/dataset/case.ts";
+import type { Case } from "../../../src/core/case.ts";
+import { TargetFailure } from "../../../src/core/output.ts";
 import { createTarget, TargetConfigError } from "../../../src/targets/index.ts";
 import { createLlmTarget, type LlmTargetSpec } from "../../../src/targets/llm/index.ts";
 import { callWithPolicy } from "../../../src/targets/policy.ts";
-import { TargetFailure } from "../../../src/targets/types.ts";
 import { tempDir } from "../../support/temp.ts";
 import { ctxFor, makeCase } from "../support/helpers.ts";
 import { FakeChatClient, fakeFactory, RUNTIME, reply } from "./support.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../../src/dataset/case.ts";
+import type { ChatMessage } from "../../../src/core/case.ts";
 import { createLlmTarget, type LlmTargetSpec } from "../../../src/targets/llm/index.ts";
 import { ctxFor, makeCase } from "../support/helpers.ts";
 import { FakeChatClient, fakeFactory, RUNTIME, reply } from "./support.ts";

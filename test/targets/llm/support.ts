@@ -1,3 +1,4 @@
+import type { Usage } from "../../../src/core/output.ts";
 import type { ChatClientSpec, LlmRuntime } from "../../../src/llm/client.ts";
 import type {
   ChatCallOptions,
@@ -7,7 +8,6 @@ import type {
   FinishReason,
 } from "../../../src/llm/types.ts";
 import type { ChatClientFactory } from "../../../src/targets/llm/index.ts";
-import type { Usage } from "../../../src/targets/types.ts";
 
 /** One scripted answer: a response, an error to throw, or a function of the request. */
 export type Scripted = ChatResponse | Error | ((request: ChatRequest) => ChatResponse);

@@ -1,6 +1,6 @@
+import type { ErrorClass, TargetError } from "../core/output.ts";
+import { asTargetFailure, errorMessage } from "./abort.ts";
 import { scrubMessage } from "./secrets.ts";
-import { asTargetFailure, errorMessage } from "./shared.ts";
-import type { ErrorClass, TargetError } from "./types.ts";
 
 const CONNECTION_CODES = new Set([
   "ECONNRESET",
