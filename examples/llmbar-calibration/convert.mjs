@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // LLMBar (Natural set) judge calibration: converts the real judge verdicts and human gold labels
-// in ../shared/data/llmbar (or ASSAY_LLMBAR_DIR) into assay's pairwise label and judgment files,
+// in test/fixtures/llmbar (or ASSAY_LLMBAR_DIR) into assay's pairwise label and judgment files,
 // runs `assay calibrate --scale pairwise` for each vanilla judge (GPT-4, ChatGPT, LLaMA2), and
 // checks the result against the authors' own figures in natural.<judge>-vanilla.statistics.json:
 // correct_False, correct_True, correct_both, equal (and correct_average).
@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const bin = fileURLToPath(new URL("../../bin/assay.js", import.meta.url));
-const dataDir = resolve(process.env.ASSAY_LLMBAR_DIR ?? join(here, "../../../shared/data/llmbar"));
+const dataDir = resolve(process.env.ASSAY_LLMBAR_DIR ?? join(here, "../../test/fixtures/llmbar"));
 const outDir = resolve(
   process.argv[2] ?? process.env.ASSAY_LLMBAR_OUT ?? mkdtempSync(join(tmpdir(), "assay-llmbar-")),
 );
@@ -110,6 +110,9 @@ for (const judge of JUDGES) {
     labelsFile,
     "--scale",
     "pairwise",
+    // LLMBar's evaluate.py counts a verdict it could not parse as wrong, over all 100 items
+    "--null-verdict",
+    "wrong",
     "--json",
     reportFile,
   ];

@@ -168,16 +168,25 @@ export function confusionOf(judge: Category[], human: Category[], labels: readon
 }
 
 export interface BootstrapInterval {
-  lower: number;
-  upper: number;
+  /** null when the interval is undefined: too many resamples left the statistic undefined */
+  lower: number | null;
+  upper: number | null;
   /** resamples where the statistic was undefined (e.g. one class only) and left out */
   undefined: number;
+  resamples: number;
 }
 
 /**
  * Seeded percentile bootstrap over *items*: each resample draws items with replacement and keeps
  * every rating pair of each drawn item (an item rated by several labellers stays together).
- * Returns one interval per statistic, or null when no resample defined it.
+ * Returns one interval per statistic, or null when there was nothing to resample (fewer than two
+ * items, or no resamples asked for).
+ *
+ * A resample where the statistic is undefined (kappa when both raters used one class) cannot be
+ * placed in the distribution. Leaving it out conditions the interval on the resamples that
+ * happened to be defined; once more than the interval's tail share (1 − confidence)/2 of the
+ * resamples are left out, they could have filled a whole tail, so the endpoints mean nothing and
+ * are reported as undefined (null), never as a number — with the count of undefined resamples.
  */
 export function itemBootstrap<T>(
   groups: T[][],
@@ -208,14 +217,14 @@ export function itemBootstrap<T>(
   const tail = (1 - confidence) / 2;
   for (const name of names) {
     const values = draws[name];
-    out[name] =
-      values.length === 0
-        ? null
-        : {
-            lower: quantile(values, tail),
-            upper: quantile(values, 1 - tail),
-            undefined: options.resamples - values.length,
-          };
+    const undefinedCount = options.resamples - values.length;
+    const defined = values.length > 0 && undefinedCount <= tail * options.resamples;
+    out[name] = {
+      lower: defined ? quantile(values, tail) : null,
+      upper: defined ? quantile(values, 1 - tail) : null,
+      undefined: undefinedCount,
+      resamples: options.resamples,
+    };
   }
   return out;
 }

@@ -161,7 +161,10 @@ export interface PairingCounts {
   labels: number;
   /** labels whose item has no prediction */
   unjudged: number;
-  /** labels whose item's prediction is blank (the judge could not score it) */
+  /**
+   * labels whose item's prediction is blank (the judge could not score it); pairwise: items with
+   * no usable verdict in any order, which the report still counts by its null-verdict convention
+   */
   unscored: number;
   /** predicted items nobody labelled */
   unlabelled: number;
@@ -236,18 +239,18 @@ export function pairPreferences(
       unjudged++;
       continue;
     }
-    if (!v.original && !v.swapped) {
-      unscored++;
-      continue;
-    }
-    items.push({
+    // no usable verdict in any order (refusals): kept, the report counts them by its convention
+    if (!v.original && !v.swapped) unscored++;
+    const item: PairwiseItem = {
       item: l.key,
       labeller: l.labeller,
       human: l.value as Preference,
-      original: v.original ?? null,
-      swapped: v.swapped ?? null,
       tags: { ...v.tags, ...l.tags },
-    });
+    };
+    // absent = that order was not asked; null = asked, no usable verdict (a refusal)
+    if (v.original !== undefined) item.original = v.original;
+    if (v.swapped !== undefined) item.swapped = v.swapped;
+    items.push(item);
   }
   return {
     items,

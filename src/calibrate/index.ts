@@ -46,9 +46,12 @@ export {
 } from "./scale.ts";
 export {
   CalibrationInputError,
+  type CalibrationState,
   calibrateRun,
+  calibrationState,
   calibrationStatus,
   currentCalibrations,
+  DEFAULT_MIN_LABELS,
   type DimensionCalibration,
   judgeRating,
   type RunCalibration,

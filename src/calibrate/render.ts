@@ -1,18 +1,26 @@
 import { fmtPct, safeLine, table } from "../report/format.ts";
-import type { Share } from "./agreement.ts";
+import type { BootstrapInterval, Share } from "./agreement.ts";
 import type { PairwiseReport } from "./pairwise.ts";
 import type { CalibrationReport } from "./report.ts";
 
 /** Terminal rendering of calibration reports. */
 
+/** An undefined statistic is printed as "n/a", never as a number (a 0 would read as "no agreement"). */
 const f3 = (v: number | null | undefined) =>
-  v === null || v === undefined || Number.isNaN(v) ? "—" : v.toFixed(3);
-const ci = (i: { lower: number; upper: number } | null | undefined) =>
-  i ? `[${f3(i.lower)}, ${f3(i.upper)}]` : "—";
+  v === null || v === undefined || Number.isNaN(v) ? "n/a" : v.toFixed(3);
+const ci = (i: BootstrapInterval | null | undefined) => {
+  if (!i) return "n/a";
+  if (i.lower === null || i.upper === null) {
+    return `n/a (undefined in ${i.undefined} of ${i.resamples} resamples)`;
+  }
+  return `[${f3(i.lower)}, ${f3(i.upper)}]`;
+};
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || Number.isNaN(v) ? "n/a" : fmtPct(v);
 const sharePct = (s: Share) =>
   s.rate === null
-    ? "—"
-    : `${s.agree}/${s.n} = ${fmtPct(s.rate)}${s.ci ? ` [${fmtPct(s.ci[0])}, ${fmtPct(s.ci[1])}]` : ""}`;
+    ? "n/a"
+    : `${s.agree}/${s.n} = ${pct(s.rate)}${s.ci ? ` [${pct(s.ci[0])}, ${pct(s.ci[1])}]` : ""}`;
 
 function confusionTable(c: { labels: Array<string | number>; matrix: number[][] }): string {
   const header = ["human ↓ / judge →", ...c.labels.map(String)];
@@ -26,7 +34,7 @@ function humanLine(h: CalibrationReport["humanAgreement"], labellers: number): s
       ? "human–human: one labeller, so no ceiling (a review queue with --overlap gives one)"
       : "human–human: no item labelled by two or more people, so no ceiling (use --overlap in review queues)";
   }
-  return `human–human (ceiling): α ${f3(h.krippendorffAlpha)} (${h.level}), agreement ${fmtPct(h.agreement)} on ${h.items} items labelled by ${h.labellers.length} people`;
+  return `human–human (ceiling): α ${f3(h.krippendorffAlpha)} (${h.level}), agreement ${pct(h.agreement)} on ${h.items} items labelled by ${h.labellers.length} people`;
 }
 
 export function renderCalibration(report: CalibrationReport | PairwiseReport, title?: string): string {
@@ -42,7 +50,7 @@ function renderCategorical(r: CalibrationReport, title?: string): string {
   );
   out.push("");
   const rows: string[][] = [
-    ["agreement (exact)", fmtPct(r.agreement), ""],
+    ["agreement (exact)", pct(r.agreement), ""],
     ["Cohen's kappa", f3(r.cohenKappa), ci(r.intervals.cohenKappa)],
   ];
   if (r.scale.kind === "ordinal") {
@@ -68,19 +76,19 @@ function renderCategorical(r: CalibrationReport, title?: string): string {
     const b = r.bias;
     out.push(
       `bias: judge mean ${f3(b.meanJudge)} vs human ${f3(b.meanHuman)} (${b.difference >= 0 ? "+" : ""}${f3(b.difference)}): ` +
-        `${b.direction === "neutral" ? "no net bias" : `the judge is ${b.direction}`} — higher on ${fmtPct(b.judgeHigher)}, lower on ${fmtPct(b.judgeLower)} of pairs`,
+        `${b.direction === "neutral" ? "no net bias" : `the judge is ${b.direction}`} — higher on ${pct(b.judgeHigher)}, lower on ${pct(b.judgeLower)} of pairs`,
     );
   }
   out.push(humanLine(r.humanAgreement, r.labellers.length));
   if (r.threshold) {
     const t = r.threshold;
     const cur = t.current
-      ? `; current threshold ${t.current.threshold}: agreement ${fmtPct(t.current.agreement)}, κ ${f3(t.current.kappa)}`
+      ? `; current threshold ${t.current.threshold}: agreement ${pct(t.current.agreement)}, κ ${f3(t.current.kappa)}`
       : "";
     const range =
       t.best.above === null ? "" : ` (any cut in (${t.best.above}, ${t.best.threshold}] gives the same)`;
     out.push(
-      `best threshold (by ${t.by}): pass when score ≥ ${t.best.threshold}${range} → agreement ${fmtPct(t.best.agreement)}, κ ${f3(t.best.kappa)}${cur}`,
+      `best threshold (by ${t.by}): pass when score ≥ ${t.best.threshold}${range} → agreement ${pct(t.best.agreement)}, κ ${f3(t.best.kappa)}${cur}`,
     );
   }
   out.push("", "confusion matrix:", confusionTable(r.confusion));
@@ -92,7 +100,7 @@ function renderCategorical(r: CalibrationReport, title?: string): string {
         slices.map(([k, s]) => [
           safeLine(k, 60),
           String(s.n),
-          fmtPct(s.agreement),
+          pct(s.agreement),
           f3(s.cohenKappa),
           ...(ordinal ? [f3(s.weightedKappa.quadratic)] : []),
           f3(s.krippendorffAlpha),
@@ -110,7 +118,11 @@ function renderPairwise(r: PairwiseReport, title?: string): string {
   const out: string[] = [];
   if (title) out.push(safeLine(title), "");
   out.push(
-    `pairwise preferences · ${r.n} judged pairs on ${r.items} items · labellers: ${r.labellers.join(", ") || "—"}`,
+    `pairwise preferences · ${r.n} labelled items judged (${p.original.n} with a shown first, ${p.swapped.n} with b shown first) on ${r.items} items · labellers: ${r.labellers.join(", ") || "—"}`,
+  );
+  const refused = p.refusals.original + p.refusals.swapped;
+  out.push(
+    `refusals (no usable verdict): ${refused}${refused > 0 ? ` (${p.refusals.original} with a shown first, ${p.refusals.swapped} with b shown first)` : ""}, counted as ${r.nullVerdict} (--null-verdict ${r.nullVerdict}${r.nullVerdict === "unscored" ? ": left out of that order's n" : r.nullVerdict === "wrong" ? ": a miss, as LLMBar counts them" : ""})`,
     "",
   );
   out.push(
@@ -127,7 +139,7 @@ function renderPairwise(r: PairwiseReport, title?: string): string {
   );
   out.push("");
   out.push(
-    `average agreement ${fmtPct(p.average)} · pooled κ ${f3(r.cohenKappa)} ${ci(r.intervals.cohenKappa)} · α ${f3(r.krippendorffAlpha)} ${ci(r.intervals.krippendorffAlpha)}`,
+    `average agreement ${pct(p.average)} · pooled κ ${f3(r.cohenKappa)} ${ci(r.intervals.cohenKappa)} · α ${f3(r.krippendorffAlpha)} ${ci(r.intervals.krippendorffAlpha)}`,
   );
   const b = p.positionBias;
   if (b.inconsistent > 0) {
@@ -144,10 +156,10 @@ function renderPairwise(r: PairwiseReport, title?: string): string {
         slices.map(([k, s]) => [
           safeLine(k, 60),
           String(s.n),
-          fmtPct(s.original),
-          fmtPct(s.swapped),
-          fmtPct(s.both),
-          fmtPct(s.positionConsistency),
+          pct(s.original),
+          pct(s.swapped),
+          pct(s.both),
+          pct(s.positionConsistency),
         ]),
         ["slice", "n", "original", "swapped", "both", "consistent"],
       ),

@@ -126,8 +126,24 @@ export function resolveScale(
   );
 }
 
+/**
+ * Fewer label pairs than this and a calibration is `insufficient`: its kappa and alpha are too
+ * noisy to vouch for a judge (with 30 pairs a kappa's 95% interval is still about ±0.3 wide), so
+ * `assay calibrate` does not store it and the gate treats the judge as uncalibrated.
+ */
+export const DEFAULT_MIN_LABELS = 30;
+
+export type CalibrationState = "ok" | "insufficient";
+
+/** Whether `n` label pairs are enough for a calibration the gate may rely on. */
+export function calibrationState(n: number, minLabels = DEFAULT_MIN_LABELS): CalibrationState {
+  return n >= minLabels ? "ok" : "insufficient";
+}
+
 export interface RunCalibrationOptions {
   dimension: string;
+  /** label pairs needed for status `ok` (default DEFAULT_MIN_LABELS) */
+  minLabels?: number;
   labeller?: string;
   scale?: Scale | null;
   seed?: Seed;
@@ -139,6 +155,9 @@ export interface RunCalibrationOptions {
 export interface RunCalibration {
   report: CalibrationReport;
   record: CalibrationRecord;
+  /** `insufficient` below `minLabels` label pairs: not to be stored as the gate's calibration */
+  status: CalibrationState;
+  minLabels: number;
   /** labels left out: no judge score for that output, or the judge's score was unscored / unmappable */
   counts: { labels: number; unjudged: number; unscored: number };
 }
@@ -178,7 +197,7 @@ export async function calibrateRun(
     );
   }
   const [scoreRows, cases] = await Promise.all([
-    store.listScores(run.id),
+    store.listScores(run.id, run.scoreSet),
     store.listCases(run.datasetVersion),
   ]);
   const scores = scoreRows.filter((s) => s.dimension === opts.dimension);
@@ -231,6 +250,8 @@ export async function calibrateRun(
     seed: opts.seed,
     resamples: opts.resamples,
   });
+  const minLabels = opts.minLabels ?? DEFAULT_MIN_LABELS;
+  const status = calibrationState(report.n, minLabels);
   const now = (opts.now ?? new Date()).toISOString();
   const record: CalibrationRecord = {
     id: `cal-${now.replace(/[-:.TZ]/g, "").slice(0, 14)}-${randomBytes(3).toString("hex")}`,
@@ -241,6 +262,8 @@ export async function calibrateRun(
     n: report.n,
     metrics: {
       ...report,
+      status,
+      minLabels,
       evaluatorKind: dim.kind,
       labelSet: {
         runId: run.id,
@@ -251,7 +274,7 @@ export async function calibrateRun(
     },
     createdAt: now,
   };
-  return { report, record, counts: { labels: labels.length, unjudged, unscored } };
+  return { report, record, status, minLabels, counts: { labels: labels.length, unjudged, unscored } };
 }
 
 /** Which labels a stored calibration used, to tell whether it is still current. */
@@ -298,6 +321,8 @@ export async function calibrationStatus(store: Store, run: RunRecord): Promise<D
     let current: CalibrationRecord | null = null;
     let stale: CalibrationRecord | null = null;
     for (const r of records) {
+      // a record stored as insufficient (too few labels) never vouches for a judge
+      if (r.metrics.status === "insufficient") continue;
       const set = labelSetOf(r);
       const ok = set === null || (await currentHash(set)) === r.labelSetHash;
       if (ok) {

@@ -19,6 +19,7 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof InputError || err instanceof RunNotFoundError) return EXIT.usage;
   const name = (err as { name?: string })?.name;
-  if (name === "TargetConfigError" || name === "EvaluatorConfigError") return EXIT.usage;
+  if (name === "TargetConfigError" || name === "EvaluatorConfigError" || name === "LeaseHeldError")
+    return EXIT.usage;
   return EXIT.incomplete;
 }

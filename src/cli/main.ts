@@ -85,9 +85,12 @@ export function buildProgram(): Command {
 
   program
     .command("rescore")
-    .description("score a run's stored outputs again with the suite's current evaluators")
+    .description(
+      "score a run's stored outputs again with the suite's current evaluators, into a new score set (the old one stays readable as RUN@N)",
+    )
     .argument("<run>", "run id, prefix, tag or latest")
     .option("--suite <file>", "suite whose evaluators to use (default: the run's suite file)")
+    .option("--concurrency <n>", "outputs scored at once (default: the suite's concurrency)", positiveInt)
     .option("--no-cache", "neither read nor write the LLM response cache")
     .option("--cache-only", "answer every LLM call from the cache; a miss is an error")
     .option("--json <file>", "write the new scorecard as JSON")
@@ -107,7 +110,8 @@ export function buildProgram(): Command {
   program
     .command("show")
     .description("print a stored run's scorecard")
-    .argument("<run>", "run id, prefix, tag or latest")
+    .argument("<run>", "run id, prefix, tag or latest; RUN@N for score set N")
+    .option("--score-sets", "list the run's score sets (RUN@1 is the run's own scoring; rescore adds more)")
     .option("--json <file>", "write the scorecard as JSON")
     .action(act((run: string, opts: Record<string, unknown>) => showCommand(run, { ...global(), ...opts })));
 
@@ -118,6 +122,10 @@ export function buildProgram(): Command {
     .option("--json <file>", "write the comparison as JSON")
     .option("--md <file>", "write the comparison as Markdown")
     .option("--intersect", "compare runs over different dataset versions on the cases they share")
+    .option(
+      "--allow-evaluator-change",
+      "compare dimensions scored by different evaluators or settings (refused otherwise; the rows are marked)",
+    )
     .option("--alpha <a>", "significance level (default 0.05)", Number)
     .option("--resamples <n>", "bootstrap resamples (default 10000)", positiveInt)
     .option("--seed <n>", "bootstrap seed", Number)
@@ -131,6 +139,10 @@ export function buildProgram(): Command {
     .argument("[suite]", "suite file or folder (default: ./assay.yaml)")
     .option("--run <run>", "candidate run (default: the newest completed run not of the baseline target)")
     .option("--baseline <run>", "baseline run, tag or target id (default: gate.baseline)")
+    .option(
+      "--allow-evaluator-change",
+      "compare dimensions scored by different evaluators or settings (refused otherwise; the rows are marked)",
+    )
     .option("--junit <file>", "write JUnit XML, one test per rule")
     .option("--md <file>", "write Markdown for a pull-request comment")
     .option("--json <file>", "write the gate result and comparison as JSON")
@@ -238,6 +250,15 @@ export function buildProgram(): Command {
     .option("--resamples <n>", "bootstrap resamples (default 1000; 0 = no intervals)", wholeNumber)
     .option("--threshold-by <what>", "threshold search maximises agreement (default) or kappa")
     .option("--no-store", "do not store the calibration record (with --run)")
+    .option(
+      "--min-labels <n>",
+      "label pairs needed before a calibration is stored for the gate (default 30; fewer: reported as insufficient, not stored)",
+      positiveInt,
+    )
+    .option(
+      "--null-verdict <how>",
+      "pairwise: a judge's refusal (blank verdict) counts as unscored (default), wrong (LLMBar's convention) or tie",
+    )
     .action(
       act((opts: Parameters<typeof calibrateCommand>[0]) => calibrateCommand({ ...global(), ...opts })),
     );

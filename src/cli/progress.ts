@@ -21,6 +21,11 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, pl
       stream.write(`${label}: ${how}, ${p.total} results to produce\n`);
       return;
     }
+    if (event.type === "run-stopping") {
+      if (tty) stream.write("\r\u001b[2K");
+      stream.write(`${label}: stopping run ${p.run.id}: ${event.reason}\n`);
+      return;
+    }
     if (event.type === "run-end") {
       if (tty) stream.write("\r\u001b[2K");
       stream.write(

@@ -4,7 +4,13 @@ import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
 import { percentile } from "../stats/index.ts";
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
-import { adjustAndJudge, type PairedColumn, type PairedTestOptions, testColumns } from "./paired.ts";
+import {
+  adjustAndJudge,
+  clusterIds,
+  type PairedColumn,
+  type PairedTestOptions,
+  testColumns,
+} from "./paired.ts";
 import type { Comparison, Flip, LatencyCost, PairedDimension } from "./types.ts";
 import { wordDiff } from "./word-diff.ts";
 
@@ -26,6 +32,45 @@ export interface CompareOptions {
   maxRegression?: number;
   /** most flips listed with their diff (all are counted) */
   maxFlips?: number;
+  /**
+   * compare dimensions whose evaluator id differs between the runs (scores made by different
+   * evaluators or settings); without it such a comparison is refused. The rows are marked.
+   */
+  allowEvaluatorChange?: boolean;
+}
+
+/** Dimensions of both runs whose evaluator ids (`kind@version#settings`) differ. */
+export function evaluatorChanges(
+  base: RunRecord,
+  candidate: RunRecord,
+): Record<string, { base: string; candidate: string }> {
+  const out: Record<string, { base: string; candidate: string }> = {};
+  for (const [name, dim] of Object.entries(candidate.dimensions)) {
+    const before = base.dimensions[name];
+    if (before && before.evaluator !== dim.evaluator)
+      out[name] = { base: before.evaluator, candidate: dim.evaluator };
+  }
+  return out;
+}
+
+/** Refuses (exit 2) to compare scores made by different evaluators, naming each dimension and both ids. */
+export function checkEvaluators(
+  base: RunRecord,
+  candidate: RunRecord,
+  allow: boolean | undefined,
+): Record<string, { base: string; candidate: string }> {
+  const changes = evaluatorChanges(base, candidate);
+  const names = Object.keys(changes);
+  if (names.length > 0 && !allow) {
+    const list = names.map(
+      (d) => `${d} (${changes[d].base} in ${base.id} vs ${changes[d].candidate} in ${candidate.id})`,
+    );
+    throw new CompareError(
+      `dimension${names.length > 1 ? "s" : ""} ${list.join("; ")} ${names.length > 1 ? "were" : "was"} scored by different evaluators or settings: ` +
+        "rescore one run with the other's evaluators, or pass --allow-evaluator-change to compare anyway (the rows are marked)",
+    );
+  }
+  return changes;
 }
 
 /** Runs that cannot be compared: an input error (exit 2), for `assay gate` as for `assay compare`. */
@@ -58,6 +103,7 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
         `(${base.run.datasetVersion} vs ${candidate.run.datasetVersion}); pass --intersect to compare the cases they share`,
     );
   }
+  const changedEvaluators = checkEvaluators(base.run, candidate.run, opts.allowEvaluatorChange);
   const baseRows = new Map(
     caseResults(base.run, base.cases, base.outputs, base.scores).map((r) => [r.c.id, r]),
   );
@@ -98,11 +144,14 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
     ...Object.values(slices).flatMap((s) => Object.values(s)),
   ];
   adjustAndJudge(family, testOpts);
+  markEvaluatorChanges(dimensions, slices, changedEvaluators);
 
   const aggregateMde = dimensions[AGGREGATE]?.mde ?? null;
+  const clusters = clusterSummary(matched);
   return {
     base: base.run.id,
     candidate: candidate.run.id,
+    ...(Object.keys(changedEvaluators).length > 0 ? { evaluatorChanges: changedEvaluators } : {}),
     suite: candidate.run.suite,
     targets: { base: base.run.target, candidate: candidate.run.target },
     datasetVersions: { base: base.run.datasetVersion, candidate: candidate.run.datasetVersion },
@@ -131,8 +180,26 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
       correction: `Holm across all ${family.length} dimension and slice tests`,
       verdict: `regressed/improved when Holm-adjusted p < ${alpha}; underpowered when not significant but |delta| > ${testOpts.maxRegression}`,
       epochs: "each case's epochs reduced per dimension before pairing",
+      ...(clusters
+        ? {
+            clusters: `${clusters.clusters} clusters over ${clusters.cases} paired cases: where some cluster holds several of the cases tested, whole clusters are resampled (paired-cluster-bootstrap, same resamples and seed) for scores and pass/fail alike, p from the bootstrap standard error floored at 2/2^clusters, MDE from the cluster-robust (CR1) standard error; McNemar, Wilcoxon and the case bootstrap assume independent cases and are not used there`,
+          }
+        : {}),
     },
   };
+}
+
+/** How many clusters the matched cases form, when they are clustered (else null). */
+function clusterSummary(pairs: Array<[CaseResult, CaseResult]>): { clusters: number; cases: number } | null {
+  const col: PairedColumn = {
+    base: [],
+    candidate: [],
+    basePassed: null,
+    candidatePassed: null,
+    clusters: pairs.map(([b, c]) => c.c.cluster ?? b.c.cluster),
+  };
+  const ids = clusterIds(col);
+  return ids ? { clusters: new Set(ids).size, cases: ids.length } : null;
 }
 
 function caseContent(c: StoredCase): string {
@@ -143,7 +210,13 @@ function caseContent(c: StoredCase): string {
 function columnsFor(pairs: Array<[CaseResult, CaseResult]>, dims: string[]): Record<string, PairedColumn> {
   const cols: Record<string, PairedColumn> = {};
   for (const name of dims) {
-    const col: PairedColumn = { base: [], candidate: [], basePassed: [], candidatePassed: [] };
+    const col: PairedColumn = {
+      base: [],
+      candidate: [],
+      basePassed: [],
+      candidatePassed: [],
+      clusters: [],
+    };
     for (const [b, c] of pairs) {
       const bd = b.dims.get(name);
       const cd = c.dims.get(name);
@@ -152,14 +225,22 @@ function columnsFor(pairs: Array<[CaseResult, CaseResult]>, dims: string[]): Rec
       col.candidate.push(cd.score);
       col.basePassed?.push(bd.passed === true);
       col.candidatePassed?.push(cd.passed === true);
+      col.clusters?.push(c.c.cluster ?? b.c.cluster);
     }
     cols[name] = col;
   }
-  const agg: PairedColumn = { base: [], candidate: [], basePassed: null, candidatePassed: null };
+  const agg: PairedColumn = {
+    base: [],
+    candidate: [],
+    basePassed: null,
+    candidatePassed: null,
+    clusters: [],
+  };
   for (const [b, c] of pairs) {
     if (b.aggregate === null || c.aggregate === null) continue;
     agg.base.push(b.aggregate);
     agg.candidate.push(c.aggregate);
+    agg.clusters?.push(c.c.cluster ?? b.c.cluster);
   }
   cols[AGGREGATE] = agg;
   return cols;
@@ -215,4 +296,18 @@ function costDelta(pairs: Array<[CaseResult, CaseResult]>): LatencyCost {
 
 function errorRate(outputs: StoredOutput[]): number {
   return outputs.length === 0 ? 0 : outputs.filter((o) => o.error).length / outputs.length;
+}
+
+/** Marks rows compared across different evaluators (the aggregate too, when any part changed). */
+function markEvaluatorChanges(
+  dimensions: Record<string, PairedDimension>,
+  slices: Comparison["slices"],
+  changes: Record<string, { base: string; candidate: string }>,
+): void {
+  if (Object.keys(changes).length === 0) return;
+  for (const table of [dimensions, ...Object.values(slices)]) {
+    for (const [name, row] of Object.entries(table)) {
+      if (name in changes || name === AGGREGATE) row.evaluatorChanged = true;
+    }
+  }
 }

@@ -13,7 +13,7 @@ export async function loadRunRows(store: Store, run: RunRecord): Promise<RunRows
   const [cases, outputs, scores] = await Promise.all([
     store.listCases(run.datasetVersion),
     store.listOutputs(run.id),
-    store.listScores(run.id),
+    store.listScores(run.id, run.scoreSet),
   ]);
   return { run, cases, outputs, scores };
 }

@@ -1,5 +1,7 @@
 import {
   adjustPValues,
+  clusterBootstrap,
+  clusteredStandardError,
   createRng,
   mcnemarTable,
   mcnemarTest,
@@ -18,6 +20,8 @@ export interface PairedColumn {
   /** pass/fail where the dimension has a threshold (null for the aggregate) */
   basePassed: boolean[] | null;
   candidatePassed: boolean[] | null;
+  /** each pair's cluster (cases that are not independent share one); undefined = a cluster of its own */
+  clusters?: Array<string | undefined>;
 }
 
 export interface PairedTestOptions {
@@ -106,21 +110,64 @@ function mean(values: number[]): number | null {
 }
 
 /**
+ * The cluster of each pair as a string id when the pairs are clustered: some cluster holds two or
+ * more of the pairs. A pair without a cluster is a cluster of its own. Null when every pair stands
+ * alone. (Unlike the scorecard, one cluster holding every pair is not read as "no clusters": it is
+ * one independent unit, and a comparison on it cannot be significant.)
+ */
+export function clusterIds(col: PairedColumn): string[] | null {
+  if (!col.clusters) return null;
+  const ids = col.clusters.map((c, i) => (c === undefined ? `\u0000${i}` : `c:${c}`));
+  return new Set(ids).size < ids.length ? ids : null;
+}
+
+/** A cluster bootstrap's resampled mean differences (sorted) and how many clusters it drew from. */
+interface ClusterDistribution {
+  sorted: Float64Array;
+  clusters: number;
+}
+
+/**
+ * Cluster bootstrap of paired differences: whole clusters are drawn with replacement and the
+ * statistic is the case-level mean difference over the drawn cases (stats' `clusterBootstrap`).
+ * Cases in one cluster move together, so their correlation widens the interval as it should.
+ */
+function clusterDistribution(
+  diffs: number[],
+  ids: string[],
+  resamples: number,
+  seed: number,
+): ClusterDistribution {
+  const r = clusterBootstrap(diffs, ids, { resamples, seed, keep_distribution: true });
+  return { sorted: r.distribution ?? new Float64Array(0), clusters: r.clusters };
+}
+
+/**
  * Tests several paired columns over one set of cases (the dimensions of one slice, or of the
  * whole run). Pass/fail scores get the exact McNemar test; graded scores the paired bootstrap,
- * with Wilcoxon signed-rank as the rank-based check. `pAdjusted` is filled in later, across the
- * whole family.
+ * with Wilcoxon signed-rank as the rank-based check. When cases carry clusters (some cluster
+ * holds several of the paired cases), both get the paired cluster bootstrap instead: McNemar,
+ * Wilcoxon and the case bootstrap all assume independent cases. `pAdjusted` is filled in later,
+ * across the whole family.
  */
 export function testColumns(
   columns: Record<string, PairedColumn>,
   opts: PairedTestOptions,
 ): Record<string, PairedDimension> {
   const names = Object.keys(columns);
+  const clustered = new Map<string, ClusterDistribution>();
+  for (const name of names) {
+    const col = columns[name];
+    const ids = clusterIds(col);
+    if (!ids) continue;
+    const diffs = col.candidate.map((v, i) => v - col.base[i]);
+    clustered.set(name, clusterDistribution(diffs, ids, opts.resamples, opts.seed));
+  }
   // columns may have different n (unscored cases), so bootstrap each n-group jointly
   // Pass/fail (0/1) columns need no resampling: McNemar and a closed-form interval serve them.
   const groups = new Map<number, string[]>();
   for (const name of names) {
-    if (isBinaryColumn(columns[name])) continue;
+    if (clustered.has(name) || isBinaryColumn(columns[name])) continue;
     const len = columns[name].base.length;
     groups.set(len, [...(groups.get(len) ?? []), name]);
   }
@@ -138,7 +185,8 @@ export function testColumns(
   const result: Record<string, PairedDimension> = {};
   for (const name of names) {
     const col = columns[name];
-    result[name] = testOne(col, dists.get(name), opts);
+    const cluster = clustered.get(name);
+    result[name] = cluster ? testClustered(col, cluster, opts) : testOne(col, dists.get(name), opts);
   }
   return result;
 }
@@ -243,6 +291,72 @@ function testOne(
   };
   if (rankCheck) out.rankCheck = rankCheck;
   return out;
+}
+
+/**
+ * A clustered column: the paired cluster bootstrap gives p (from the bootstrap SE, as the case
+ * bootstrap) and the percentile interval, for pass/fail and graded scores alike; the pass-rate
+ * difference gets its own cluster bootstrap. p is floored at the exact sign-flip bound over
+ * clusters, 2/2^G: G clusters cannot support a smaller p, whatever the bootstrap SE says.
+ */
+function testClustered(
+  col: PairedColumn,
+  dist: ClusterDistribution,
+  opts: PairedTestOptions,
+): PairedDimension {
+  const n = col.base.length;
+  const base = mean(col.base);
+  const candidate = mean(col.candidate);
+  const delta = base === null || candidate === null ? null : candidate - base;
+  const floor = Math.min(1, 2 ** (1 - dist.clusters));
+  const p = Math.max(bootstrapP(delta ?? 0, dist.sorted), floor);
+  const ci: [number, number] | null =
+    dist.clusters > 1 ? [quantileSorted(dist.sorted, 0.025), quantileSorted(dist.sorted, 0.975)] : null;
+  let passRate: PairedDimension["passRate"] = {
+    base: null,
+    candidate: null,
+    delta: null,
+    p: null,
+    discordant: [0, 0],
+  };
+  const ids = clusterIds(col);
+  if (col.basePassed && col.candidatePassed && n > 0 && ids) {
+    const table = mcnemarTable(col.basePassed, col.candidatePassed);
+    const bp = col.basePassed.filter(Boolean).length / n;
+    const cp = col.candidatePassed.filter(Boolean).length / n;
+    const cb = col.candidatePassed;
+    const passDiffs = col.basePassed.map((b, i) => Number(cb[i]) - Number(b));
+    const passDist = clusterDistribution(passDiffs, ids, opts.resamples, opts.seed);
+    passRate = {
+      base: bp,
+      candidate: cp,
+      delta: cp - bp,
+      p: Math.max(bootstrapP(cp - bp, passDist.sorted), floor),
+      discordant: [table.a_pass_b_fail, table.a_fail_b_pass],
+    };
+  }
+  const diffs = col.candidate.map((v, i) => v - col.base[i]);
+  const mde = clusteredMde(diffs, ids ?? [], opts.alpha);
+  return {
+    base,
+    candidate,
+    delta,
+    ci,
+    test: "paired-cluster-bootstrap",
+    p,
+    pAdjusted: p,
+    verdict: "no-change",
+    n,
+    passRate,
+    mde,
+  };
+}
+
+/** The MDE with the cluster-robust (CR1) standard error of the mean difference. */
+function clusteredMde(diffs: number[], ids: string[], alpha: number): number | null {
+  if (diffs.length < 2 || ids.length !== diffs.length) return null;
+  const se = clusteredStandardError(diffs, ids).se_cluster_cr1;
+  return se > 0 ? (Z_ALPHA(alpha) + Z_POWER_80) * se : null;
 }
 
 /** Holm across the family, then the verdicts (DESIGN.md §5). */

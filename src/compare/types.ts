@@ -3,6 +3,8 @@
 export type Verdict = "improved" | "regressed" | "no-change" | "underpowered";
 
 export interface PairedDimension {
+  /** the two runs scored this dimension with different evaluators (`--allow-evaluator-change`) */
+  evaluatorChanged?: boolean;
   /** mean score of the base run over the paired cases */
   base: number | null;
   candidate: number | null;
@@ -54,6 +56,8 @@ export interface LatencyCost {
 export interface Comparison {
   base: string;
   candidate: string;
+  /** dimensions compared across different evaluator ids (only with `--allow-evaluator-change`) */
+  evaluatorChanges?: Record<string, { base: string; candidate: string }>;
   suite: string;
   targets: { base: string; candidate: string };
   datasetVersions: { base: string; candidate: string };

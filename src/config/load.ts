@@ -82,7 +82,9 @@ function loadYamlSuite(file: string, text: string, hash: string, baseDir: string
     return new InputError(message, { file, field: formatFieldPath(path) });
   };
   const raw = doc.toJS() ?? {};
-  return { config: validate(raw, errorAt), file, baseDir, hash, errorAt };
+  const config = validate(raw, errorAt);
+  checkUniqueTargetIds(config, errorAt);
+  return { config, file, baseDir, hash, errorAt };
 }
 
 async function loadModuleSuite(file: string, hash: string, baseDir: string): Promise<LoadedSuite> {
@@ -103,7 +105,28 @@ async function loadModuleSuite(file: string, hash: string, baseDir: string): Pro
   }
   if (raw === undefined)
     throw new InputError("the suite module has no default export (use defineSuite)", { file });
-  return { config: validate(raw, errorAt), file, baseDir, hash, errorAt };
+  const config = validate(raw, errorAt);
+  checkUniqueTargetIds(config, errorAt);
+  return { config, file, baseDir, hash, errorAt };
+}
+
+/**
+ * Target ids name runs, baselines and `--target`: two targets with one id would be run as one and
+ * compared with each other's history. The second is an error naming both places (its line, and
+ * the first's as `file:line`), worded as a duplicate case id in a dataset.
+ */
+function checkUniqueTargetIds(config: SuiteConfig, errorAt: ErrorAt): void {
+  const firstIndex = new Map<string, number>();
+  config.targets.forEach((target, i) => {
+    const first = firstIndex.get(target.id);
+    if (first === undefined) {
+      firstIndex.set(target.id, i);
+      return;
+    }
+    const at = errorAt(["targets", first, "id"], "");
+    const where = at.line !== undefined ? `${at.file}:${at.line}` : `targets[${first}]`;
+    throw errorAt(["targets", i, "id"], `duplicate target id "${target.id}" (first at ${where})`);
+  });
 }
 
 /**

@@ -7,10 +7,42 @@ import { z } from "zod";
 
 const positiveInt = z.number().int().positive();
 
+/** An evaluator's time limit per output (issue 8); unset means the evaluator's default. */
+const evaluatorTimeoutMs = positiveInt.max(2 ** 31 - 1).optional();
+
 const callPolicy = {
   concurrency: positiveInt.optional(),
   timeoutMs: positiveInt.optional(),
   retries: z.number().int().min(0).optional(),
+};
+
+/** What an http or exec target may return (issue 8): on the target, or (http) inside `http:`. */
+const responseLimits = {
+  followRedirects: z
+    .enum(["none", "same-origin", "cross-origin"])
+    .optional()
+    .describe(
+      "http targets: which redirects to follow (at most 5 hops). `same-origin` (default) follows " +
+        "redirects within the request's scheme, host and port and refuses others as client-error; " +
+        "`cross-origin` follows them too, without Authorization, Cookie, Proxy-Authorization and any " +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the suite file's own ${VAR} syntax
+        "header holding a ${VAR} or named like a secret; `none` makes every redirect a client-error.",
+    ),
+  maxResponseBytes: positiveInt
+    .optional()
+    .describe(
+      "http and exec targets: the largest response body (exec: stdout) accepted, in bytes; default " +
+        "16777216 (16 MiB). A larger one is cut off as it streams in and recorded as the error " +
+        "class response-too-large, which is not retried.",
+    ),
+  encoding: z
+    .enum(["utf-8", "latin1", "binary-base64"])
+    .optional()
+    .describe(
+      "http and exec targets: how the response bytes become the output. `utf-8` (default): bytes " +
+        "that are not valid UTF-8 are the error malformed-response; `latin1`: one character per " +
+        "byte; `binary-base64`: the output is the base64 of the bytes (no `output` JSONPath).",
+    ),
 };
 
 const httpSpec = z.strictObject({
@@ -19,6 +51,7 @@ const httpSpec = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
   body: z.unknown().optional(),
   output: z.string().optional(),
+  ...responseLimits,
 });
 
 const chatMessageTemplate = z.strictObject({
@@ -114,6 +147,7 @@ export const targetSchema = z
     provider: z.string().optional(),
     prompt: z.string().optional(),
     env: z.record(z.string(), z.string()).optional(),
+    ...responseLimits,
     ...llmTargetFields,
     ...callPolicy,
   })
@@ -141,6 +175,24 @@ export const targetSchema = z
         }
       }
     }
+    for (const key of Object.keys(responseLimits) as Array<keyof typeof responseLimits>) {
+      const allowed =
+        key === "followRedirects" ? t.http !== undefined : t.http !== undefined || t.exec !== undefined;
+      if (t[key] !== undefined && !allowed) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `"${key}" applies to ${key === "followRedirects" ? "http" : "http and exec"} targets only`,
+        });
+      }
+      if (t[key] !== undefined && t.http?.[key] !== undefined && t[key] !== t.http[key]) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["http", key],
+          message: `"${key}" is set on the target and in http with different values`,
+        });
+      }
+    }
     if (t.provider && !/^(openai|anthropic):.+$/.test(t.provider)) {
       ctx.addIssue({
         code: "custom",
@@ -159,6 +211,9 @@ export const dimensionSchema = z.strictObject({
   /** how a case's epochs combine: mean, majority, max (pass@k) or all (pass^k) */
   reduce: z.enum(["mean", "majority", "max", "all"]).optional(),
   description: z.string().optional(),
+  evaluatorTimeoutMs: evaluatorTimeoutMs.describe(
+    "this dimension's time limit per output, in ms; overrides the suite's evaluatorTimeoutMs",
+  ),
 });
 
 export const suiteSchema = z.strictObject({
@@ -173,6 +228,11 @@ export const suiteSchema = z.strictObject({
   timeoutMs: positiveInt.default(30_000),
   retries: z.number().int().min(0).default(2),
   epochs: positiveInt.default(1),
+  evaluatorTimeoutMs: evaluatorTimeoutMs.describe(
+    "how long an evaluator may take to score one output, in ms (default 10000; llm-judge " +
+      "dimensions default to their own call timeouts and retries). One that takes longer leaves the " +
+      "score unscored (evaluator-timeout) and the run goes on. Override per dimension.",
+  ),
   dimensions: z
     .record(z.string().regex(/^[A-Za-z0-9_.-]+$/), dimensionSchema)
     .refine((d) => Object.keys(d).length > 0, {

@@ -18,6 +18,8 @@ export const ERROR_CLASSES = [
   "target-crash",
   "client-error",
   "cancelled",
+  // a body over the target's maxResponseBytes: the same request would be as large again, so never retried
+  "response-too-large",
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

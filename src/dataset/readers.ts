@@ -21,6 +21,11 @@ export function readRecords(file: string): AsyncGenerator<RawRecord> {
   });
 }
 
+/** The text without a leading UTF-8 byte-order mark (Excel and Notepad write one). */
+function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 /** JSON Lines, streamed line by line: memory does not grow with the file. */
 async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   const lines = createInterface({ input: openStream(file), crlfDelay: Number.POSITIVE_INFINITY });
@@ -28,7 +33,7 @@ async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
   for await (const raw of lines) {
     line++;
     // a byte-order mark (files saved by Windows tools) is not part of the first record
-    const text = line === 1 && raw.startsWith("\uFEFF") ? raw.slice(1) : raw;
+    const text = line === 1 ? stripBom(raw) : raw;
     if (text.trim() === "") continue;
     const source = { file, line };
     try {
@@ -44,7 +49,8 @@ async function* readJsonl(file: string): AsyncGenerator<RawRecord> {
  * through the YAML parser (JSON is YAML) so every case still gets its line number.
  */
 async function* readDocument(file: string): AsyncGenerator<RawRecord> {
-  const text = readFileSync(file, "utf8");
+  // a byte-order mark (files saved by Windows tools) is not content: YAML would read it as text
+  const text = stripBom(readFileSync(file, "utf8"));
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -145,8 +151,11 @@ async function* csvRows(file: string): AsyncGenerator<{ cells: string[]; line: n
   let line = 1;
   let rowLine = 1;
   let started = false;
+  let first = true;
   for await (const chunk of openStream(file)) {
-    const text = chunk as string;
+    // a byte-order mark would otherwise stick to the first header name ("\uFEFFid")
+    const text = first ? stripBom(chunk as string) : (chunk as string);
+    first = false;
     for (let i = 0; i < text.length; i++) {
       const ch = text[i];
       if (quotePending) {

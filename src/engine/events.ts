@@ -15,6 +15,8 @@ export interface RunProgress {
 export type EngineEvent =
   | { type: "run-start"; progress: RunProgress; resumed: boolean }
   | { type: "progress"; progress: RunProgress }
-  | { type: "run-end"; progress: RunProgress };
+  | { type: "run-end"; progress: RunProgress }
+  /** the run stops early for a reason other than Ctrl-C (a write that failed, a lost lease) */
+  | { type: "run-stopping"; progress: RunProgress; reason: string };
 
 export type EngineListener = (event: EngineEvent) => void;

@@ -6,11 +6,13 @@ import type { LlmRuntime } from "../llm/client.ts";
 import type { DimensionRecord, Store } from "../store/types.ts";
 import { createTarget } from "../targets/index.ts";
 import type { Target, TargetResponse } from "../targets/types.ts";
-import type { ScoringDimension } from "./scoring.ts";
+import { DEFAULT_EVALUATOR_TIMEOUT_MS, type ScoringDimension } from "./scoring.ts";
 
 /**
  * Builds the live evaluators of a suite. A bad option is reported against the suite file's line
- * (`assay.yaml:14:7 dimensions.format.with.schema: …`), before any target is called.
+ * (`assay.yaml:14:7 dimensions.format.with.schema: …`), before any target is called. Each gets
+ * its time limit: the dimension's `evaluatorTimeoutMs`, else the suite's, else the evaluator's own
+ * default (an llm-judge's follows from its call timeouts), else DEFAULT_EVALUATOR_TIMEOUT_MS.
  */
 export async function buildDimensions(suite: LoadedSuite, llm?: LlmRuntime): Promise<ScoringDimension[]> {
   const dims: ScoringDimension[] = [];
@@ -27,7 +29,13 @@ export async function buildDimensions(suite: LoadedSuite, llm?: LlmRuntime): Pro
         threshold: spec.threshold,
       };
       if (spec.reduce) record.reduce = spec.reduce;
-      dims.push({ name, record: spec.with ? { ...record, with: spec.with } : record, evaluator });
+      const timeoutMs =
+        spec.evaluatorTimeoutMs ??
+        suite.config.evaluatorTimeoutMs ??
+        evaluator.defaultTimeoutMs ??
+        DEFAULT_EVALUATOR_TIMEOUT_MS;
+      record.evaluatorTimeoutMs = timeoutMs;
+      dims.push({ name, record: spec.with ? { ...record, with: spec.with } : record, evaluator, timeoutMs });
     } catch (err) {
       if (err instanceof EvaluatorConfigError) {
         const path = err.field

@@ -1,15 +1,17 @@
 import type { SourcedCase } from "../core/case.ts";
 import { type DatasetSummary, readDataset } from "../dataset/dataset.ts";
-import type { DimensionRecord, RunLineage, RunRecord, Store } from "../store/types.ts";
+import { errorMessage } from "../faults/abort.ts";
+import type { DimensionRecord, RunLineage, RunRecord, RunStatus, Store } from "../store/types.ts";
 import { resultKey } from "../store/types.ts";
 import { callWithPolicy } from "../targets/policy.ts";
 import type { Target } from "../targets/types.ts";
 import { hashValue } from "../util/hash.ts";
 import type { EngineListener, RunProgress } from "./events.ts";
+import { acquireLease } from "./lease.ts";
 import { gitCommit, newRunId, toolVersion } from "./lineage.ts";
 import { forEachConcurrent } from "./pool.ts";
-import { type ScoringDimension, scoreOutput } from "./scoring.ts";
-import { ResultWriter } from "./writer.ts";
+import { ScoringCancelled, type ScoringDimension, scoreOutput } from "./scoring.ts";
+import { defaultWriteRetryMs, ResultWriter, withWriteRetry } from "./writer.ts";
 
 export interface RunTargetOptions {
   store: Store;
@@ -33,6 +35,10 @@ export interface RunTargetOptions {
   progressIntervalMs?: number;
   /** backoff base for retries (tests shorten it) */
   backoffBaseMs?: number;
+  /** how long a run's lease lives without a heartbeat (default 60 s) */
+  leaseTtlMs?: number;
+  /** how long writes retry a busy store before the run fails (default 30 s, ASSAY_WRITE_RETRY_MS) */
+  writeRetryMs?: number;
 }
 
 export interface RunTargetResult {
@@ -40,6 +46,8 @@ export interface RunTargetResult {
   progress: RunProgress;
   resumed: boolean;
   interrupted: boolean;
+  /** `--resume` found the run already completed: nothing was called */
+  alreadyCompleted?: boolean;
 }
 
 export function dimensionRecords(dims: ScoringDimension[]): Record<string, DimensionRecord> {
@@ -68,20 +76,31 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
 
   let run: RunRecord | undefined;
   if (opts.resume) {
+    // The newest run of the same suite, target configuration, dataset version and epochs.
     const candidates = await store.listRuns({ suite: opts.suite.name, target: target.id });
-    run = candidates.find(
+    const latest = candidates.find(
       (r) =>
-        r.status !== "completed" &&
         r.datasetVersion === opts.dataset.version &&
         r.lineage.targetConfigHash === targetConfigHash &&
         r.epochs === opts.epochs,
     );
+    if (latest?.status === "completed") {
+      // Nothing left to do (a process killed after completing, before it printed): call nothing.
+      const total = latest.caseCount * latest.epochs;
+      const progress: RunProgress = {
+        run: latest,
+        total,
+        skipped: total,
+        done: 0,
+        errors: 0,
+        startedAtMs: Date.now(),
+      };
+      return { run: latest, progress, resumed: true, interrupted: false, alreadyCompleted: true };
+    }
+    run = latest;
   }
   const resumed = run !== undefined;
-  if (run) {
-    await store.updateRun(run.id, { status: "running", finishedAt: undefined });
-    run = { ...run, status: "running" };
-  } else {
+  if (!run) {
     run = {
       id: newRunId(target.id),
       suite: opts.suite.name,
@@ -96,31 +115,65 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       targetConfig,
       dimensions: dimensionRecords(opts.dimensions),
       tags: [],
+      scoreSet: 1,
     };
     await store.createRun(run);
   }
   const runId = run.id;
+
+  // Why the run stops early, besides Ctrl-C: a write that failed, or a lease taken over.
+  let stopReason: string | undefined;
+  const stop = new AbortController();
+  const stopWith = (reason: string) => {
+    if (stopReason !== undefined) return;
+    stopReason = reason;
+    stop.abort();
+    if (progressRef.current) opts.onEvent?.({ type: "run-stopping", progress: progressRef.current, reason });
+  };
+  const progressRef: { current?: RunProgress } = {};
+  const onUserAbort = () => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener("abort", onUserAbort, { once: true });
+
+  // Throws LeaseHeldError (exit 2) when another live process drives this run.
+  const lease = await acquireLease(store, runId, {
+    ttlMs: opts.leaseTtlMs,
+    onLost: () =>
+      stopWith("lease lost: another process took the run over after this one's heartbeat expired"),
+  });
+  if (resumed) {
+    await store.updateRun(runId, { status: "running", statusReason: undefined, finishedAt: undefined });
+    run = { ...run, status: "running", statusReason: undefined };
+  }
+  const scoreSet = run.scoreSet ?? 1;
   const stored = resumed ? await store.storedResultKeys(runId) : new Set<string>();
 
-  const shardCases = opts.shard ? Math.ceil(opts.dataset.count / opts.shard.count) : opts.dataset.count;
   const progress: RunProgress = {
     run,
-    total: shardCases * opts.epochs,
+    total: shardSize(opts.dataset.count, opts.shard) * opts.epochs,
     skipped: 0,
     done: 0,
     errors: 0,
     startedAtMs: Date.now(),
   };
+  progressRef.current = progress;
   opts.onEvent?.({ type: "run-start", progress, resumed });
 
-  const writer = new ResultWriter(store, opts.dataset.version);
-  const signal = opts.signal;
+  const writeRetryMs = opts.writeRetryMs ?? defaultWriteRetryMs();
+  const writer = new ResultWriter(store, opts.dataset.version, {
+    retryMs: writeRetryMs,
+    onFailure: (err) => stopWith(`a write to the store failed: ${errorMessage(err)}`),
+  });
+  const signal = stop.signal;
   const ticker = setInterval(
     () => opts.onEvent?.({ type: "progress", progress }),
     opts.progressIntervalMs ?? 250,
   );
   ticker.unref();
 
+  // (case, epoch) pairs this run must hold in the end; known once the dataset was read through.
+  let planned = 0;
+  let enumerated = false;
   async function* work(): AsyncGenerator<{ sc: SourcedCase; epoch: number }> {
     let ordinal = 0;
     for await (const sc of readDataset(opts.datasetFiles, { skipInvalid: opts.skipInvalid })) {
@@ -128,6 +181,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       if (opts.shard && position % opts.shard.count !== opts.shard.index - 1) continue;
       if (!resumed) writer.addCase(sc.case, position);
       for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+        planned++;
         if (stored.has(resultKey(sc.case.id, epoch))) {
           progress.skipped++;
           continue;
@@ -135,13 +189,14 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
         yield { sc, epoch };
       }
     }
+    enumerated = true;
   }
   if (resumed) {
     // A resumed run may have died before its cases were written; re-put them (a no-op when present).
     await putAllCases(opts, writer);
   }
 
-  let interrupted = false;
+  let loopError: unknown;
   try {
     await forEachConcurrent(
       work(),
@@ -155,7 +210,16 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
         });
         // A call cut short by Ctrl-C is not a result: it is simply not stored, and --resume redoes it.
         if (output.error?.class === "cancelled") return;
-        const scores = await scoreOutput(runId, sc.case, epoch, output, opts.dimensions);
+        // Scoring cut short by the signal (an evaluator still running) is not a result either.
+        const scores = await scoreOutput(runId, sc.case, epoch, output, opts.dimensions, { signal }).catch(
+          (err: unknown) => {
+            if (err instanceof ScoringCancelled) return undefined;
+            throw err;
+          },
+        );
+        if (scores === undefined) return;
+        if (signal.aborted && stopReason !== undefined) return;
+        if (scoreSet !== 1) for (const s of scores) s.scoreSet = scoreSet;
         writer.add(
           { ...output, runId, caseId: sc.case.id, epoch, createdAt: new Date().toISOString() },
           scores,
@@ -165,20 +229,76 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       },
       signal,
     );
+  } catch (err) {
+    loopError = err;
   } finally {
     clearInterval(ticker);
-    interrupted = signal?.aborted === true;
+    opts.signal?.removeEventListener("abort", onUserAbort);
+  }
+  try {
+    await writer.close();
+  } catch {
+    // the failure is on writer.failed and in stopReason
+  }
+
+  const interrupted = opts.signal?.aborted === true && stopReason === undefined && loopError === undefined;
+  let status: RunStatus;
+  let statusReason: string | undefined;
+  if (stopReason !== undefined) {
+    status = "failed";
+    statusReason = stopReason;
+  } else if (loopError !== undefined) {
+    status = "failed";
+    statusReason = `the run stopped: ${errorMessage(loopError)}`;
+  } else if (interrupted) {
+    status = "interrupted";
+    statusReason = "interrupted (Ctrl-C or SIGTERM) before every case was run";
+  } else {
+    // Completed only when every planned (case, epoch) has a stored output: counted, not assumed.
+    const have = await store.countOutputs(runId);
+    if (enumerated && have >= planned && progress.done + progress.skipped === planned) {
+      status = "completed";
+    } else {
+      status = "failed";
+      statusReason = `${Math.min(have, planned)} of ${planned} results stored`;
+    }
+  }
+  const finishedAt = new Date().toISOString();
+  run = { ...run, status, statusReason, finishedAt };
+  progress.run = run;
+  const leaseLost = stopReason?.startsWith("lease lost") === true;
+  if (!leaseLost) {
     try {
-      await writer.close();
-    } finally {
-      const status = interrupted ? "interrupted" : "completed";
-      await store.updateRun(runId, { status, finishedAt: new Date().toISOString() });
-      run = { ...run, status, finishedAt: new Date().toISOString() };
+      // The status is the record's most important row: it gets at least 30 s of retries.
+      await withWriteRetry(
+        () => store.updateRun(runId, { status, statusReason, finishedAt }),
+        Math.max(writeRetryMs, STATUS_RETRY_MS),
+      );
+    } catch (err) {
+      // The row still says `running`; its lease expires and `--resume` takes the run over.
+      run = {
+        ...run,
+        statusReason: `${statusReason ?? status}; recording the status failed too: ${errorMessage(err)}`,
+      };
       progress.run = run;
     }
   }
+  try {
+    await lease.release();
+  } catch {
+    // an unreleased lease expires on its own, and a dead pid frees it at once
+  }
   opts.onEvent?.({ type: "run-end", progress });
+  if (loopError !== undefined && stopReason === undefined) throw loopError;
   return { run, progress, resumed, interrupted };
+}
+
+const STATUS_RETRY_MS = 30_000;
+
+/** How many of `count` cases shard I of N takes: positions p with p mod N = I - 1. */
+export function shardSize(count: number, shard?: { index: number; count: number }): number {
+  if (!shard) return count;
+  return count >= shard.index ? Math.floor((count - shard.index) / shard.count) + 1 : 0;
 }
 
 async function putAllCases(opts: RunTargetOptions, writer: ResultWriter): Promise<void> {

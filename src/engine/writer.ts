@@ -1,6 +1,42 @@
 import type { Case } from "../core/case.ts";
 import type { Store, StoredOutput, StoredScore } from "../store/types.ts";
 
+/** A store that is busy (another writer holds SQLite's lock) may be free a moment later. */
+export function isTransientWriteError(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  if (
+    code === "SQLITE_BUSY" ||
+    code === "SQLITE_LOCKED" ||
+    (typeof code === "string" && code.startsWith("SQLITE_BUSY_"))
+  )
+    return true;
+  return /database is locked|database table is locked/i.test((err as Error)?.message ?? "");
+}
+
+/** How long writes keep retrying a busy store before the run fails (ASSAY_WRITE_RETRY_MS overrides). */
+export function defaultWriteRetryMs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.ASSAY_WRITE_RETRY_MS);
+  return Number.isFinite(v) && v >= 0 ? v : 30_000;
+}
+
+/**
+ * Runs a write, retrying transient failures (a busy store) with exponential backoff for at most
+ * `windowMs`; other failures, and a busy store past the window, are thrown.
+ */
+export async function withWriteRetry<T>(write: () => Promise<T>, windowMs: number): Promise<T> {
+  const deadline = Date.now() + windowMs;
+  let delay = 25;
+  for (;;) {
+    try {
+      return await write();
+    } catch (err) {
+      if (!isTransientWriteError(err) || Date.now() + delay > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 1000);
+    }
+  }
+}
+
 /**
  * Batches results off the hot path: workers push, and the buffer is written in one transaction
  * when it is large enough or old enough. Writes are serialised so batches land in order; a
@@ -17,8 +53,20 @@ export class ResultWriter {
   constructor(
     private readonly store: Store,
     private readonly datasetVersion: string,
-    private readonly opts: { maxRows?: number; maxDelayMs?: number } = {},
+    private readonly opts: {
+      maxRows?: number;
+      maxDelayMs?: number;
+      /** how long a batch retries a busy store before the writer fails */
+      retryMs?: number;
+      /** told once, when a batch could not be written: the engine stops calling targets */
+      onFailure?: (err: unknown) => void;
+    } = {},
   ) {}
+
+  /** the write that failed, if any: nothing after it is written */
+  get failed(): unknown {
+    return this.failure;
+  }
 
   addCase(c: Case, ordinal: number): void {
     this.cases.push({ case: c, ordinal });
@@ -30,6 +78,14 @@ export class ResultWriter {
     this.outputs.push(output);
     for (const s of scores) this.scores.push(s);
     if (this.outputs.length >= (this.opts.maxRows ?? 500)) this.flushSoon(true);
+    else this.flushSoon(false);
+  }
+
+  /** scores alone (a rescore: the outputs are stored already) */
+  addScores(scores: StoredScore[]): void {
+    if (this.failure) throw this.failure;
+    for (const s of scores) this.scores.push(s);
+    if (this.scores.length >= (this.opts.maxRows ?? 500) * 4) this.flushSoon(true);
     else this.flushSoon(false);
   }
 
@@ -53,12 +109,15 @@ export class ResultWriter {
     this.scores = [];
     this.chain = this.chain.then(async () => {
       if (this.failure) return;
+      const retryMs = this.opts.retryMs ?? defaultWriteRetryMs();
       try {
         // Cases first so every stored output has its case.
-        if (cases.length > 0) await this.store.putCases(this.datasetVersion, cases);
-        await this.store.writeResults({ outputs, scores });
+        if (cases.length > 0)
+          await withWriteRetry(() => this.store.putCases(this.datasetVersion, cases), retryMs);
+        await withWriteRetry(() => this.store.writeResults({ outputs, scores }), retryMs);
       } catch (err) {
         this.failure = err;
+        this.opts.onFailure?.(err);
       }
     });
   }

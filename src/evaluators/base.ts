@@ -1,20 +1,34 @@
 import type { Output } from "../core/output.ts";
+import { hashValue } from "../util/hash.ts";
 import type { EvaluationInput, Evaluator, Score } from "./types.ts";
 
-/** Builds an evaluator object: `id` is `kind@version`, `config` is frozen. */
+/**
+ * Builds an evaluator object. Its `id` is `kind@version#hash`, the hash covering the resolved
+ * settings, so two scorings compare only when they were made by the same evaluator with the same
+ * settings. By default the hash is of `config`; an evaluator whose config names files (a schema, a
+ * rubric) passes `identity`, the settings that decide scores with files by content hash, so that
+ * moving a file changes nothing and editing it changes the id.
+ */
 export function makeEvaluator(
   kind: string,
   version: string,
   config: Record<string, unknown>,
   evaluate: (input: EvaluationInput) => Score | Promise<Score>,
+  identity?: Record<string, unknown>,
 ): Evaluator {
+  const pinned = dropUndefined(config);
   return Object.freeze({
     kind,
     version,
-    id: `${kind}@${version}`,
-    config: Object.freeze(dropUndefined(config)),
+    id: evaluatorId(kind, version, identity === undefined ? pinned : dropUndefined(identity)),
+    config: Object.freeze(pinned),
     evaluate,
   });
+}
+
+/** `kind@version#hash` of the settings (8 hex digits of their canonical JSON's SHA-256). */
+export function evaluatorId(kind: string, version: string, config: Record<string, unknown>): string {
+  return `${kind}@${version}#${hashValue(config, 8)}`;
 }
 
 function dropUndefined(config: Record<string, unknown>): Record<string, unknown> {

@@ -86,9 +86,10 @@ describe("custom", () => {
     ).toBe(1);
   });
 
-  it("turns a throw or an unusable return value into unscored with the message", async () => {
-    const thrown = await score("custom", { module: "politeness.ts", export: "thrower" }, "x", undefined, dir);
-    expect(thrown).toEqual({ score: null, reason: "custom evaluator threw: model output unreadable" });
+  it("lets a throw through (the engine records it) and turns an unusable return value into unscored", async () => {
+    await expect(
+      score("custom", { module: "politeness.ts", export: "thrower" }, "x", undefined, dir),
+    ).rejects.toThrow("model output unreadable");
     const weird = await score("custom", { module: "politeness.ts", export: "weird" }, "x", undefined, dir);
     expect(weird.score).toBeNull();
     expect(weird.reason).toContain('returned "yes"');
@@ -107,7 +108,7 @@ describe("custom", () => {
     writeFileSync(file, "export default () => 1;\n");
     const v1 = await make("custom", { module: "versioned.mjs" }, dir);
     expect(v1.version).toMatch(/^1-[0-9a-f]{8}$/);
-    expect(v1.id).toBe(`custom@${v1.version}`);
+    expect(v1.id).toMatch(new RegExp(`^custom@${v1.version}#[0-9a-f]{8}$`));
     expect(v1.config).toMatchObject({ module: "versioned.mjs", export: "default" });
     const again = await make("custom", { module: "versioned.mjs" }, dir);
     expect(again.version).toBe(v1.version);

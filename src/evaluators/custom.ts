@@ -13,8 +13,9 @@ import { type EvaluationInput, EvaluatorConfigError, type EvaluatorFactory, type
  * `export` names the export (default `default`). The function is called as
  * `fn(input, options)` — `input` is the EvaluationInput, `options` is `with.options` — and returns
  * a number in [0, 1], a boolean (true = 1), or a Score `{score, reason, details?}`, possibly as a
- * promise. A number outside [0, 1], anything else, or a throw makes the case unscored with the
- * message.
+ * promise. A number outside [0, 1] or anything else makes the case unscored with the reason; a
+ * throw does too (the engine's `evaluator-error`), and so does taking longer than the dimension's
+ * `evaluatorTimeoutMs` (`evaluator-timeout`).
  *
  * The version is `1-<hash>`, the hash being of the module file's content: editing the file makes
  * a new evaluator version (modules it imports are not hashed).
@@ -109,12 +110,16 @@ export const customEvaluator: EvaluatorFactory = {
       options: userOptions,
       ...(r.has("expected") ? { expected: r.raw.expected } : {}),
     };
-    return makeEvaluator(KIND, `${BASE_VERSION}-${hash}`, config, async (input) => {
-      try {
-        return toScore(await call(input, userOptions));
-      } catch (err) {
-        return unscored(`custom evaluator threw: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    });
+    // A throw propagates: the engine records it as unscored `evaluator-error` with the message
+    // scrubbed of secrets, and a promise that never settles as `evaluator-timeout`.
+    // The id covers the module by content (the version), not by where it lies.
+    const { module: _where, ...identity } = config;
+    return makeEvaluator(
+      KIND,
+      `${BASE_VERSION}-${hash}`,
+      config,
+      async (input) => toScore(await call(input, userOptions)),
+      identity,
+    );
   },
 };

@@ -138,3 +138,36 @@ describe("json-schema", () => {
     expect(draft4.message).toContain("unsupported $schema");
   });
 });
+
+describe("json-schema patterns on the linear-time engine", () => {
+  const redos = `"${"a".repeat(40)}!"`;
+
+  it("returns promptly on a pattern that backtracks catastrophically in JavaScript", async () => {
+    const s = await score("json-schema", { schema: { type: "string", pattern: "^(a+)+$" } }, redos);
+    expect(s.score).toBe(0);
+    expect(s.reason).toContain("must match pattern");
+    const props = { type: "object", patternProperties: { "^(a+)+$": { type: "number" } } };
+    const bad = await score("json-schema", { schema: props }, `{${redos}: "x", "aaa": "y"}`);
+    expect(bad.score).toBe(0);
+    expect(bad.reason).toContain("/aaa must be number");
+  });
+
+  it("keeps each pattern's own matcher (ajv caches them by toString)", async () => {
+    const schema = {
+      type: "object",
+      properties: { a: { type: "string", pattern: "^x+$" }, b: { type: "string", pattern: "^y+$" } },
+    };
+    expect((await score("json-schema", { schema }, '{"a": "xx", "b": "yy"}')).score).toBe(1);
+    expect((await score("json-schema", { schema }, '{"a": "xx", "b": "xx"}')).score).toBe(0);
+  });
+
+  it("refuses a pattern with a backreference when the schema loads", async () => {
+    const err = await configError("json-schema", { schema: { type: "string", pattern: "(a)\\1" } });
+    expect(err.field).toBe("schema");
+    expect(err.message).toContain("backreference");
+  });
+
+  it("is version 2", async () => {
+    expect((await make("json-schema", { schema: { type: "string" } })).version).toBe("2");
+  });
+});

@@ -7,6 +7,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import ajvFormats from "ajv-formats";
 import { isPlainObject, makeEvaluator, outputJson, scored } from "./base.ts";
 import { OptionReader } from "./options.ts";
+import { safeRegExpEngine } from "./safe-regex.ts";
 import { EvaluatorConfigError, type EvaluatorFactory } from "./types.ts";
 
 /**
@@ -21,10 +22,13 @@ import { EvaluatorConfigError, type EvaluatorFactory } from "./types.ts";
  * `strict` (default true) rejects unknown keywords, so a misspelt "requried" is an error rather
  * than a schema that accepts everything; set it to false for schemas with vendor keywords.
  * The config pins a hash of the schema, so editing the schema file changes the lineage.
+ * `pattern` and `patternProperties` run on a linear-time engine (safe-regex.ts): an output cannot
+ * make them backtrack, and a pattern with a backreference or lookahead does not compile.
  */
 
 const KIND = "json-schema";
-const VERSION = "1";
+// 2: `pattern` and `patternProperties` run on a linear-time engine (RE2 syntax)
+const VERSION = "2";
 const MAX_ERRORS_IN_REASON = 3;
 
 type Draft = "2020-12" | "2019-09" | "draft-07";
@@ -49,6 +53,8 @@ function newAjv(draft: Draft, strict: boolean) {
     strictRequired: false,
     allowUnionTypes: true,
     validateFormats: true,
+    // `pattern` and `patternProperties` match outputs: they run on the linear-time engine
+    code: { regExp: safeRegExpEngine },
   };
   const ajv =
     draft === "draft-07" ? new Ajv(opts) : draft === "2019-09" ? new Ajv2019(opts) : new Ajv2020(opts);
@@ -128,22 +134,29 @@ export const jsonSchemaEvaluator: EvaluatorFactory = {
     }
     const schemaHash = createHash("sha256").update(JSON.stringify(schema)).digest("hex").slice(0, 16);
     const config = { schema: file ?? schema, draft, strict, schemaHash };
-    return makeEvaluator(KIND, VERSION, config, ({ output }) => {
-      const parsed = outputJson(output);
-      if (!parsed.ok) return scored(0, "output is not JSON");
-      if (validate(parsed.value)) return scored(1, "output matches the schema");
-      const errors = validate.errors ?? [];
-      const shown = errors.slice(0, MAX_ERRORS_IN_REASON).map(formatSchemaError);
-      const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : "";
-      return scored(0, `output does not match the schema: ${shown.join("; ")}${more}`, {
-        errors: errors.map((e) => ({
-          instancePath: e.instancePath,
-          keyword: e.keyword,
-          message: e.message,
-          params: e.params,
-          schemaPath: e.schemaPath,
-        })),
-      });
-    });
+    const identity = { draft, strict, schemaHash };
+    return makeEvaluator(
+      KIND,
+      VERSION,
+      config,
+      ({ output }) => {
+        const parsed = outputJson(output);
+        if (!parsed.ok) return scored(0, "output is not JSON");
+        if (validate(parsed.value)) return scored(1, "output matches the schema");
+        const errors = validate.errors ?? [];
+        const shown = errors.slice(0, MAX_ERRORS_IN_REASON).map(formatSchemaError);
+        const more = errors.length > shown.length ? ` (and ${errors.length - shown.length} more)` : "";
+        return scored(0, `output does not match the schema: ${shown.join("; ")}${more}`, {
+          errors: errors.map((e) => ({
+            instancePath: e.instancePath,
+            keyword: e.keyword,
+            message: e.message,
+            params: e.params,
+            schemaPath: e.schemaPath,
+          })),
+        });
+      },
+      identity,
+    );
   },
 };

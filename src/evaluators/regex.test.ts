@@ -47,3 +47,22 @@ describe("regex", () => {
     expect((await configError("regex", { pattern: "a", expected: "no" })).field).toBe("expected");
   });
 });
+
+describe("regex on the linear-time engine", () => {
+  it("returns promptly on a pattern that backtracks catastrophically in JavaScript", async () => {
+    const s = await score("regex", { pattern: "^(a+)+$" }, `${"a".repeat(40)}!`);
+    expect(s.score).toBe(0);
+  });
+
+  it("rejects backreferences and lookahead at load time, naming the field", async () => {
+    const backref = await configError("regex", { pattern: "(a)\\1" });
+    expect(backref.field).toBe("pattern");
+    expect(backref.message).toContain("backreference");
+    expect((await configError("regex", { pattern: "a(?!b)" })).message).toContain("lookahead");
+    expect((await configError("regex", { pattern: "a", flags: "v" })).field).toBe("flags");
+  });
+
+  it("is version 2", async () => {
+    expect((await make("regex", { pattern: "a" })).version).toBe("2");
+  });
+});

@@ -27,6 +27,11 @@ export interface Evaluator {
   readonly version: string;
   readonly id: string;
   readonly config: Record<string, unknown>;
+  /**
+   * The time limit per output this evaluator needs when the suite sets none, in ms: an evaluator
+   * that calls a model bounds each call itself and needs longer than the engine's default.
+   */
+  readonly defaultTimeoutMs?: number;
   evaluate(input: EvaluationInput): Score | Promise<Score>;
 }
 

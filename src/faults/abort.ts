@@ -10,6 +10,51 @@ export function abortFailure(signal: AbortSignal, what: string): TargetFailure {
   return new TargetFailure("timeout", `${what} was aborted (timeout)`);
 }
 
+/** Each signal watched through `onAbort`: its subscribers and the one real listener behind them. */
+const watched = new WeakMap<AbortSignal, { subscribers: Set<() => void>; fanOut: () => void }>();
+
+/**
+ * Calls `listener` once when `signal` aborts; returns the function that stops listening.
+ *
+ * A run's signal is watched by every call in flight and every retry wait at the same time. One
+ * `addEventListener` each would put more than 10 listeners on one AbortSignal at concurrency 11
+ * and up, and Node prints a MaxListenersExceededWarning. So each signal gets one real listener
+ * that fans out to a set of subscribers; it is removed when the last subscriber leaves, so a
+ * long-lived signal holds nothing between calls. Like `addEventListener`, nothing is called for a
+ * signal that has already aborted: check `signal.aborted` first.
+ */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) return () => {};
+  let entry = watched.get(signal);
+  if (!entry) {
+    const subscribers = new Set<() => void>();
+    const fanOut = () => {
+      watched.delete(signal);
+      const all = [...subscribers];
+      subscribers.clear();
+      for (const fn of all) {
+        try {
+          fn();
+        } catch {
+          // one subscriber's fault must not keep the others from hearing of the abort
+        }
+      }
+    };
+    entry = { subscribers, fanOut };
+    watched.set(signal, entry);
+    signal.addEventListener("abort", fanOut, { once: true });
+  }
+  const { subscribers, fanOut } = entry;
+  const once = () => listener();
+  subscribers.add(once);
+  return () => {
+    if (!subscribers.delete(once) || subscribers.size > 0) return;
+    // the last subscriber left: drop the real listener too
+    signal.removeEventListener("abort", fanOut);
+    if (watched.get(signal)?.subscribers === subscribers) watched.delete(signal);
+  };
+}
+
 /**
  * Settles with `promise`, or rejects with the abort failure as soon as `signal` aborts, so that a
  * target which ignores its signal cannot hold a call past its timeout.
@@ -20,18 +65,17 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, what: str
     return Promise.reject(abortFailure(signal, what));
   }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => {
+    const stop = onAbort(signal, () => {
       promise.catch(() => {});
       reject(abortFailure(signal, what));
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
+    });
     promise.then(
       (value) => {
-        signal.removeEventListener("abort", onAbort);
+        stop();
         resolve(value);
       },
       (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
+        stop();
         reject(err);
       },
     );

@@ -1,4 +1,5 @@
 import type { ErrorClass } from "../core/output.ts";
+import { onAbort } from "./abort.ts";
 
 export interface BackoffOptions {
   /** the first retry waits up to this long (default 250 ms) */
@@ -60,12 +61,14 @@ export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
       return;
     }
+    let stop = () => {};
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
+      stop();
       resolve();
     };
     const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
-    signal?.addEventListener("abort", done, { once: true });
+    // every waiting worker watches the run's signal: one shared listener, not one each
+    if (signal) stop = onAbort(signal, done);
   });
 }

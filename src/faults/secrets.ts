@@ -93,16 +93,45 @@ function safeDecode(text: string): string {
   }
 }
 
+/** Values shorter than this are not scrubbed: they would match ordinary text. */
+const MIN_SECRET_LENGTH = 6;
+
 /**
  * Removes the values of referenced and secret-looking environment variables from a message,
- * and bounds its length. Used on every error message a target produces.
+ * then bounds its length. Used on every error message a target produces. The whole text is
+ * scrubbed before it is cut: cutting first could leave a secret's prefix behind, which no later
+ * scrub would recognise. Pass `max = Infinity` to scrub without cutting.
  */
 export function scrubMessage(message: string, env: NodeJS.ProcessEnv = process.env, max = 2000): string {
   let out = message;
   for (const [name, value] of Object.entries(env)) {
-    if (value === undefined || value.length < 6) continue;
+    if (value === undefined || value.length < MIN_SECRET_LENGTH) continue;
     if (!referencedEnv.has(name) && !looksSecret(name)) continue;
     if (out.includes(value)) out = out.split(value).join(REDACTED);
   }
-  return out.length > max ? `${out.slice(0, max)}…` : out;
+  return cutText(out, max);
+}
+
+/** The first `max` characters of a text and "…" when it is longer. Cut only what is already scrubbed. */
+export function cutText(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/**
+ * Removes the values of the named variables from a text, whole and uncut. For target outputs,
+ * on the hot path: what a target sends is what its server can echo back, and looking up a few
+ * names costs far less than walking the whole environment for every output.
+ */
+export function scrubEnvValues(
+  text: string,
+  names: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  let out = text;
+  for (const name of names) {
+    const value = env[name];
+    if (value === undefined || value.length < MIN_SECRET_LENGTH) continue;
+    if (out.includes(value)) out = out.split(value).join(REDACTED);
+  }
+  return out;
 }

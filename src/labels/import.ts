@@ -9,7 +9,8 @@ import { isBlank, isLabelKind, LABEL_KINDS, type LabelKind, parseLabelValue } fr
 
 /**
  * Importing human labels from CSV (header row), JSONL or a JSON list. One label per record:
- * `id` (the case id), `labeller`, `value`, and optionally `dimension`, `run`, `epoch`, `comment`,
+ * `id` (the case id), `labeller`, `value`, and optionally `dimension`, `run`, `epoch` (required
+ * only when the run has several epochs; else the run's only epoch), `comment`,
  * `kind`, `other_run` (pairwise), `created_at`. What a record leaves out comes from the options
  * (`--dimension`, `--labeller`, `--kind`, `--other-run`). An export (`assay labels export`) reads
  * back unchanged.
@@ -94,11 +95,15 @@ export async function importLabels(store: Store, opts: LabelImportOptions): Prom
   const csv = extname(file).toLowerCase() === ".csv";
   const outputs = await store.listOutputs(run.id);
   const epochsByCase = new Map<string, Set<number>>();
+  const runEpochs = new Set<number>();
   for (const o of outputs) {
     const set = epochsByCase.get(o.caseId) ?? new Set<number>();
     set.add(o.epoch);
     epochsByCase.set(o.caseId, set);
+    runEpochs.add(o.epoch);
   }
+  // A label without an epoch is for the run's only epoch; with several, it must say which.
+  const onlyEpoch = runEpochs.size === 1 ? [...runEpochs][0] : undefined;
   const dimensions = Object.keys(run.dimensions);
   const current = new Map<string, LabelRecord>();
   for (const l of await store.listLabels({ runId: run.id })) current.set(labelKey(l), l);
@@ -159,12 +164,20 @@ export async function importLabels(store: Store, opts: LabelImportOptions): Prom
     }
     const epochs = epochsByCase.get(caseId);
     if (!epochs) throw fail("id", `unknown case id "${caseId}" for run ${run.id} (no output stored for it)`);
-    let epoch = 0;
+    let epoch: number;
     const epochText = text("epoch");
     if (epochText !== undefined) {
       epoch = Number(epochText);
       if (!Number.isInteger(epoch) || epoch < 0)
         throw fail("epoch", `must be a whole number ≥ 0 (got "${epochText}")`);
+    } else if (onlyEpoch !== undefined) {
+      epoch = onlyEpoch;
+    } else {
+      const all = [...runEpochs].sort((a, b) => a - b).join(", ");
+      throw fail(
+        "epoch",
+        `required: run ${run.id} has ${runEpochs.size} epochs (${all}), so a label must say which output it is for (an epoch column)`,
+      );
     }
     if (!epochs.has(epoch)) {
       throw fail(

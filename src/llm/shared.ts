@@ -55,8 +55,10 @@ export function scrubSecrets(
     if (s && s.length >= 4 && out.includes(s)) out = out.split(s).join(REDACTED);
   }
   out = out.replace(URL_USERINFO, `$1${REDACTED}@`);
-  out = scrubMessage(out, env);
-  return env === process.env ? out : scrubMessage(out, process.env);
+  // Scrubbed whole against both environments, then cut once: a cut before the second scrub
+  // could leave a prefix of a process-environment secret that no scrub recognises.
+  if (env !== process.env) out = scrubMessage(out, env, Number.POSITIVE_INFINITY);
+  return scrubMessage(out, process.env);
 }
 
 /** A base URL fit to record: userinfo (user and password) and secret query parameters redacted. */

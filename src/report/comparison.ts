@@ -22,8 +22,18 @@ function row(name: string, d: PairedDimension): string[] {
     d.test,
     pv(d.p),
     pv(d.pAdjusted),
-    d.verdict,
+    d.verdict + (d.evaluatorChanged ? " *" : ""),
     String(d.n),
+  ];
+}
+
+/** The warning printed under a comparison made across different evaluators. */
+function evaluatorChangeNote(cmp: Comparison): string[] {
+  const changes = Object.entries(cmp.evaluatorChanges ?? {});
+  if (changes.length === 0) return [];
+  return [
+    "* evaluator changed between the runs (--allow-evaluator-change): these rows compare scores made by different evaluators or settings",
+    ...changes.map(([d, c]) => `  ${d}: ${c.base} → ${c.candidate}`),
   ];
 }
 
@@ -63,6 +73,8 @@ export function renderComparison(cmp: Comparison): string {
     out.push("slices with a verdict other than no-change");
     out.push(table(slices, HEADER));
   }
+  const note = evaluatorChangeNote(cmp);
+  if (note.length > 0) out.push("", ...note);
   out.push("");
   const l = cmp.latencyMs;
   out.push(
@@ -112,12 +124,14 @@ export function comparisonMarkdown(cmp: Comparison): string {
   lines.push("| dimension | base | candidate | Δ pts | 95% CI | test | p | p (Holm) | verdict |");
   lines.push("|---|---:|---:|---:|---:|---|---:|---:|---|");
   const mdRow = (name: string, d: PairedDimension) =>
-    `| ${mdCell(name)} | ${sc(d.base)} | ${sc(d.candidate)} | ${pts(d.delta)} | ${ci(d.ci)} | ${d.test} | ${pv(d.p)} | ${pv(d.pAdjusted)} | **${d.verdict}** |`;
+    `| ${mdCell(name)} | ${sc(d.base)} | ${sc(d.candidate)} | ${pts(d.delta)} | ${ci(d.ci)} | ${d.test} | ${pv(d.p)} | ${pv(d.pAdjusted)} | **${d.verdict}**${d.evaluatorChanged ? " \\*" : ""} |`;
   for (const [n, d] of Object.entries(cmp.dimensions)) lines.push(mdRow(n, d));
   for (const [slice, entry] of Object.entries(cmp.slices)) {
     for (const [n, d] of Object.entries(entry))
       if (d.verdict !== "no-change") lines.push(mdRow(`${slice} · ${n}`, d));
   }
+  const note = evaluatorChangeNote(cmp);
+  if (note.length > 0) lines.push("", ...note.map((l) => mdCell(l.trim())));
   lines.push("");
   lines.push(`${cmp.power.statement}.`);
   const down = cmp.flips.filter((f) => f.direction === "pass→fail");

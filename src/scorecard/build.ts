@@ -84,6 +84,8 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       status: run.status,
+      ...(run.statusReason !== undefined ? { statusReason: run.statusReason } : {}),
+      scoreSet: run.scoreSet ?? 1,
       epochs: run.epochs,
       lineage: run.lineage,
     },

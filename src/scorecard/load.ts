@@ -8,7 +8,7 @@ export async function loadScorecard(store: Store, run: RunRecord): Promise<Score
   const [cases, outputs, scores, calibrations] = await Promise.all([
     store.listCases(run.datasetVersion),
     store.listOutputs(run.id),
-    store.listScores(run.id),
+    store.listScores(run.id, run.scoreSet),
     currentCalibrations(store, run),
   ]);
   return buildScorecard({ run, cases, outputs, scores, calibrations });

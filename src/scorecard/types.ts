@@ -77,6 +77,10 @@ export interface Scorecard {
     startedAt: string;
     finishedAt?: string;
     status: RunStatus;
+    /** why the run is `failed` or `interrupted` */
+    statusReason?: string;
+    /** the score set the scorecard reads (1 = the run's own scoring; `rescore` adds more) */
+    scoreSet: number;
     epochs: number;
     lineage: RunLineage;
   };

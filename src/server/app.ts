@@ -190,7 +190,7 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
 
   /** An unfiltered page in dataset order, read from the store without the run's index. */
   async function firstPage(run: RunRecord, offset: number, limit: number): Promise<CasesResponse> {
-    const page = await store.pageResults(run.id, run.datasetVersion, { offset, limit });
+    const page = await store.pageResults(run.id, run.datasetVersion, { offset, limit }, run.scoreSet);
     // the index's own join and row rules, over just this page's rows
     const part = new RunIndex(run, { run, cases: page.cases, outputs: page.outputs, scores: page.scores });
     const ids = new Set(part.entries.map((e) => e.id));

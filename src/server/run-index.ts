@@ -442,7 +442,7 @@ export class RunIndexCache {
     await yieldToLoop();
     const outputs = await this.store.listOutputs(run.id);
     await yieldToLoop();
-    const scores = await this.store.listScores(run.id);
+    const scores = await this.store.listScores(run.id, run.scoreSet);
     await yieldToLoop();
     return new RunIndex(run, { run, cases, outputs, scores });
   }

@@ -5,10 +5,14 @@
  * - Point-biserial (`pointbiserialr`): Pearson r with a 0/1 variable.
  * - Spearman ρ (`spearmanr`): Pearson r of average ranks; p from the same t approximation
  *   (R's `cor.test` uses a different p with ties, so compare ρ only against R).
- * - Kendall τ-b (`kendalltau(variant='b', method='asymptotic')`): O(n log n) Knight algorithm
- *   (sort by x then y, count discordant pairs as merge-sort inversions); p from the
- *   tie-corrected normal approximation of n_c − n_d (Kendall 1970), no continuity correction —
- *   R's `cor.test(method='kendall', exact=FALSE)` gives the same. τ-c (Stuart) is reported too.
+ * - Kendall τ-b (`kendalltau(variant='b')`): O(n log n) Knight algorithm (sort by x then y,
+ *   count discordant pairs as merge-sort inversions). Two p-values: the tie-corrected normal
+ *   approximation of n_c − n_d (Kendall 1970), no continuity correction — R's
+ *   `cor.test(method='kendall', exact=FALSE)` gives the same — and, without ties, the exact p from
+ *   the null distribution of the number of discordant pairs (Mahonian numbers). `p_two_sided`
+ *   follows scipy's `method='auto'` (scipy ≥ 1.7, checked against 1.17's source): exact when there
+ *   are no ties and n ≤ 33 or at most one pair is discordant (or concordant), else asymptotic.
+ *   τ-c (Stuart) is reported too.
  */
 import { assertFinite, assertSameLength, averageRanks, correlation } from "./descriptive.ts";
 import { normalSf } from "./distributions.ts";
@@ -87,6 +91,79 @@ export interface KendallResult {
   /** z = (n_c − n_d)/√Var under H0 with tie corrections. */
   z: number;
   p_two_sided_asymptotic: number;
+  /** exact two-sided p (no ties only; null with ties, where no exact distribution is used) */
+  p_two_sided_exact: number | null;
+  /** the p of `p_method`: what scipy's `kendalltau(method='auto')` returns */
+  p_two_sided: number;
+  p_method: "exact" | "asymptotic";
+}
+
+export interface KendallOptions {
+  /**
+   * "auto" (default, scipy's rule): exact when there are no ties and n ≤ 33 or min(n_d, n_c) ≤ 1;
+   * "exact" throws with ties (as scipy does); "asymptotic": the normal approximation.
+   */
+  method?: "auto" | "exact" | "asymptotic";
+}
+
+export interface KendallExactP {
+  p_two_sided: number;
+  /** H1: positive association (few discordant pairs): P(D ≤ d) */
+  p_greater: number;
+  /** H1: negative association: P(D ≥ d) */
+  p_less: number;
+}
+
+/** scipy's threshold for the exact p under method='auto' (n ≤ 33, about 1e-4 s per call there). */
+const EXACT_KENDALL_MAX_N = 33;
+
+/**
+ * P(D ≤ m) and P(D = m) for the number of discordant pairs D of a random permutation of n items
+ * (no ties), m ≤ n(n−1)/4. The counts of permutations with k inversions are the Mahonian numbers,
+ * I_n(k) = Σ_{i=0}^{min(k, n−1)} I_{n−1}(k − i); dividing by j at step j keeps probabilities
+ * (no n! overflow) and only the first m + 1 terms are ever needed: O(n·m).
+ */
+function discordantLowerTail(n: number, m: number): { cdf: number; pmf: number } {
+  let dist = new Float64Array(m + 1);
+  dist[0] = 1; // one item: no pairs
+  const prefix = new Float64Array(m + 2);
+  for (let j = 2; j <= n; j++) {
+    prefix[0] = 0;
+    for (let k = 0; k <= m; k++) prefix[k + 1] = prefix[k] + dist[k];
+    const next = new Float64Array(m + 1);
+    for (let k = 0; k <= m; k++) {
+      // Σ_{i=0}^{min(k, j−1)} dist[k − i] = prefix[k + 1] − prefix[max(0, k − j + 1)]
+      next[k] = (prefix[k + 1] - prefix[Math.max(0, k - j + 1)]) / j;
+    }
+    dist = next;
+  }
+  let cdf = 0;
+  for (let k = 0; k <= m; k++) cdf += dist[k];
+  return { cdf, pmf: dist[m] };
+}
+
+/**
+ * Exact p-values of Kendall's τ without ties, from n and the number of discordant pairs (scipy's
+ * `_kendall_p_exact`, Kendall 1970): the distribution of D is symmetric about n(n−1)/4, so the
+ * two-sided p is twice the smaller tail, capped at 1.
+ */
+export function kendallExactPValue(n: number, discordant: number): KendallExactP {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a whole number ≥ 1 (got ${n})`);
+  const total = (n * (n - 1)) / 2;
+  if (!Number.isInteger(discordant) || discordant < 0 || discordant > total) {
+    throw new RangeError(`discordant must be a whole number in [0, ${total}] (got ${discordant})`);
+  }
+  if (total === 0) return { p_two_sided: 1, p_greater: 1, p_less: 1 };
+  const m = Math.min(discordant, total - discordant);
+  const { cdf, pmf } = discordantLowerTail(n, m);
+  const inLowerTail = discordant === m; // few discordant pairs: positive association
+  const near = Math.min(1, cdf); // P(D ≤ m) = P(D ≥ total − m)
+  const far = Math.min(1, 1 - cdf + pmf);
+  return {
+    p_two_sided: Math.min(1, 2 * cdf),
+    p_greater: inLowerTail ? near : far,
+    p_less: inLowerTail ? far : near,
+  };
 }
 
 /** Counts strict inversions (i < j with a[i] > a[j]) by merge sort; sorts `a` in place. */
@@ -139,9 +216,14 @@ function tieStats(sorted: ArrayLike<number>): { pairs: number; v1: number; v2: n
   return { pairs, v1, v2, distinct };
 }
 
-/** Kendall's τ-b (and τ-c) with the asymptotic two-sided p-value. */
-export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): KendallResult {
+/** Kendall's τ-b (and τ-c) with the asymptotic and (without ties) exact two-sided p-values. */
+export function kendallTauB(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  options: KendallOptions = {},
+): KendallResult {
   checkPairs(x, y);
+  const method = options.method ?? "auto";
   const n = x.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => x[i] - x[j] || y[i] - y[j]);
   const xs = Float64Array.from(order, (i) => x[i]);
@@ -172,6 +254,16 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): Kendall
     (2 * xTies.pairs * yTies.pairs) / m +
     (xTies.v1 * yTies.v1) / (9 * m * (n - 2));
   const z = cmd / Math.sqrt(variance);
+  const pAsymptotic = n < 3 ? Number.NaN : Math.min(1, 2 * normalSf(Math.abs(z)));
+  const noTies = xTies.pairs === 0 && yTies.pairs === 0;
+  if (method === "exact" && !noTies) {
+    throw new RangeError("the exact p of Kendall's tau needs data without ties (use method 'auto')");
+  }
+  const pExact = noTies && n >= 2 ? kendallExactPValue(n, discordant).p_two_sided : null;
+  const useExact =
+    pExact !== null &&
+    (method === "exact" ||
+      (method === "auto" && (n <= EXACT_KENDALL_MAX_N || Math.min(discordant, total - discordant) <= 1)));
   return {
     n,
     tau_b: tauB,
@@ -179,6 +271,9 @@ export function kendallTauB(x: ArrayLike<number>, y: ArrayLike<number>): Kendall
     concordant,
     discordant,
     z,
-    p_two_sided_asymptotic: n < 3 ? Number.NaN : Math.min(1, 2 * normalSf(Math.abs(z))),
+    p_two_sided_asymptotic: pAsymptotic,
+    p_two_sided_exact: pExact,
+    p_two_sided: useExact ? (pExact as number) : pAsymptotic,
+    p_method: useExact ? "exact" : "asymptotic",
   };
 }

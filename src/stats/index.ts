@@ -2,7 +2,7 @@
  * assay statistics: pure functions, no I/O, no dependencies on the rest of the project.
  *
  * Each module's doc comment names the method and convention it follows and why. Result field
- * names follow the known-answer vectors in `../shared/reference/stats-vectors.json`
+ * names follow the known-answer vectors in `test/fixtures/reference/stats-vectors.json` (copied from the shared reference)
  * (snake_case), so results can be compared against them and written into reports unchanged.
  * Undefined quantities (an SE from one case, a correlation with a constant column) are NaN or
  * null, never a silent 0.
@@ -29,8 +29,24 @@ export type {
 export { bootstrapMean, clusterBootstrap, pairedBootstrap } from "./bootstrap.ts";
 export type { ClusteredMeanSummary, ClusterId } from "./clustered.ts";
 export { clusteredStandardError } from "./clustered.ts";
-export type { KendallResult, PearsonResult, PointBiserialResult, SpearmanResult } from "./correlation.ts";
-export { correlationPValue, kendallTauB, pearsonR, pointBiserial, spearmanRho } from "./correlation.ts";
+export type { FisherExactResult, Table2x2 } from "./contingency.ts";
+export { fisherExact } from "./contingency.ts";
+export type {
+  KendallExactP,
+  KendallOptions,
+  KendallResult,
+  PearsonResult,
+  PointBiserialResult,
+  SpearmanResult,
+} from "./correlation.ts";
+export {
+  correlationPValue,
+  kendallExactPValue,
+  kendallTauB,
+  pearsonR,
+  pointBiserial,
+  spearmanRho,
+} from "./correlation.ts";
 export {
   averageRanks,
   correlation,

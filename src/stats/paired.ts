@@ -5,11 +5,17 @@
  *   se_paired = sd(d)/√n; the unpaired SE √(var(a)/n + var(b)/n) and the correlation between
  *   a and b are reported to show how much pairing buys (se_paired² = se_unpaired² − 2·cov(a,b)/n).
  * - `pairedTTest`: t = mean(d)/(sd(d)/√n) with n − 1 df (scipy `ttest_rel`).
- * - `wilcoxonSignedRank`: zeros are dropped before ranking (scipy's default `zero_method=
- *   'wilcox'`); the exact null distribution of W⁺ is used when there are no zeros and no ties and
- *   n ≤ 50 (R's rule, and scipy's in practice), otherwise the normal approximation with the tie
- *   correction Σ(t³ − t)/48 and, by default, a continuity correction of ½ (R's default; pass
- *   `correction: false` for scipy's default).
+ * - `wilcoxonSignedRank`: by default zeros are dropped before ranking (scipy's default
+ *   `zero_method='wilcox'`); the exact null distribution of W⁺ is used when there are no zeros and
+ *   no ties and n ≤ 50 (R's rule, and scipy's in practice), otherwise the normal approximation
+ *   with the tie correction Σ(t³ − t)/48 and, by default, a continuity correction of ½ (R's
+ *   default; pass `correction: false` for scipy's default). `zero_method: 'pratt'` (Pratt 1959)
+ *   keeps the zeros in the ranking and then drops their ranks, so the non-zero differences keep
+ *   the ranks they have among all n; the normal approximation then uses Cureton's (1967) moments,
+ *   mean [n(n+1) − n₀(n₀+1)]/4 and variance [n(n+1)(2n+1) − n₀(n₀+1)(2n₀+1)]/24 − Σ(t³ − t)/48
+ *   over the non-zero tie groups — scipy's `wilcoxon(zero_method='pratt', method='asymptotic')`.
+ *   (With zeros and n ≤ 13 scipy's `method='auto'` runs a permutation test instead; pratt here
+ *   always uses the normal approximation when there are zeros.)
  * - `signTest`: zeros dropped, exact two-sided binomial test on the positive count (statsmodels
  *   `sign_test`, scipy `binomtest`, identical for p = ½).
  * - `mcnemarTest`: only discordant pairs matter. Exact p = min(1, 2·Bin(min(b,c); b+c, ½)) is the
@@ -131,8 +137,12 @@ export interface WilcoxonOptions {
    * do); `method` in the result says which was used.
    */
   method?: "auto" | "exact" | "approx";
-  /** Only scipy's default is supported: zeros are dropped before ranking. */
-  zero_method?: "wilcox";
+  /**
+   * "wilcox" (default, scipy's): zeros are dropped before ranking. "pratt": zeros are ranked with
+   * the rest and their ranks dropped (normal approximation with Cureton's moments when there are
+   * zeros).
+   */
+  zero_method?: "wilcox" | "pratt";
   /** Continuity correction in the normal approximation (default true, as R). */
   correction?: boolean;
 }
@@ -154,6 +164,7 @@ export interface WilcoxonResult {
   p_less: number;
   method: "exact" | "approx";
   has_ties: boolean;
+  zero_method: "wilcox" | "pratt";
 }
 
 /** Counts of subsets of {1..n} by rank sum: the exact null distribution of W⁺ (×2ⁿ). */
@@ -167,7 +178,21 @@ function signedRankCounts(n: number): Float64Array {
   return counts;
 }
 
-/** Wilcoxon signed-rank test on paired differences (zeros dropped). */
+/** Average ranks (1-based) of `values`; ties share the mean of the ranks they span. */
+function averageRanksOf(values: number[]): Float64Array {
+  const n = values.length;
+  const order = values.map((_, i) => i).sort((i, j) => values[i] - values[j]);
+  const ranks = new Float64Array(n);
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && values[order[j]] === values[order[i]]) j++;
+    for (let k = i; k < j; k++) ranks[order[k]] = (i + 1 + j) / 2;
+    i = j;
+  }
+  return ranks;
+}
+
+/** Wilcoxon signed-rank test on paired differences (zeros dropped, or ranked then dropped: pratt). */
 export function wilcoxonSignedRank(
   differences: ArrayLike<number>,
   options: WilcoxonOptions = {},
@@ -175,26 +200,23 @@ export function wilcoxonSignedRank(
   assertFinite(differences, "differences");
   const method = options.method ?? "auto";
   const correction = options.correction ?? true;
-  const nonzero: number[] = [];
-  for (let i = 0; i < differences.length; i++) if (differences[i] !== 0) nonzero.push(differences[i]);
-  const n = nonzero.length;
-  const nZero = differences.length - n;
-  const abs = nonzero.map(Math.abs);
-  const ties = tieGroupSizes(abs);
-  // Average ranks of |d| among the non-zero differences.
-  const order = abs.map((_, i) => i).sort((i, j) => abs[i] - abs[j]);
-  const ranks = new Float64Array(n);
-  for (let i = 0; i < n; ) {
-    let j = i + 1;
-    while (j < n && abs[order[j]] === abs[order[i]]) j++;
-    for (let k = i; k < j; k++) ranks[order[k]] = (i + 1 + j) / 2;
-    i = j;
+  const zeroMethod = options.zero_method ?? "wilcox";
+  if (zeroMethod !== "wilcox" && zeroMethod !== "pratt") {
+    throw new RangeError(`zero_method must be "wilcox" or "pratt" (got ${String(zeroMethod)})`);
   }
+  const all = Array.from(differences);
+  const nonzero = all.filter((d) => d !== 0);
+  const n = nonzero.length;
+  const nZero = all.length - n;
+  // pratt: zeros take part in the ranking (they hold the lowest ranks) and then drop out
+  const ranked = zeroMethod === "pratt" ? all : nonzero;
+  const ranks = averageRanksOf(ranked.map(Math.abs));
+  const ties = tieGroupSizes(nonzero.map(Math.abs));
   let wPlus = 0;
   let wMinus = 0;
-  for (let i = 0; i < n; i++) {
-    if (nonzero[i] > 0) wPlus += ranks[i];
-    else wMinus += ranks[i];
+  for (let i = 0; i < ranked.length; i++) {
+    if (ranked[i] > 0) wPlus += ranks[i];
+    else if (ranked[i] < 0) wMinus += ranks[i];
   }
   const base = {
     n: differences.length,
@@ -204,6 +226,7 @@ export function wilcoxonSignedRank(
     w_minus: wMinus,
     statistic_scipy_min: Math.min(wPlus, wMinus),
     has_ties: ties.length > 0,
+    zero_method: zeroMethod,
   };
   if (n === 0) {
     return { ...base, z: Number.NaN, p_two_sided: 1, p_greater: 1, p_less: 1, method: "exact" };
@@ -228,10 +251,14 @@ export function wilcoxonSignedRank(
       method: "exact",
     };
   }
-  const mn = (n * (n + 1)) / 4;
+  // Moments of W⁺ under H0: over the n non-zero ranks 1..n (wilcox), or over ranks n₀+1..n₀+n
+  // of all n₀ + n differences (pratt, Cureton 1967).
+  const m = zeroMethod === "pratt" ? all.length : n;
+  const z0 = zeroMethod === "pratt" ? nZero : 0;
+  const mn = (m * (m + 1) - z0 * (z0 + 1)) / 4;
   let tieTerm = 0;
   for (const t of ties) tieTerm += t * t * t - t;
-  const se = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48);
+  const se = Math.sqrt((m * (m + 1) * (2 * m + 1) - z0 * (z0 + 1) * (2 * z0 + 1)) / 24 - tieTerm / 48);
   const diff = wPlus - mn;
   const cc = correction ? 0.5 : 0;
   const zTwo = (diff - cc * Math.sign(diff)) / se;

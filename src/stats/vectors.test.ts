@@ -1,5 +1,5 @@
 /**
- * Known-answer tests: every statistics case in ../shared/reference/stats-vectors.json (computed
+ * Known-answer tests: every statistics case in test/fixtures/reference/stats-vectors.json (computed
  * with scipy, statsmodels, scikit-learn and R) must be reproduced within its tolerance.
  *
  * Each vector names an exported function; `ADAPTERS` maps the vector's `inputs` onto that
@@ -28,7 +28,7 @@ interface VectorFile {
   cases: VectorCase[];
 }
 
-const VECTORS_URL = new URL("../../../shared/reference/stats-vectors.json", import.meta.url);
+const VECTORS_URL = new URL("../../test/fixtures/reference/stats-vectors.json", import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS_URL, "utf8")) as VectorFile;
 
 /** Text metrics live in another module (owned elsewhere); they are the only functions skipped here. */

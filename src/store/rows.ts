@@ -1,6 +1,21 @@
 import type { Case } from "../core/case.ts";
-import type { CasesTable, LabelsTable, OutputsTable, RunsTable, ScoresTable } from "./schema.ts";
-import type { LabelRecord, RunPatch, RunRecord, StoredCase, StoredOutput, StoredScore } from "./types.ts";
+import type {
+  CasesTable,
+  LabelsTable,
+  OutputsTable,
+  RunsTable,
+  ScoreSetsTable,
+  ScoresTable,
+} from "./schema.ts";
+import type {
+  LabelRecord,
+  RunPatch,
+  RunRecord,
+  ScoreSet,
+  StoredCase,
+  StoredOutput,
+  StoredScore,
+} from "./types.ts";
 
 /** Conversions between records and rows, shared by every SQL backend. */
 
@@ -23,6 +38,13 @@ export function runToRow(r: RunRecord): RunsTable {
     target_config: JSON.stringify(r.targetConfig),
     dimensions: JSON.stringify(r.dimensions),
     tags: JSON.stringify(r.tags),
+    status_reason: r.statusReason ?? null,
+    score_set: r.scoreSet ?? 1,
+    lease_token: null,
+    lease_host: null,
+    lease_pid: null,
+    lease_heartbeat_at: null,
+    lease_expires_at: null,
   };
 }
 
@@ -30,6 +52,8 @@ export function runToRow(r: RunRecord): RunsTable {
 export function runPatchToRow(patch: RunPatch): Partial<RunsTable> {
   const row: Partial<RunsTable> = {};
   if (patch.status !== undefined) row.status = patch.status;
+  if ("statusReason" in patch) row.status_reason = patch.statusReason ?? null;
+  if (patch.scoreSet !== undefined) row.score_set = patch.scoreSet;
   if ("finishedAt" in patch) row.finished_at = patch.finishedAt ?? null;
   if (patch.caseCount !== undefined) row.case_count = patch.caseCount;
   if (patch.dimensions !== undefined) row.dimensions = JSON.stringify(patch.dimensions);
@@ -53,8 +77,10 @@ export function rowToRun(row: RunsTable): RunRecord {
     targetConfig: JSON.parse(row.target_config),
     dimensions: JSON.parse(row.dimensions),
     tags: JSON.parse(row.tags),
+    scoreSet: Number(row.score_set),
   };
   if (row.finished_at !== null) run.finishedAt = row.finished_at;
+  if (row.status_reason !== null) run.statusReason = row.status_reason;
   return run;
 }
 
@@ -138,6 +164,7 @@ export function scoreToRow(s: StoredScore): ScoresTable {
     case_id: s.caseId,
     epoch: s.epoch,
     dimension: s.dimension,
+    score_set: s.scoreSet ?? 1,
     evaluator: s.evaluator,
     score: s.score,
     passed: s.passed === null ? null : s.passed ? 1 : 0,
@@ -159,6 +186,8 @@ export function rowToScore(row: ScoresTable): StoredScore {
   };
   const details = parse<Record<string, unknown>>(row.details);
   if (details !== undefined) s.details = details;
+  // Set 1 (the run's own scoring) is the default and left implicit.
+  if (Number(row.score_set) !== 1) s.scoreSet = Number(row.score_set);
   return s;
 }
 
@@ -197,4 +226,27 @@ export function rowToLabel(row: LabelsTable): LabelRecord {
   if (row.supersedes !== null) l.supersedes = row.supersedes;
   if (row.queue_id !== null) l.queueId = row.queue_id;
   return l;
+}
+
+export function scoreSetToRow(set: ScoreSet): ScoreSetsTable {
+  return {
+    run_id: set.runId,
+    id: set.id,
+    status: set.status,
+    dimensions: JSON.stringify(set.dimensions),
+    created_at: set.createdAt,
+    finished_at: set.finishedAt ?? null,
+  };
+}
+
+export function rowToScoreSet(row: ScoreSetsTable): ScoreSet {
+  const set: ScoreSet = {
+    runId: row.run_id,
+    id: Number(row.id),
+    status: row.status as ScoreSet["status"],
+    dimensions: JSON.parse(row.dimensions),
+    createdAt: row.created_at,
+  };
+  if (row.finished_at !== null) set.finishedAt = row.finished_at;
+  return set;
 }

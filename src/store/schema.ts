@@ -17,6 +17,13 @@ export interface RunsTable {
   target_config: string;
   dimensions: string;
   tags: string;
+  status_reason: string | null;
+  score_set: number;
+  lease_token: string | null;
+  lease_host: string | null;
+  lease_pid: number | null;
+  lease_heartbeat_at: string | null;
+  lease_expires_at: string | null;
 }
 
 export interface CasesTable {
@@ -52,6 +59,7 @@ export interface ScoresTable {
   case_id: string;
   epoch: number;
   dimension: string;
+  score_set: number;
   evaluator: string;
   score: number | null;
   passed: number | null;
@@ -93,6 +101,15 @@ export interface CalibrationsTable {
   created_at: string;
 }
 
+export interface ScoreSetsTable {
+  run_id: string;
+  id: number;
+  status: string;
+  dimensions: string;
+  created_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   runs: RunsTable;
   cases: CasesTable;
@@ -101,6 +118,7 @@ export interface Database {
   labels: LabelsTable;
   review_queues: QueuesTable;
   calibrations: CalibrationsTable;
+  score_sets: ScoreSetsTable;
 }
 
 /** Migrations in order; each is a list of statements valid in SQLite and PostgreSQL. */
@@ -140,6 +158,33 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
       `CREATE TABLE calibrations (
         id TEXT PRIMARY KEY, evaluator TEXT NOT NULL, dimension TEXT NOT NULL, run_id TEXT,
         label_set_hash TEXT NOT NULL, n INTEGER NOT NULL, metrics TEXT NOT NULL, created_at TEXT NOT NULL)`,
+    ],
+  },
+  {
+    // Run lifecycle (status reason, lease) and score sets: scores gain a set number, which joins
+    // the primary key, so the table is rebuilt (neither SQLite nor PostgreSQL can alter a key in place).
+    version: 3,
+    statements: [
+      "ALTER TABLE runs ADD COLUMN status_reason TEXT",
+      "ALTER TABLE runs ADD COLUMN score_set INTEGER NOT NULL DEFAULT 1",
+      "ALTER TABLE runs ADD COLUMN lease_token TEXT",
+      "ALTER TABLE runs ADD COLUMN lease_host TEXT",
+      "ALTER TABLE runs ADD COLUMN lease_pid INTEGER",
+      "ALTER TABLE runs ADD COLUMN lease_heartbeat_at TEXT",
+      "ALTER TABLE runs ADD COLUMN lease_expires_at TEXT",
+      `CREATE TABLE score_sets (
+        run_id TEXT NOT NULL, id INTEGER NOT NULL, status TEXT NOT NULL, dimensions TEXT NOT NULL,
+        created_at TEXT NOT NULL, finished_at TEXT, PRIMARY KEY (run_id, id))`,
+      `INSERT INTO score_sets (run_id, id, status, dimensions, created_at, finished_at)
+        SELECT id, 1, 'completed', dimensions, started_at, finished_at FROM runs`,
+      `CREATE TABLE scores_v3 (
+        run_id TEXT NOT NULL, case_id TEXT NOT NULL, epoch INTEGER NOT NULL, dimension TEXT NOT NULL,
+        score_set INTEGER NOT NULL, evaluator TEXT NOT NULL, score DOUBLE PRECISION, passed INTEGER,
+        reason TEXT NOT NULL, details TEXT, PRIMARY KEY (run_id, score_set, case_id, epoch, dimension))`,
+      `INSERT INTO scores_v3 (run_id, case_id, epoch, dimension, score_set, evaluator, score, passed, reason, details)
+        SELECT run_id, case_id, epoch, dimension, 1, evaluator, score, passed, reason, details FROM scores`,
+      "DROP TABLE scores",
+      "ALTER TABLE scores_v3 RENAME TO scores",
     ],
   },
 ];

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { Case } from "../core/case.ts";
 import {
   caseToRow,
@@ -9,8 +9,10 @@ import {
   rowToOutput,
   rowToRun,
   rowToScore,
+  rowToScoreSet,
   runPatchToRow,
   runToRow,
+  scoreSetToRow,
   scoreToRow,
 } from "./rows.ts";
 import type { Database } from "./schema.ts";
@@ -21,9 +23,11 @@ import {
   type ResultPage,
   type ReviewQueue,
   type RunFilter,
+  type RunLease,
   type RunPatch,
   type RunRecord,
   resultKey,
+  type ScoreSet,
   type Store,
   type StoredCase,
   type StoredOutput,
@@ -50,8 +54,24 @@ export class SqlStore implements Store {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
+  /** The run and its first score set (the run's own scoring), together. */
   async createRun(run: RunRecord): Promise<void> {
-    await this.db.insertInto("runs").values(runToRow(run)).execute();
+    await this.db.transaction().execute(async (trx) => {
+      await trx.insertInto("runs").values(runToRow(run)).execute();
+      await trx
+        .insertInto("score_sets")
+        .values(
+          scoreSetToRow({
+            runId: run.id,
+            id: run.scoreSet ?? 1,
+            status: "completed",
+            dimensions: run.dimensions,
+            createdAt: run.startedAt,
+          }),
+        )
+        .onConflict((oc) => oc.columns(["run_id", "id"]).doNothing())
+        .execute();
+    });
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
@@ -88,6 +108,7 @@ export class SqlStore implements Store {
   async deleteRun(id: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom("scores").where("run_id", "=", id).execute();
+      await trx.deleteFrom("score_sets").where("run_id", "=", id).execute();
       await trx.deleteFrom("outputs").where("run_id", "=", id).execute();
       await trx.deleteFrom("labels").where("run_id", "=", id).execute();
       await trx.deleteFrom("runs").where("id", "=", id).execute();
@@ -138,6 +159,26 @@ export class SqlStore implements Store {
     return new Set(rows.map((r) => resultKey(r.case_id, Number(r.epoch))));
   }
 
+  async scoredResultKeys(runId: string, scoreSet: number): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom("scores")
+      .select(["case_id", "epoch"])
+      .distinct()
+      .where("run_id", "=", runId)
+      .where("score_set", "=", scoreSet)
+      .execute();
+    return new Set(rows.map((r) => resultKey(r.case_id, Number(r.epoch))));
+  }
+
+  async countOutputs(runId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom("outputs")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("run_id", "=", runId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
   async listOutputs(runId: string): Promise<StoredOutput[]> {
     const rows = await this.db
       .selectFrom("outputs")
@@ -149,11 +190,12 @@ export class SqlStore implements Store {
     return rows.map(rowToOutput);
   }
 
-  async listScores(runId: string): Promise<StoredScore[]> {
+  async listScores(runId: string, scoreSet?: number): Promise<StoredScore[]> {
     const rows = await this.db
       .selectFrom("scores")
       .selectAll()
       .where("run_id", "=", runId)
+      .where("score_set", "=", scoreSet ?? this.currentScoreSet(runId))
       .orderBy("case_id")
       .orderBy("epoch")
       .orderBy("dimension")
@@ -165,6 +207,7 @@ export class SqlStore implements Store {
     runId: string,
     datasetVersion: string,
     page: { offset: number; limit: number },
+    scoreSet?: number,
   ): Promise<ResultPage> {
     const ofRun = this.db
       .selectFrom("cases")
@@ -201,6 +244,7 @@ export class SqlStore implements Store {
           .selectFrom("scores")
           .selectAll()
           .where("run_id", "=", runId)
+          .where("score_set", "=", scoreSet ?? this.currentScoreSet(runId))
           .where("case_id", "in", part)
           .orderBy("case_id")
           .orderBy("epoch")
@@ -213,13 +257,113 @@ export class SqlStore implements Store {
     return { total: Number(counted.n), cases, outputs, scores };
   }
 
-  async replaceScores(runId: string, scores: StoredScore[]): Promise<void> {
+  /** the run's current score set, as a subquery (no round trip); 1 for scores of no stored run */
+  private currentScoreSet(runId: string) {
+    return sql<number>`coalesce((select score_set from runs where id = ${runId}), 1)`;
+  }
+
+  async listScoreSets(runId: string): Promise<ScoreSet[]> {
+    const rows = await this.db
+      .selectFrom("score_sets")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("id")
+      .execute();
+    return rows.map(rowToScoreSet);
+  }
+
+  async createScoreSet(set: ScoreSet): Promise<void> {
+    await this.db.insertInto("score_sets").values(scoreSetToRow(set)).execute();
+  }
+
+  async completeScoreSet(runId: string, id: number, finishedAt: string): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("scores").where("run_id", "=", runId).execute();
-      for (const part of chunks(scores)) {
-        await trx.insertInto("scores").values(part.map(scoreToRow)).execute();
-      }
+      const set = await trx
+        .selectFrom("score_sets")
+        .selectAll()
+        .where("run_id", "=", runId)
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!set) throw new Error(`run ${runId} has no score set ${id}`);
+      await trx
+        .updateTable("score_sets")
+        .set({ status: "completed", finished_at: finishedAt })
+        .where("run_id", "=", runId)
+        .where("id", "=", id)
+        .execute();
+      const run = await trx
+        .selectFrom("runs")
+        .select("lineage")
+        .where("id", "=", runId)
+        .executeTakeFirstOrThrow();
+      const dimensions = JSON.parse(set.dimensions) as Record<string, { evaluator: string }>;
+      const lineage = JSON.parse(run.lineage) as RunRecord["lineage"];
+      lineage.evaluators = Object.fromEntries(Object.entries(dimensions).map(([d, r]) => [d, r.evaluator]));
+      await trx
+        .updateTable("runs")
+        .set({ score_set: id, dimensions: set.dimensions, lineage: JSON.stringify(lineage) })
+        .where("id", "=", runId)
+        .execute();
     });
+  }
+
+  async getLease(runId: string): Promise<RunLease | undefined> {
+    const row = await this.db
+      .selectFrom("runs")
+      .select(["lease_token", "lease_host", "lease_pid", "lease_heartbeat_at", "lease_expires_at"])
+      .where("id", "=", runId)
+      .executeTakeFirst();
+    if (!row || row.lease_token === null) return undefined;
+    return {
+      token: row.lease_token,
+      host: row.lease_host ?? "",
+      pid: Number(row.lease_pid),
+      heartbeatAt: row.lease_heartbeat_at ?? "",
+      expiresAt: row.lease_expires_at ?? "",
+    };
+  }
+
+  async claimLease(runId: string, lease: RunLease, expectedToken: string | null): Promise<boolean> {
+    const res = await this.db
+      .updateTable("runs")
+      .set({
+        lease_token: lease.token,
+        lease_host: lease.host,
+        lease_pid: lease.pid,
+        lease_heartbeat_at: lease.heartbeatAt,
+        lease_expires_at: lease.expiresAt,
+      })
+      .where("id", "=", runId)
+      .where((eb) =>
+        expectedToken === null ? eb("lease_token", "is", null) : eb("lease_token", "=", expectedToken),
+      )
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async renewLease(runId: string, token: string, heartbeatAt: string, expiresAt: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable("runs")
+      .set({ lease_heartbeat_at: heartbeatAt, lease_expires_at: expiresAt })
+      .where("id", "=", runId)
+      .where("lease_token", "=", token)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(runId: string, token: string): Promise<void> {
+    await this.db
+      .updateTable("runs")
+      .set({
+        lease_token: null,
+        lease_host: null,
+        lease_pid: null,
+        lease_heartbeat_at: null,
+        lease_expires_at: null,
+      })
+      .where("id", "=", runId)
+      .where("lease_token", "=", token)
+      .execute();
   }
 
   async addLabels(labels: LabelRecord[]): Promise<void> {

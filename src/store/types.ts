@@ -15,7 +15,7 @@ export interface RunLineage {
   datasetVersion: string;
   datasetFiles: string[];
   targetConfigHash: string;
-  /** dimension → evaluator id (`kind@version`) */
+  /** dimension → evaluator id (`kind@version#settings-hash`) of the run's current score set */
   evaluators: Record<string, string>;
   gitCommit?: string;
   toolVersion: string;
@@ -31,6 +31,8 @@ export interface DimensionRecord {
   /** how epochs combine: mean (default), majority, max (pass@k), all (pass^k) */
   reduce?: "mean" | "majority" | "max" | "all";
   with?: Record<string, unknown>;
+  /** the evaluator's time limit per output, ms, as the run applied it */
+  evaluatorTimeoutMs?: number;
 }
 
 export interface RunRecord {
@@ -40,6 +42,8 @@ export interface RunRecord {
   targetKind: string;
   datasetVersion: string;
   status: RunStatus;
+  /** why the run is `failed` or `interrupted` (a failed write, a lost lease, Ctrl-C) */
+  statusReason?: string;
   startedAt: string;
   finishedAt?: string;
   epochs: number;
@@ -51,6 +55,36 @@ export interface RunRecord {
   dimensions: Record<string, DimensionRecord>;
   /** labels such as baseline tags (`main`) */
   tags: string[];
+  /**
+   * The score set this record shows: the run's newest completed one, unless the record was
+   * resolved as `RUN@N` (then `dimensions` and `lineage.evaluators` are that set's).
+   */
+  scoreSet?: number;
+}
+
+/**
+ * One scoring of a run's outputs. The run's own scoring is set 1; each `rescore` adds the next,
+ * leaving the older sets readable. Only a completed set becomes the run's current one.
+ */
+export interface ScoreSet {
+  runId: string;
+  id: number;
+  status: "running" | "completed";
+  /** the dimensions (and so the evaluator ids) the set was scored with */
+  dimensions: Record<string, DimensionRecord>;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** Who drives a run: one process at a time holds its lease and renews it by heartbeat. */
+export interface RunLease {
+  /** random per process and run; the compare-and-swap key */
+  token: string;
+  host: string;
+  pid: number;
+  heartbeatAt: string;
+  /** past this instant the lease is free for the taking */
+  expiresAt: string;
 }
 
 export interface StoredCase extends Case {
@@ -71,6 +105,8 @@ export interface StoredScore {
   epoch: number;
   dimension: string;
   evaluator: string;
+  /** the score set the score belongs to (default 1, the run's own scoring) */
+  scoreSet?: number;
   /** null = unscored, with `reason` saying why */
   score: number | null;
   passed: boolean | null;
@@ -95,7 +131,10 @@ export interface RunFilter {
 }
 
 export type RunPatch = Partial<
-  Pick<RunRecord, "status" | "finishedAt" | "caseCount" | "dimensions" | "lineage" | "tags">
+  Pick<
+    RunRecord,
+    "status" | "statusReason" | "finishedAt" | "caseCount" | "dimensions" | "lineage" | "tags" | "scoreSet"
+  >
 >;
 
 /** `caseId` and `epoch` joined; the identity of one result within a run. */
@@ -186,8 +225,27 @@ export interface Store {
   writeResults(batch: { outputs: StoredOutput[]; scores: StoredScore[] }): Promise<void>;
   /** keys (resultKey) of the (case, epoch) pairs that already have a stored output */
   storedResultKeys(runId: string): Promise<Set<string>>;
+  /** keys (resultKey) of the (case, epoch) pairs with at least one score in the score set */
+  scoredResultKeys(runId: string, scoreSet: number): Promise<Set<string>>;
+  /** how many (case, epoch) outputs the run has stored */
+  countOutputs(runId: string): Promise<number>;
   listOutputs(runId: string): Promise<StoredOutput[]>;
-  listScores(runId: string): Promise<StoredScore[]>;
+  /** the scores of one score set (default: the run's current one) */
+  listScores(runId: string, scoreSet?: number): Promise<StoredScore[]>;
+  /** oldest first */
+  listScoreSets(runId: string): Promise<ScoreSet[]>;
+  createScoreSet(set: ScoreSet): Promise<void>;
+  /** marks a set completed and makes it the run's current one (dimensions and evaluator ids too) */
+  completeScoreSet(runId: string, id: number, finishedAt: string): Promise<void>;
+  getLease(runId: string): Promise<RunLease | undefined>;
+  /**
+   * Takes the run's lease when its current holder's token is `expectedToken` (null: nobody holds
+   * it). Atomic compare-and-swap: of two processes racing for one lease, exactly one gets it.
+   */
+  claimLease(runId: string, lease: RunLease, expectedToken: string | null): Promise<boolean>;
+  /** extends a lease still held under `token`; false when it was lost (taken over) */
+  renewLease(runId: string, token: string, heartbeatAt: string, expiresAt: string): Promise<boolean>;
+  releaseLease(runId: string, token: string): Promise<void>;
   /**
    * One page of a run's results without reading the whole run: the dataset version's cases that
    * have at least one output in the run, in ordinal order from `offset`, with all their outputs
@@ -197,9 +255,8 @@ export interface Store {
     runId: string,
     datasetVersion: string,
     page: { offset: number; limit: number },
+    scoreSet?: number,
   ): Promise<ResultPage>;
-  /** replaces every score of a run (rescore) in one transaction */
-  replaceScores(runId: string, scores: StoredScore[]): Promise<void>;
   /** human labels: adding one with `supersedes` keeps the old one as history */
   addLabels(labels: LabelRecord[]): Promise<void>;
   /** current labels (newest per output, dimension, labeller and other run) unless `history` */

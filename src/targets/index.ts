@@ -1,7 +1,8 @@
 import type { LlmRuntime } from "../llm/client.ts";
+import type { ResponseEncoding } from "./encoding.ts";
 import { TargetConfigError } from "./errors.ts";
 import { createExecTarget } from "./exec/index.ts";
-import { createHttpTarget } from "./http/index.ts";
+import { createHttpTarget, type FollowRedirects } from "./http/index.ts";
 import {
   type ChatClientFactory,
   createLlmTarget,
@@ -47,17 +48,34 @@ export { createReplayTarget, type ReplayTargetOptions, readReplayFile, replayKey
 export * from "./types.ts";
 
 /** A target as written in the suite file (DESIGN.md §4.1); other keys (timeoutMs, …) are ignored here. */
-export interface TargetSpec extends LlmTargetFields {
+export interface TargetSpec extends LlmTargetFields, ResponseLimits {
   id: string;
   exec?: string[];
   module?: string;
   export?: string;
-  http?: { url: string; method?: string; headers?: Record<string, string>; body?: unknown; output?: string };
+  http?: {
+    url: string;
+    method?: string;
+    headers?: Record<string, string>;
+    body?: unknown;
+    output?: string;
+  } & ResponseLimits;
   replay?: string | { run: string };
   provider?: string;
   /** environment variables for an exec target; values may reference others as `${NAME}` */
   env?: Record<string, string>;
 }
+
+/** Keys that bound what a target returns; on the target, or (http) inside its `http:` block. */
+export interface ResponseLimits {
+  /** http only: `none`, `same-origin` (default) or `cross-origin` */
+  followRedirects?: FollowRedirects;
+  /** http and exec: the largest body (stdout) accepted, in bytes */
+  maxResponseBytes?: number;
+  /** http and exec: how the bytes become the output */
+  encoding?: ResponseEncoding;
+}
+const RESPONSE_LIMIT_KEYS = ["followRedirects", "maxResponseBytes", "encoding"] as const;
 
 export interface CreateTargetOptions {
   /** the suite's directory: relative paths and exec's working directory */
@@ -111,7 +129,32 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
       });
     }
   }
-  if (spec.exec !== undefined) return createExecTarget({ id, argv: spec.exec, cwd: baseDir, env: spec.env });
+  const limits = responseLimits(spec);
+  if (spec.exec !== undefined) {
+    if (limits.followRedirects !== undefined) {
+      throw new TargetConfigError(`target "${id}": followRedirects applies only to http targets`, {
+        targetId: id,
+        field: "followRedirects",
+      });
+    }
+    return createExecTarget({
+      id,
+      argv: spec.exec,
+      cwd: baseDir,
+      env: spec.env,
+      maxResponseBytes: limits.maxResponseBytes,
+      encoding: limits.encoding,
+    });
+  }
+  if (spec.http === undefined) {
+    const misplaced = RESPONSE_LIMIT_KEYS.find((k) => limits[k] !== undefined);
+    if (misplaced !== undefined) {
+      throw new TargetConfigError(`target "${id}": ${misplaced} applies only to http and exec targets`, {
+        targetId: id,
+        field: misplaced,
+      });
+    }
+  }
   if (spec.module !== undefined) {
     return createModuleTarget({ id, path: spec.module, exportName: spec.export, baseDir });
   }
@@ -127,6 +170,7 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
       headers: h.headers,
       body: h.body,
       output: h.output,
+      ...limits,
       baseDir,
     });
   }
@@ -156,4 +200,23 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
       clientFactory: opts.clientFactory,
     },
   );
+}
+
+/** The target's response limits, from the target or its `http:` block; set in both, they must agree. */
+function responseLimits(spec: TargetSpec): ResponseLimits {
+  const out: ResponseLimits = {};
+  const inner: ResponseLimits = spec.http !== null && typeof spec.http === "object" ? spec.http : {};
+  for (const key of RESPONSE_LIMIT_KEYS) {
+    const outer = spec[key];
+    const nested = inner[key];
+    if (outer !== undefined && nested !== undefined && outer !== nested) {
+      throw new TargetConfigError(
+        `target "${spec.id}": ${key} is set twice, on the target and in http, with different values`,
+        { targetId: spec.id, field: `http.${key}` },
+      );
+    }
+    const value = outer ?? nested;
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
 }

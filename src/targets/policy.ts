@@ -1,5 +1,5 @@
 import type { Case } from "../core/case.ts";
-import { asTargetFailure, raceAbort } from "../faults/abort.ts";
+import { asTargetFailure, onAbort, raceAbort } from "../faults/abort.ts";
 import { classifyError } from "../faults/classify.ts";
 import {
   type BackoffOptions,
@@ -104,8 +104,9 @@ async function attempt(
   now: () => number,
 ): Promise<AttemptResult> {
   const controller = new AbortController();
-  const onRunAbort = () => controller.abort(cancelled());
-  runSignal?.addEventListener("abort", onRunAbort, { once: true });
+  // every call in flight watches the run's signal: through one shared listener (onAbort), since
+  // one listener per call passes Node's limit of 10 at concurrency 11 and warns
+  const stopWatchingRun = runSignal ? onAbort(runSignal, () => controller.abort(cancelled())) : undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
     timer = setTimeout(
@@ -127,7 +128,7 @@ async function attempt(
     return { failure: failureOf(reason instanceof TargetFailure ? reason : err), latencyMs };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
-    runSignal?.removeEventListener("abort", onRunAbort);
+    stopWatchingRun?.();
   }
 }
 

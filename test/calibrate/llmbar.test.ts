@@ -13,7 +13,7 @@ import { tempDir } from "../support/temp.ts";
 
 const SCRIPT = fileURLToPath(new URL("../../examples/llmbar-calibration/convert.mjs", import.meta.url));
 const DATA_DIR =
-  process.env.ASSAY_LLMBAR_DIR ?? fileURLToPath(new URL("../../../shared/data/llmbar/", import.meta.url));
+  process.env.ASSAY_LLMBAR_DIR ?? fileURLToPath(new URL("../fixtures/llmbar/", import.meta.url));
 const JUDGES = ["gpt-4", "chatgpt", "llama2"];
 
 interface Share {
@@ -23,6 +23,7 @@ interface Share {
 }
 interface Report {
   n: number;
+  nullVerdict: string;
   pairwise: { original: Share; swapped: Share; both: Share; positionConsistency: Share; average: number };
 }
 
@@ -93,6 +94,8 @@ describe("LLMBar Natural: pairwise calibration reproduces the authors' figures",
       }
       expect(`${(p.average * 100).toFixed(1)}%`).toBe(authors.correct_average);
       expect(report.n).toBe(fraction(authors.correct_False)[1]);
+      // the authors count an unparseable verdict as wrong; the example says so explicitly
+      expect(report.nullVerdict).toBe("wrong");
     });
   }
 });

@@ -1,6 +1,6 @@
 /**
  * The shared known-answer vectors for kappa, weighted kappa and Krippendorff's alpha
- * (../shared/reference/stats-vectors.json), fed through the calibration entry points rather than
+ * (test/fixtures/reference/stats-vectors.json), fed through the calibration entry points rather than
  * the stats functions: rater1 is the judge, rater2 the human, the vector's labels the declared
  * scale; multi-rater alpha goes through the human–human ceiling.
  */
@@ -24,7 +24,7 @@ interface VectorCase {
   tolerance: { abs: number };
 }
 
-const VECTORS_URL = new URL("../../../shared/reference/stats-vectors.json", import.meta.url);
+const VECTORS_URL = new URL("../fixtures/reference/stats-vectors.json", import.meta.url);
 const vectors = JSON.parse(readFileSync(VECTORS_URL, "utf8")) as { cases: VectorCase[] };
 
 function ratings(value: Json, what: string): Array<number | string | null> {

@@ -124,8 +124,12 @@ describe("runSuite", () => {
       ].join("\n"),
     );
     const edited = await loadSuite(tmp.path("assay.yaml"));
-    const updated = await rescoreRun(store, run, await buildDimensions(edited));
+    const { run: updated, scoreSet } = await rescoreRun(store, run, await buildDimensions(edited));
     expect(updated.lineage.evaluators.title).toMatch(/^levenshtein@/);
+    expect(scoreSet.id).toBe(2);
+    expect(updated.scoreSet).toBe(2);
+    // The first scoring stays readable as set 1.
+    expect((await store.listScores(run.id, 1)).some((s) => s.evaluator.startsWith("json-field@"))).toBe(true);
     const scores = await store.listScores(run.id);
     expect(
       scores.filter((s) => s.dimension === "title").every((s) => s.evaluator.startsWith("levenshtein@")),

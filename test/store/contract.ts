@@ -512,31 +512,88 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         });
       });
 
-      it("replaceScores replaces every score of the run and no other", async () => {
+      it("score sets: a rescore's set stands beside the first; the current one is read unless another is asked for", async () => {
         await withStore(async (store, ns) => {
-          const runId = `${ns}-rescore`;
-          const other = `${ns}-keep`;
+          const run = makeRun(ns, { id: `${ns}-sets` });
+          await store.createRun(run);
+          const first = [score(run.id, "a", 0, "action"), score(run.id, "b", 0, "action")];
           await store.writeResults({
-            outputs: [output(runId, "a", 0), output(runId, "b", 0), output(other, "a", 0)],
-            scores: [score(runId, "a", 0, "old"), score(runId, "b", 0, "old"), score(other, "a", 0, "old")],
+            outputs: [output(run.id, "a", 0), output(run.id, "b", 0)],
+            scores: first,
           });
-          const fresh: StoredScore[] = [
+          expect((await store.listScoreSets(run.id)).map((s) => [s.id, s.status])).toEqual([
+            [1, "completed"],
+          ]);
+          const dims = { action: { ...run.dimensions.action, evaluator: "json-field@1#abcd1234" } };
+          await store.createScoreSet({
+            runId: run.id,
+            id: 2,
+            status: "running",
+            dimensions: dims,
+            createdAt: at(5),
+          });
+          const second: StoredScore[] = [
             {
-              ...score(runId, "a", 0, "new"),
-              score: 0.5,
-              passed: true,
-              evaluator: "equals@2",
-              details: { v: 2 },
+              ...score(run.id, "a", 0, "action"),
+              scoreSet: 2,
+              score: 0,
+              passed: false,
+              evaluator: "json-field@1#abcd1234",
             },
-            { ...score(runId, "b", 0, "new"), score: null, passed: null, reason: "no expected" },
           ];
-          await store.replaceScores(runId, fresh);
-          expect(await store.listScores(runId)).toEqual(fresh);
-          expect(await store.listScores(other)).toEqual([score(other, "a", 0, "old")]);
-          // outputs are untouched
-          expect((await store.storedResultKeys(runId)).size).toBe(2);
-          await store.replaceScores(runId, []);
-          expect(await store.listScores(runId)).toEqual([]);
+          await store.writeResults({ outputs: [], scores: second });
+          // An unfinished set changes nothing the run reads.
+          expect(await store.listScores(run.id)).toEqual(first);
+          expect(await store.listScores(run.id, 2)).toEqual(second);
+          expect(await store.scoredResultKeys(run.id, 2)).toEqual(new Set([resultKey("a", 0)]));
+          expect((await store.getRun(run.id))?.scoreSet).toBe(1);
+          await store.completeScoreSet(run.id, 2, at(6));
+          const now = await store.getRun(run.id);
+          expect(now?.scoreSet).toBe(2);
+          expect(now?.dimensions).toEqual(dims);
+          expect(now?.lineage.evaluators).toEqual({ action: "json-field@1#abcd1234" });
+          expect(await store.listScores(run.id)).toEqual(second);
+          expect(await store.listScores(run.id, 1)).toEqual(first);
+          const sets = await store.listScoreSets(run.id);
+          expect(sets.map((s) => [s.id, s.status, s.finishedAt ?? null])).toEqual([
+            [1, "completed", null],
+            [2, "completed", at(6)],
+          ]);
+          const page = await store.pageResults(run.id, run.datasetVersion, { offset: 0, limit: 10 }, 1);
+          expect(page.total).toBe(0); // no cases stored for this run's version: the page is empty either way
+          expect(await store.countOutputs(run.id)).toBe(2);
+        });
+      });
+
+      it("leases: a claim is a compare-and-swap; a taken-over lease cannot be renewed; release frees it", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-lease` });
+          await store.createRun(run);
+          expect(await store.getLease(run.id)).toBeUndefined();
+          const lease = (token: string) => ({
+            token,
+            host: "h1",
+            pid: 42,
+            heartbeatAt: at(0),
+            expiresAt: at(1),
+          });
+          expect(await store.claimLease(run.id, lease("t1"), null)).toBe(true);
+          // A second claimer that still believes the lease is free loses.
+          expect(await store.claimLease(run.id, lease("t2"), null)).toBe(false);
+          expect((await store.getLease(run.id))?.token).toBe("t1");
+          expect(await store.renewLease(run.id, "t1", at(2), at(3))).toBe(true);
+          expect(await store.getLease(run.id)).toEqual({
+            ...lease("t1"),
+            heartbeatAt: at(2),
+            expiresAt: at(3),
+          });
+          // Taking over names the holder it replaces.
+          expect(await store.claimLease(run.id, lease("t2"), "t1")).toBe(true);
+          expect(await store.renewLease(run.id, "t1", at(4), at(5))).toBe(false);
+          await store.releaseLease(run.id, "t1"); // not the holder: no effect
+          expect((await store.getLease(run.id))?.token).toBe("t2");
+          await store.releaseLease(run.id, "t2");
+          expect(await store.getLease(run.id)).toBeUndefined();
         });
       });
 
@@ -676,15 +733,15 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         });
       });
 
-      it("a failing replaceScores keeps the old scores", async () => {
+      it("a failing score-set write keeps the scores already stored", async () => {
         await withStore(async (store, ns) => {
           const runId = `${ns}-tx5`;
           const old = [score(runId, "a", 0, "d"), score(runId, "b", 0, "d")];
           await store.writeResults({ outputs: [], scores: old });
-          await expect(
-            store.replaceScores(runId, [score(runId, "a", 0, "n"), score(runId, "a", 0, "n")]),
-          ).rejects.toThrow();
+          const dup = { ...score(runId, "a", 0, "n"), scoreSet: 2 };
+          await expect(store.writeResults({ outputs: [], scores: [dup, dup] })).rejects.toThrow();
           expect(await store.listScores(runId)).toEqual(old);
+          expect(await store.listScores(runId, 2)).toEqual([]);
         });
       });
 
@@ -862,6 +919,7 @@ function makeRun(ns: string, over: Partial<RunRecord> = {}): RunRecord {
       toolVersion: "0.1.0",
       nodeVersion: "v20.19.0",
     },
+    scoreSet: 1,
     targetConfig: { exec: ["node", "targets/rules-v1.mjs"], env: { MODE: "strict" }, timeoutMs: 5000 },
     dimensions: {
       action: {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -12,6 +12,9 @@ export function tempDir(prefix = "assay-test-") {
       const p = join(dir, name);
       writeFileSync(p, content);
       return p;
+    },
+    read(name: string): string {
+      return readFileSync(join(dir, name), "utf8");
     },
     remove() {
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 import { resolve } from "node:path";
 import { pairPreferences, pairRatings, readRatingsFile } from "../../calibrate/files.ts";
-import { pairwiseReport } from "../../calibrate/pairwise.ts";
+import { isNullVerdict, NULL_VERDICTS, type NullVerdict, pairwiseReport } from "../../calibrate/pairwise.ts";
 import { renderCalibration } from "../../calibrate/render.ts";
 import { calibrationReport } from "../../calibrate/report.ts";
 import { parseScale } from "../../calibrate/scale.ts";
-import { calibrateRun } from "../../calibrate/stored.ts";
+import { calibrateRun, calibrationState, DEFAULT_MIN_LABELS } from "../../calibrate/stored.ts";
 import { resolveRun } from "../../store/resolve.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
@@ -21,6 +21,10 @@ export interface CalibrateOptions extends GlobalOptions {
   resamples?: number;
   thresholdBy?: string;
   store?: boolean;
+  /** label pairs needed before a calibration is stored for the gate (default 30) */
+  minLabels?: number;
+  /** pairwise: how a judge's refusal (blank verdict) counts: wrong | tie | unscored (default) */
+  nullVerdict?: string;
 }
 
 function usage(message: string): CliError {
@@ -45,7 +49,18 @@ export async function calibrateCommand(opts: CalibrateOptions): Promise<number> 
     throw usage("--resamples must be a whole number ≥ 0");
   }
   if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw usage("--seed must be a number");
+  if (opts.minLabels !== undefined && (!Number.isInteger(opts.minLabels) || opts.minLabels < 1)) {
+    throw usage("--min-labels must be a whole number ≥ 1");
+  }
+  if (opts.nullVerdict !== undefined && !isNullVerdict(opts.nullVerdict)) {
+    throw usage(`--null-verdict must be ${NULL_VERDICTS.join(", ")} (got "${opts.nullVerdict}")`);
+  }
   if (fromFiles) return fromFilesCommand(opts, thresholdBy);
+  if (opts.nullVerdict !== undefined) {
+    throw usage(
+      "--null-verdict applies to pairwise calibration (--predictions FILE --labels FILE --scale pairwise)",
+    );
+  }
   if (opts.run === undefined || opts.dimension === undefined) {
     throw usage(
       "give --run RUN --dimension D (a stored evaluator vs stored labels) or --predictions FILE --labels FILE --scale S",
@@ -55,15 +70,18 @@ export async function calibrateCommand(opts: CalibrateOptions): Promise<number> 
   const store = await openCliStore(opts);
   try {
     const run = await resolveRun(store, opts.run);
-    const { report, record, counts } = await calibrateRun(store, run, {
+    const { report, record, counts, status, minLabels } = await calibrateRun(store, run, {
       dimension: opts.dimension,
       labeller: opts.labeller,
       scale,
       seed: opts.seed,
       resamples: opts.resamples,
       thresholdBy,
+      minLabels: opts.minLabels,
     });
-    const stored = opts.store !== false;
+    const wanted = opts.store !== false;
+    // Too few labels: the report is shown, but never stored as the gate's calibration.
+    const stored = wanted && status === "ok";
     if (stored) await store.putCalibration(record);
     const left = counts.unjudged + counts.unscored;
     process.stdout.write(
@@ -78,6 +96,8 @@ export async function calibrateCommand(opts: CalibrateOptions): Promise<number> 
     if (opts.json) {
       writeJson(opts.json, {
         ...report,
+        status,
+        minLabels,
         source: {
           run: run.id,
           dimension: record.dimension,
@@ -94,6 +114,12 @@ export async function calibrateCommand(opts: CalibrateOptions): Promise<number> 
             }
           : null,
       });
+    }
+    if (wanted && status === "insufficient") {
+      throw usage(
+        `not stored: ${report.n} label pairs is below the minimum of ${minLabels} for a calibration (insufficient); ` +
+          `the gate treats ${record.evaluator} as uncalibrated. Label more outputs, or pass --min-labels N to accept fewer (or --no-store to only look)`,
+      );
     }
     return EXIT.ok;
   } finally {
@@ -124,25 +150,54 @@ async function fromFilesCommand(
   const predictions = await readRatingsFile(predictionsFile, "predictions", scale);
   const labels = await readRatingsFile(labelsFile, "labels", scale);
   const common = { seed: opts.seed, resamples: opts.resamples };
+  const minLabels = opts.minLabels ?? DEFAULT_MIN_LABELS;
   let output: Record<string, unknown>;
   let text: string;
   const title = `calibration of ${opts.predictions} against ${opts.labels}`;
   if (scale.kind === "pairwise") {
     const { items, humanLabels, counts } = pairPreferences(predictions, labels);
     if (items.length === 0) throw usage(noPairs(counts));
-    const report = pairwiseReport(items, { ...common, humanLabels });
-    text = renderCalibration(report, title) + leftOut(counts);
-    output = { ...report, source: { predictions: predictionsFile, labels: labelsFile }, counts };
+    const nullVerdict = (opts.nullVerdict ?? "unscored") as NullVerdict;
+    const report = pairwiseReport(items, { ...common, humanLabels, nullVerdict });
+    const status = calibrationState(report.n, minLabels);
+    // refusals are not left out: the report counts them under its --null-verdict convention
+    text =
+      renderCalibration(report, title) +
+      leftOut({ ...counts, unscored: 0 }) +
+      insufficient(status, report.n, minLabels);
+    output = {
+      ...report,
+      status,
+      minLabels,
+      source: { predictions: predictionsFile, labels: labelsFile },
+      counts,
+    };
   } else {
+    if (opts.nullVerdict !== undefined) {
+      throw usage(`--null-verdict applies to --scale pairwise (this scale is ${scale.kind})`);
+    }
     const { pairs, humanLabels, counts } = pairRatings(predictions, labels);
     if (pairs.length === 0) throw usage(noPairs(counts));
     const report = calibrationReport(pairs, { ...common, scale, humanLabels, thresholdBy });
-    text = renderCalibration(report, title) + leftOut(counts);
-    output = { ...report, source: { predictions: predictionsFile, labels: labelsFile }, counts };
+    const status = calibrationState(report.n, minLabels);
+    text = renderCalibration(report, title) + leftOut(counts) + insufficient(status, report.n, minLabels);
+    output = {
+      ...report,
+      status,
+      minLabels,
+      source: { predictions: predictionsFile, labels: labelsFile },
+      counts,
+    };
   }
   process.stdout.write(`${text}\n`);
   if (opts.json) writeJson(opts.json, output);
   return EXIT.ok;
+}
+
+function insufficient(status: string, n: number, minLabels: number): string {
+  return status === "insufficient"
+    ? `\n\ninsufficient: ${n} label pairs is below the minimum of ${minLabels} (--min-labels); treat these figures as indicative only`
+    : "";
 }
 
 function noPairs(c: { predictions: number; labels: number; unjudged: number; unscored: number }): string {

@@ -16,6 +16,7 @@ export interface CompareCommandOptions extends GlobalOptions {
   json?: string;
   md?: string;
   intersect?: boolean;
+  allowEvaluatorChange?: boolean;
   alpha?: number;
   resamples?: number;
   seed?: number;
@@ -37,6 +38,7 @@ export async function compareCommand(refs: string[], opts: CompareCommandOptions
     try {
       cmp = compareRuns(await loadRunRows(store, base), await loadRunRows(store, candidate), {
         intersect: opts.intersect,
+        allowEvaluatorChange: opts.allowEvaluatorChange,
         alpha: opts.alpha,
         resamples: opts.resamples,
         seed: opts.seed,

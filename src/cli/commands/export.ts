@@ -26,7 +26,7 @@ export async function exportCommand(
       const [cases, outputs, scores] = await Promise.all([
         store.listCases(run.datasetVersion),
         store.listOutputs(run.id),
-        store.listScores(run.id),
+        store.listScores(run.id, run.scoreSet),
       ]);
       const input = { run, cases, outputs, scores };
       text =

@@ -6,6 +6,7 @@ import { resolveRun } from "../../store/resolve.ts";
 import { type GlobalOptions, openCliStore, writeJson, writeOutput } from "../io.ts";
 
 export interface GateCommandOptions extends GlobalOptions {
+  allowEvaluatorChange?: boolean;
   run?: string;
   baseline?: string;
   junit?: string;
@@ -33,7 +34,9 @@ export async function gateCommand(suiteArg: string | undefined, opts: GateComman
     const baseline =
       fixedBaseline ??
       (baselineRef ? await resolveBaseline(store, baselineRef, candidate, targetIds) : undefined);
-    const { gate, comparison } = await gateRuns(store, config, candidate, baseline);
+    const { gate, comparison } = await gateRuns(store, config, candidate, baseline, {
+      allowEvaluatorChange: opts.allowEvaluatorChange,
+    });
     if (comparison) process.stdout.write(`${renderComparison(comparison)}\n\n`);
     process.stdout.write(`${renderGate(gate)}\n`);
     const md = gateMarkdown(gate, comparison);

@@ -1,4 +1,5 @@
 import { loadSuite } from "../../config/load.ts";
+import type { EngineEvent } from "../../engine/events.ts";
 import { runSuite } from "../../engine/run-suite.ts";
 import { createLlmRuntime } from "../../llm/client.ts";
 import { renderScorecard } from "../../report/terminal.ts";
@@ -31,6 +32,15 @@ export function parseShard(text: string | undefined): { index: number; count: nu
   return { index, count };
 }
 
+/** With --quiet, a run that stops early still says why, at once. */
+function stoppingOnly(event: EngineEvent): void {
+  if (event.type === "run-stopping") {
+    process.stderr.write(
+      `${event.progress.run.target}: stopping run ${event.progress.run.id}: ${event.reason}\n`,
+    );
+  }
+}
+
 /** `assay run`: run targets, score, store, print the scorecard. */
 export async function runCommand(suiteArg: string | undefined, opts: RunCommandOptions): Promise<number> {
   const suite = await loadSuite(suiteArg);
@@ -42,15 +52,22 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     env: process.env,
   });
   const controller = new AbortController();
+  // Ctrl-C and SIGTERM alike: stop calling and scoring, store what is finished, exit 3. Calls and
+  // evaluators still running are not waited for (the engine's signal cuts them short).
   let interrupts = 0;
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     interrupts++;
-    if (interrupts > 1) process.exit(130);
-    process.stderr.write("\ninterrupted: finishing writes (Ctrl-C again to quit at once)\n");
+    if (interrupts > 1) {
+      process.stderr.write(
+        `\n${signal} again: quitting now; results written so far are stored (continue with: assay run --resume)\n`,
+      );
+      process.exit(EXIT.incomplete);
+    }
+    process.stderr.write(`\ninterrupted (${signal}): finishing writes (Ctrl-C again to quit at once)\n`);
     controller.abort();
   };
-  process.on("SIGINT", onSigint);
-  process.on("SIGTERM", onSigint);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     let invalid = 0;
     const result = await runSuite(suite, {
@@ -63,7 +80,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       concurrency: opts.concurrency,
       llm,
       signal: controller.signal,
-      onEvent: opts.quiet ? undefined : progressReporter(),
+      onEvent: opts.quiet ? stoppingOnly : progressReporter(),
       onInvalid: (e) => {
         invalid++;
         if (invalid <= 20) process.stderr.write(`skipped: ${e.message}\n`);
@@ -74,6 +91,11 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     }
     const cards: Scorecard[] = [];
     for (const r of result.runs) {
+      if (r.alreadyCompleted) {
+        process.stderr.write(
+          `run ${r.run.id} is already completed: nothing to call; its scorecard follows\n`,
+        );
+      }
       const card = await loadScorecard(store, r.run);
       cards.push(card);
       process.stdout.write(`\n${renderScorecard(card)}\n`);
@@ -88,6 +110,14 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       );
       return EXIT.incomplete;
     }
+    const failed = result.runs.filter((r) => r.run.status === "failed");
+    for (const r of failed) {
+      process.stderr.write(
+        `run ${r.run.id} failed: ${r.run.statusReason ?? "unknown reason"}\n` +
+          "everything stored so far is kept; continue it with: assay run --resume\n",
+      );
+    }
+    if (failed.length > 0) return EXIT.incomplete;
     const allFailed = result.runs.find((r) => r.progress.done > 0 && r.progress.errors === r.progress.done);
     if (allFailed) {
       process.stderr.write(`every call to target "${allFailed.run.target}" failed: see the errors above\n`);
@@ -98,8 +128,8 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     if (opts.json) writeJson(opts.json, { error: { message: (err as Error).message } });
     throw err;
   } finally {
-    process.off("SIGINT", onSigint);
-    process.off("SIGTERM", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     llm.close();
     await store.close();
   }

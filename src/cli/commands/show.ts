@@ -13,11 +13,28 @@ function suiteFileIfAny(): string | undefined {
   }
 }
 
-/** `assay show RUN`: print a stored scorecard. */
-export async function showCommand(ref: string, opts: GlobalOptions & { json?: string }): Promise<number> {
+/** `assay show RUN[@N]`: print a stored scorecard; `--score-sets` lists the run's score sets. */
+export async function showCommand(
+  ref: string,
+  opts: GlobalOptions & { json?: string; scoreSets?: boolean },
+): Promise<number> {
   const store = await openCliStore(opts, suiteFileIfAny());
   try {
     const run = await resolveRun(store, ref);
+    if (opts.scoreSets) {
+      const sets = await store.listScoreSets(run.id);
+      const rows = sets.map((s) => [
+        `${run.id}@${s.id}`,
+        s.status + (s.id === run.scoreSet ? " (current)" : ""),
+        s.createdAt,
+        Object.entries(s.dimensions)
+          .map(([d, r]) => `${d}=${r.evaluator}`)
+          .join(" "),
+      ]);
+      process.stdout.write(`${table(rows, ["score set", "status", "created", "evaluators"])}\n`);
+      if (opts.json) writeJson(opts.json, { run: run.id, current: run.scoreSet ?? 1, scoreSets: sets });
+      return 0;
+    }
     const card = await loadScorecard(store, run);
     process.stdout.write(`${renderScorecard(card)}\n`);
     if (opts.json) writeJson(opts.json, card);

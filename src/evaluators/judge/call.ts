@@ -27,6 +27,14 @@ export interface JudgeCallPolicy {
   random?: () => number;
 }
 
+/** The call policy's defaults. */
+export const JUDGE_CALL_DEFAULTS = {
+  retries: 2,
+  timeoutMs: 120_000,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+};
+
 export type JudgeCallResult =
   | { ok: true; response: ChatResponse; attempts: number }
   | { ok: false; error: TargetError; attempts: number };
@@ -37,8 +45,8 @@ export async function callJudge(
   epoch: number,
   policy: JudgeCallPolicy = {},
 ): Promise<JudgeCallResult> {
-  const retries = Math.max(0, Math.floor(policy.retries ?? 2));
-  const timeoutMs = policy.timeoutMs ?? 120_000;
+  const retries = Math.max(0, Math.floor(policy.retries ?? JUDGE_CALL_DEFAULTS.retries));
+  const timeoutMs = policy.timeoutMs ?? JUDGE_CALL_DEFAULTS.timeoutMs;
   const sleep = policy.sleep ?? defaultSleep;
   const random = policy.random ?? Math.random;
   let attempts = 0;
@@ -75,7 +83,10 @@ export async function callJudge(
     if (!isRetryable(error.class) || attempts > retries) return { ok: false, error, attempts };
     const delay = backoffDelay(
       attempts,
-      { baseMs: policy.backoffBaseMs ?? 500, maxMs: policy.backoffMaxMs ?? 30_000 },
+      {
+        baseMs: policy.backoffBaseMs ?? JUDGE_CALL_DEFAULTS.backoffBaseMs,
+        maxMs: policy.backoffMaxMs ?? JUDGE_CALL_DEFAULTS.backoffMaxMs,
+      },
       random,
       asTargetFailure(failure)?.retryAfterMs,
     );

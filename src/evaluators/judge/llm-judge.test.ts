@@ -303,7 +303,7 @@ describe("llm-judge: version", () => {
     tmp.write("r1-copy.md", RUBRIC_1_5);
     const id = async (opts: Record<string, unknown>) => (await judgeWith(fixedJudge("x"), opts)).ev.id;
     const v1 = await id({ rubric: "r1.md" });
-    expect(v1).toMatch(/^llm-judge@[0-9a-f]{12}$/);
+    expect(v1).toMatch(/^llm-judge@[0-9a-f]{12}#[0-9a-f]{8}$/);
     expect(await id({ rubric: "r1-copy.md" })).toBe(v1);
     expect(await id({ rubric: "r2.md" })).not.toBe(v1);
     expect(await id({ rubric: "r1.md", temperature: 0.5 })).not.toBe(v1);
@@ -594,5 +594,15 @@ describe("llm-judge: client and options", () => {
     expect(err.message).toContain("grounding, instruction-following");
     const missing = await configError({ ...BASE, rubric: "rubrics/none.md" });
     expect(missing.message).toContain("no such file");
+  });
+});
+
+describe("llm-judge time limit", () => {
+  it("defaults to what its call policy allows: attempts × per-call timeout plus backoff, per round of samples", async () => {
+    const client = fixedJudge('{"reasoning": "ok", "score": 5}');
+    // 3 attempts × 120 s + 2 waits of at most 30 s
+    expect((await judgeWith(client)).ev.defaultTimeoutMs).toBe(420_000);
+    // 9 samples run 8 at a time: two rounds of 3 × 1 s + 2 × 30 s
+    expect((await judgeWith(client, { timeoutMs: 1000, samples: 9 })).ev.defaultTimeoutMs).toBe(126_000);
   });
 });

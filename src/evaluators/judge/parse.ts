@@ -1,3 +1,4 @@
+import { scrubMessage } from "../../faults/secrets.ts";
 import type { ChatResponse } from "../../llm/types.ts";
 import { isPlainObject } from "../base.ts";
 import { stripDataBlocks } from "./prompt.ts";
@@ -36,9 +37,9 @@ export interface VerdictSpec<T> {
 const REFUSAL =
   /^\s*(?:I['’]m sorry|I am sorry|Sorry[,.]|I apologi[sz]e|I can(?:not|['’]t|\s+not)\b|I (?:won['’]t|will not|am unable|['’]m unable|am not able|must decline|decline)\b|As an AI\b)/i;
 
-/** A one-line excerpt of a reply for reasons. */
+/** A one-line excerpt of a reply for reasons: scrubbed of secrets whole, then cut. */
 export function excerpt(text: string, max = 100): string {
-  const s = text.replace(/\s+/g, " ").trim();
+  const s = scrubMessage(text, process.env, Number.POSITIVE_INFINITY).replace(/\s+/g, " ").trim();
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

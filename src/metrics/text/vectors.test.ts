@@ -19,7 +19,7 @@ interface VectorCase {
   notes?: string;
 }
 
-const file = new URL("../../../../shared/reference/stats-vectors.json", import.meta.url);
+const file = new URL("../../../test/fixtures/reference/stats-vectors.json", import.meta.url);
 const vectors = JSON.parse(readFileSync(file, "utf8")) as { cases: VectorCase[] };
 
 type Compute = (inputs: Record<string, unknown>) => Record<string, unknown>;

@@ -30,6 +30,7 @@ const SCORE_COLUMNS: Array<keyof ScoresTable> = [
   "case_id",
   "epoch",
   "dimension",
+  "score_set",
   "evaluator",
   "score",
   "passed",

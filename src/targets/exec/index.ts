@@ -1,7 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { isAbsolute, resolve } from "node:path";
 import { abortFailure } from "../../faults/abort.ts";
-import { envRefs, redactRecord, registerSecretEnv, resolveEnv } from "../../faults/secrets.ts";
+import { envRefs, redactRecord, registerSecretEnv, resolveEnv, scrubMessage } from "../../faults/secrets.ts";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  decodeResponse,
+  isResponseEncoding,
+  type ResponseEncoding,
+} from "../encoding.ts";
 import { TargetConfigError } from "../errors.ts";
 import { casePayload } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
@@ -14,8 +20,10 @@ export interface ExecTargetOptions {
   cwd: string;
   /** extra environment variables; values may reference the parent's as `${NAME}` */
   env?: Record<string, string>;
-  /** stdout beyond this many bytes is a crash (default 64 MiB) */
-  maxOutputBytes?: number;
+  /** stdout beyond this many bytes is the error `response-too-large` (default 16 MiB, as for http) */
+  maxResponseBytes?: number;
+  /** how stdout's bytes become the output: `utf-8` (default, strict), `latin1`, `binary-base64` */
+  encoding?: ResponseEncoding;
 }
 
 const STDERR_TAIL = 500;
@@ -69,7 +77,20 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
   const argv = [...opts.argv];
   const env = { ...(opts.env ?? {}) };
   const cwd = resolve(opts.cwd);
-  const maxOutputBytes = opts.maxOutputBytes ?? 64 * 1024 * 1024;
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+    throw new TargetConfigError(`exec target "${id}": maxResponseBytes must be a positive whole number`, {
+      targetId: id,
+      field: "maxResponseBytes",
+    });
+  }
+  if (!isResponseEncoding(opts.encoding)) {
+    throw new TargetConfigError(`exec target "${id}": encoding must be utf-8, latin1 or binary-base64`, {
+      targetId: id,
+      field: "encoding",
+    });
+  }
+  const encoding = opts.encoding ?? "utf-8";
   const command = /[\\/]/.test(argv[0]) && !isAbsolute(argv[0]) ? resolve(cwd, argv[0]) : argv[0];
   const refs = Object.values(env).flatMap(envRefs);
   registerSecretEnv(refs);
@@ -90,7 +111,13 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
   return {
     id,
     kind: "exec",
-    describe: () => (Object.keys(env).length > 0 ? { argv, env: redactRecord(env) } : { argv }),
+    describe: () => {
+      const d: Record<string, unknown> = { argv };
+      if (Object.keys(env).length > 0) d.env = redactRecord(env);
+      if (opts.maxResponseBytes !== undefined) d.maxResponseBytes = maxResponseBytes;
+      if (opts.encoding !== undefined) d.encoding = encoding;
+      return d;
+    },
     async prepare() {
       resolveChildEnv();
     },
@@ -167,9 +194,13 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
         });
         child.stdout?.on("data", (chunk: Buffer) => {
           stdoutBytes += chunk.length;
-          if (stdoutBytes > maxOutputBytes) {
+          if (stdoutBytes > maxResponseBytes) {
+            stdout.length = 0;
             killAndFail(
-              new TargetFailure("target-crash", `${what} wrote more than ${maxOutputBytes} bytes to stdout`),
+              new TargetFailure(
+                "response-too-large",
+                `${what} wrote more than maxResponseBytes (${maxResponseBytes} bytes) to stdout`,
+              ),
             );
             return;
           }
@@ -178,7 +209,9 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
         child.stderr?.setEncoding("utf8");
         child.stderr?.on("data", (chunk: string) => {
           stderr += chunk;
-          if (stderr.length > 8 * STDERR_TAIL) stderr = stderr.slice(-2 * STDERR_TAIL);
+          // Scrubbed before it is cut, so the cut never leaves part of a secret behind.
+          if (stderr.length > 8 * STDERR_TAIL)
+            stderr = scrubMessage(stderr, process.env, Number.POSITIVE_INFINITY).slice(-2 * STDERR_TAIL);
         });
         child.on("close", (code, sig) => {
           live.delete(child);
@@ -188,7 +221,14 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
             finish(new TargetFailure("target-crash", `${what} ${how}${tail ? `: ${tail}` : ""}`));
             return;
           }
-          const text = Buffer.concat(stdout).toString("utf8").trim();
+          let text: string;
+          try {
+            text = decodeResponse(Buffer.concat(stdout), encoding, what);
+          } catch (err) {
+            finish(err as TargetFailure);
+            return;
+          }
+          if (encoding !== "binary-base64") text = text.trim();
           if (text === "") {
             if (tail) finish(new TargetFailure("target-crash", `${what} wrote only to stderr: ${tail}`));
             else finish(new TargetFailure("empty-response", `${what} exited with code 0 and wrote nothing`));
@@ -206,7 +246,7 @@ export function createExecTarget(opts: ExecTargetOptions): Target {
 }
 
 function stderrTail(stderr: string): string {
-  const trimmed = stderr.trim();
+  const trimmed = scrubMessage(stderr, process.env, Number.POSITIVE_INFINITY).trim();
   return trimmed.length > STDERR_TAIL ? `…${trimmed.slice(-STDERR_TAIL)}` : trimmed;
 }
 

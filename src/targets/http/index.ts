@@ -1,14 +1,32 @@
 import { abortFailure, errorMessage } from "../../faults/abort.ts";
 import { classifyError } from "../../faults/classify.ts";
-import { envRefs, redactRecord, redactUrl, registerSecretEnv, resolveEnv } from "../../faults/secrets.ts";
+import {
+  cutText,
+  envRefs,
+  looksSecret,
+  redactRecord,
+  redactUrl,
+  registerSecretEnv,
+  resolveEnv,
+  scrubEnvValues,
+  scrubMessage,
+} from "../../faults/secrets.ts";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  decodeLeniently,
+  decodeResponse,
+  isResponseEncoding,
+  type ResponseEncoding,
+} from "../encoding.ts";
 import { TargetConfigError } from "../errors.ts";
 import { casePayload } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 import { type JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./jsonpath.ts";
 import { type BodyRenderer, compileBody, createLiquid, TemplateError } from "./template.ts";
-import { type HttpResponse, HttpTransport } from "./transport.ts";
+import { FOLLOW_REDIRECTS, type FollowRedirects, type HttpResponse, HttpTransport } from "./transport.ts";
 
 export { parseJsonPath, selectJsonPath } from "./jsonpath.ts";
+export { FOLLOW_REDIRECTS, type FollowRedirects } from "./transport.ts";
 
 export interface HttpTargetOptions {
   id: string;
@@ -24,13 +42,21 @@ export interface HttpTargetOptions {
   body?: unknown;
   /** JSONPath (`$.result`, `$.choices[0].text`) of the output in a JSON response; default: the body text */
   output?: string;
+  /** redirects: `none`, `same-origin` (default) or `cross-origin` (followed without credentials) */
+  followRedirects?: FollowRedirects;
+  /** a longer body is the error `response-too-large` (default 16 MiB) */
+  maxResponseBytes?: number;
+  /** how the body's bytes become the output: `utf-8` (default, strict), `latin1`, `binary-base64` */
+  encoding?: ResponseEncoding;
   baseDir: string;
 }
 
 const BODYLESS = new Set(["GET", "HEAD"]);
 const SNIPPET = 300;
+/** `env.NAME`, `env["NAME"]` or `env['NAME']` in a body template. */
+const BODY_ENV_REF = /\benv\s*(?:\.\s*([A-Za-z_][A-Za-z0-9_]*)|\[\s*["']([^"']+)["']\s*\])/g;
 
-/** An HTTP service called once per case with the global fetch. */
+/** An HTTP service called once per case (node:http, keep-alive; see transport.ts). */
 export function createHttpTarget(opts: HttpTargetOptions): Target {
   const { id } = opts;
   const fail = (message: string, field: string): never => {
@@ -46,6 +72,23 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
   const url = opts.url;
   if (!/^https?:\/\//i.test(url))
     fail(`url must start with http:// or https:// (got ${redactUrl(url)})`, "http.url");
+
+  const followRedirects = opts.followRedirects ?? "same-origin";
+  if (!FOLLOW_REDIRECTS.includes(followRedirects)) {
+    fail(`followRedirects must be one of ${FOLLOW_REDIRECTS.join(", ")}`, "followRedirects");
+  }
+  const maxResponseBytes = opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes <= 0) {
+    fail("maxResponseBytes must be a positive whole number of bytes", "maxResponseBytes");
+  }
+  if (!isResponseEncoding(opts.encoding)) fail("encoding must be utf-8, latin1 or binary-base64", "encoding");
+  const encoding = opts.encoding ?? "utf-8";
+  if (encoding === "binary-base64" && opts.output !== undefined) {
+    fail(
+      "encoding binary-base64 makes the output the body's base64; it cannot be read with output",
+      "output",
+    );
+  }
 
   let selector: PathSegment[] | undefined;
   if (opts.output !== undefined) {
@@ -72,7 +115,21 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
   const bodyUsesEnv = opts.body !== undefined && /\benv\b/.test(JSON.stringify(opts.body));
   const hasContentType = Object.keys(headers).some((h) => h.toLowerCase() === "content-type");
 
-  registerSecretEnv([...envRefs(url), ...Object.values(headers).flatMap(envRefs)]);
+  const headerRefs = Object.values(headers).flatMap(envRefs);
+  const urlRefs = envRefs(url);
+  // Only body variables that look secret: a model name read from the environment and echoed in
+  // the answer must stay in the output.
+  const bodyRefs = opts.body === undefined ? [] : bodyEnvRefs(opts.body).filter(looksSecret);
+  // What this target sends, and so what its server can echo back in an output.
+  const echoable = [...new Set([...urlRefs, ...headerRefs, ...bodyRefs])];
+  registerSecretEnv(echoable);
+  // Never sent to another origin, besides Authorization, Cookie and Proxy-Authorization (the
+  // transport drops those always): headers that read the environment, and headers whose names
+  // look secret (`X-Api-Key: literal-key`).
+  const credentialHeaders = new Set<string>();
+  for (const [name, value] of Object.entries(headers)) {
+    if (envRefs(value).length > 0 || looksSecret(name)) credentialHeaders.add(name.toLowerCase());
+  }
   const transport = new HttpTransport();
   const resolveAll = (): { url: string; headers: Record<string, string> } => {
     const missing = (field: string) => (name: string) =>
@@ -89,6 +146,9 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
   if (Object.keys(headers).length > 0) description.headers = redactRecord(headers);
   if (opts.body !== undefined) description.body = opts.body;
   if (opts.output !== undefined) description.output = opts.output;
+  if (opts.followRedirects !== undefined) description.followRedirects = followRedirects;
+  if (opts.maxResponseBytes !== undefined) description.maxResponseBytes = maxResponseBytes;
+  if (opts.encoding !== undefined) description.encoding = encoding;
 
   return {
     id,
@@ -127,13 +187,23 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
 
       let res: HttpResponse;
       try {
-        res = await transport.send({ url: request.url, method, headers: request.headers, body, signal });
+        res = await transport.send({
+          url: request.url,
+          method,
+          headers: request.headers,
+          body,
+          signal,
+          followRedirects,
+          maxResponseBytes,
+          credentialHeaders,
+          bodyHasSecrets: bodyUsesEnv,
+        });
       } catch (err) {
         if (signal.aborted) throw abortFailure(signal, what);
         const e = classifyError(err);
-        throw new TargetFailure(e.class, `${what}: ${e.message}`, { cause: err });
+        throw new TargetFailure(e.class, `${what}: ${e.message}`, { status: e.status, cause: err });
       }
-      return interpret(res, selector, opts.output, what);
+      return interpret(res, { selector, selectorText: opts.output, encoding, echoable }, what);
     },
     async close(): Promise<void> {
       transport.close();
@@ -141,15 +211,18 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
   } satisfies Target & { prepare(): Promise<void> };
 }
 
-function interpret(
-  res: HttpResponse,
-  selector: PathSegment[] | undefined,
-  selectorText: string | undefined,
-  what: string,
-): TargetResponse {
-  const { status, text } = res;
+interface Reading {
+  selector: PathSegment[] | undefined;
+  selectorText: string | undefined;
+  encoding: ResponseEncoding;
+  /** variables whose values are scrubbed from the output */
+  echoable: readonly string[];
+}
+
+function interpret(res: HttpResponse, reading: Reading, what: string): TargetResponse {
+  const { status } = res;
   if (status < 200 || status > 299) {
-    const detail = `${what}: HTTP ${status}${res.statusText ? ` ${res.statusText}` : ""}${snippet(text)}`;
+    const detail = `${what}: HTTP ${status}${res.statusText ? ` ${res.statusText}` : ""}${snippet(decodeLeniently(res.body))}`;
     if (status === 429) {
       const retryAfterMs =
         parseRetryAfter(res.header("retry-after-ms"), true) ?? parseRetryAfter(res.header("retry-after"));
@@ -159,16 +232,20 @@ function interpret(
     if (status >= 500) throw new TargetFailure("server-error", detail, { status });
     throw new TargetFailure("client-error", detail, { status });
   }
+  const decoded = decodeResponse(res.body, reading.encoding, what);
+  // A server that echoes the credential it was sent must not get it stored as the output.
+  const text = reading.encoding === "binary-base64" ? decoded : scrubEnvValues(decoded, reading.echoable);
   if (text.trim() === "")
     throw new TargetFailure("empty-response", `${what}: HTTP ${status} with an empty body`, { status });
+  const { selector, selectorText } = reading;
   if (!selector) return { output: text };
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
+  } catch {
     throw new TargetFailure(
       "malformed-response",
-      `${what}: the response is not JSON (${(err as Error).message})${snippet(text)}`,
+      `${what}: the response is not JSON (${jsonErrorOf(text)})${snippet(text)}`,
       { status },
     );
   }
@@ -177,18 +254,36 @@ function interpret(
     throw new TargetFailure(
       "malformed-response",
       `${what}: ${selectorText} found nothing in the response${snippet(text)}`,
-      {
-        status,
-      },
+      { status },
     );
   }
   return { output: value };
 }
 
+/** A short, single-line excerpt of a body for an error message: scrubbed whole, then cut. */
 function snippet(text: string): string {
-  const t = text.trim().replace(/\s+/g, " ");
-  if (t === "") return "";
-  return `: ${t.length > SNIPPET ? `${t.slice(0, SNIPPET)}…` : t}`;
+  const t = scrubMessage(text, process.env, Number.POSITIVE_INFINITY).trim().replace(/\s+/g, " ");
+  return t === "" ? "" : `: ${cutText(t, SNIPPET)}`;
+}
+
+/**
+ * The parser's complaint, from the text scrubbed whole: V8 quotes (and cuts) the input in its
+ * message, which must not carry a secret's prefix.
+ */
+function jsonErrorOf(text: string): string {
+  try {
+    JSON.parse(scrubMessage(text, process.env, Number.POSITIVE_INFINITY));
+    return "unreadable JSON";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Environment variables the body's templates read (`{{ env.API_KEY }}`). */
+function bodyEnvRefs(body: unknown): string[] {
+  if (typeof body === "string") return [...body.matchAll(BODY_ENV_REF)].map((m) => m[1] ?? m[2]);
+  if (body !== null && typeof body === "object") return Object.values(body).flatMap(bodyEnvRefs);
+  return [];
 }
 
 /**
