@@ -85,6 +85,8 @@ export interface Output {
   ttftMs?: number;
   /** calls made, including retries */
   attempts: number;
+  /** every model call behind it was answered by the response cache (none reached a provider) */
+  cached?: boolean;
   error?: TargetError;
 }
 

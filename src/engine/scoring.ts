@@ -1,7 +1,7 @@
 import type { Case } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
 import type { EvaluationInput, Evaluator, Score } from "../evaluators/types.ts";
-import { errorMessage } from "../faults/abort.ts";
+import { errorMessage, onAbort } from "../faults/abort.ts";
 import { scrubMessage } from "../faults/secrets.ts";
 import type { DimensionRecord, StoredScore } from "../store/types.ts";
 
@@ -109,7 +109,8 @@ function evaluateBounded(
     // the process alive until the limit (an unref'd one lets Node exit with 13, mid-run). It is
     // cleared as soon as the evaluation settles, so it never holds the process longer than that.
     const timer = setTimeout(() => finish({ kind: "timeout" }), Math.min(timeoutMs, 2 ** 31 - 1));
-    const stopWaiting = signal ? whenAborted(signal, () => finish({ kind: "cancelled" })) : () => {};
+    // One shared listener per signal (onAbort), whatever the number of evaluations in flight.
+    const stopWaiting = signal ? onAbort(signal, () => finish({ kind: "cancelled" })) : () => {};
     let pending: Promise<Score>;
     try {
       pending = Promise.resolve(evaluator.evaluate(input));
@@ -122,35 +123,6 @@ function evaluateBounded(
       (error: unknown) => finish({ kind: "error", error }),
     );
   });
-}
-
-const abortWaiters = new WeakMap<AbortSignal, Set<() => void>>();
-
-/**
- * Calls `fn` when `signal` aborts; returns the way to stop waiting. All waiters on a signal share
- * one listener, so evaluations in flight at any concurrency add no more than one to the run's
- * signal (and Node's MaxListeners warning stays away).
- */
-function whenAborted(signal: AbortSignal, fn: () => void): () => void {
-  let waiters = abortWaiters.get(signal);
-  if (!waiters) {
-    const all = new Set<() => void>();
-    signal.addEventListener(
-      "abort",
-      () => {
-        for (const waiter of [...all]) waiter();
-        all.clear();
-      },
-      { once: true },
-    );
-    abortWaiters.set(signal, all);
-    waiters = all;
-  }
-  const mine = waiters;
-  mine.add(fn);
-  return () => {
-    mine.delete(fn);
-  };
 }
 
 function scoreOf(outcome: Exclude<Outcome, { kind: "cancelled" }>, timeoutMs: number): Score {

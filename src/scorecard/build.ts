@@ -8,6 +8,7 @@ import { patternsFrom } from "./patterns.ts";
 type CaseRow = CaseResult;
 
 import { dimensionStats, meanInterval, percentiles } from "./summarize.ts";
+import { countReason, NO_SCORE } from "./unscored.ts";
 import type { CalibratedMarker, DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
 
 export interface ScorecardInput {
@@ -62,7 +63,7 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
     const entry: Record<string, DimensionStats> = {};
     for (const name of dimNames) entry[name] = statsFor(members, name);
     const agg = aggregateStats(members);
-    entry.aggregate = { ...agg, passRate: null, passCi: null, unscored: 0, passed: 0 };
+    entry.aggregate = { ...agg, passRate: null, passCi: null, unscored: 0, unscoredReasons: {}, passed: 0 };
     slices[key] = entry;
   }
 
@@ -107,6 +108,7 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
       perCase: costs.length > 0 && distinctCases > 0 ? totalCost / distinctCases : null,
       ...judgeCost(scores),
     },
+    cache: cacheSavings(outputs, scores),
     worst: worstCases(rows),
     flaky: flakyCases(rows),
     patterns: patternsFrom(scores),
@@ -143,9 +145,39 @@ function judgeCost(scores: ScorecardInput["scores"]): {
   return { judge, judgeTokens: { input, output } };
 }
 
+/**
+ * What the response cache answered: outputs whose calls all came from it, and cached judge calls
+ * (`details.judge.cachedCalls`), with what those calls cost when they were made.
+ */
+function cacheSavings(outputs: StoredOutput[], scores: StoredScore[]): Scorecard["cache"] {
+  let cachedOutputs = 0;
+  let judgeCalls = 0;
+  let savedCost = 0;
+  for (const o of outputs) {
+    if (o.cached !== true) continue;
+    cachedOutputs++;
+    savedCost += o.costUsd ?? 0;
+  }
+  for (const s of scores) {
+    const j = s.details?.judge as
+      | { calls?: number; cachedCalls?: number; costUsd?: number | null; cachedCostUsd?: number }
+      | undefined;
+    const cached = j?.cachedCalls ?? 0;
+    if (!j || !(cached > 0)) continue;
+    judgeCalls += cached;
+    if (typeof j.cachedCostUsd === "number") savedCost += j.cachedCostUsd;
+    else if (typeof j.costUsd === "number" && (j.calls ?? 0) > 0) {
+      // scores stored before judges kept their cached calls' cost apart: the calls' share of it
+      savedCost += (j.costUsd * cached) / (j.calls as number);
+    }
+  }
+  return { hits: cachedOutputs + judgeCalls, savedCost, outputs: cachedOutputs, judgeCalls };
+}
+
 function statsFor(rows: CaseRow[], name: string): DimensionStats {
   const values: number[] = [];
   const clusters: Array<string | undefined> = [];
+  const reasons: Record<string, number> = {};
   let passed = 0;
   let unscored = 0;
   for (const r of rows) {
@@ -153,13 +185,14 @@ function statsFor(rows: CaseRow[], name: string): DimensionStats {
     const d = r.dims.get(name);
     if (!d || d.score === null) {
       unscored++;
+      countReason(reasons, d?.unscoredReason ?? NO_SCORE);
       continue;
     }
     values.push(d.score);
     clusters.push(r.c.cluster);
     if (d.passed) passed++;
   }
-  return dimensionStats(values, passed, unscored, clusters);
+  return { ...dimensionStats(values, passed, unscored, clusters), unscoredReasons: reasons };
 }
 
 function aggregateStats(rows: CaseRow[]): { mean: number | null; ci: [number, number] | null; n: number } {

@@ -1,4 +1,5 @@
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
+import { NO_SCORE, unscoredKey } from "./unscored.ts";
 
 /** One dimension of one case, its epochs reduced to one score and one verdict. */
 export interface CaseDimension {
@@ -8,6 +9,8 @@ export interface CaseDimension {
   reasons: string[];
   /** per-epoch verdicts (null = unscored), for flakiness */
   epochVerdicts: Array<boolean | null>;
+  /** when no epoch was scored: why (see unscored.ts), from the first epoch */
+  unscoredReason?: string;
 }
 
 /** Everything known about one case in one run, epochs reduced. */
@@ -95,11 +98,16 @@ export function caseResults(
         record.threshold,
         (record.reduce as Reducer | undefined) ?? "mean",
       );
-      dims.set(name, {
+      const dim: CaseDimension = {
         ...reduced,
         reasons: list.map((s) => s.reason),
         epochVerdicts: list.map((s) => s.passed),
-      });
+      };
+      if (reduced.score === null) {
+        const first = list.find((s) => s.score === null);
+        dim.unscoredReason = first ? unscoredKey(first) : NO_SCORE;
+      }
+      dims.set(name, dim);
     }
     if (outs.length > 1) outs.sort((a, b) => a.epoch - b.epoch);
     rows.push({

@@ -40,7 +40,7 @@ export function dimensionStats(
   passed: number,
   unscored: number,
   clusters?: Array<string | undefined>,
-): DimensionStats {
+): Omit<DimensionStats, "unscoredReasons"> {
   return {
     ...meanInterval(scores, clusters),
     ...passInterval(passed, scores.length),

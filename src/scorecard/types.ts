@@ -13,6 +13,11 @@ export interface DimensionStats {
   n: number;
   /** cases the evaluator could not score */
   unscored: number;
+  /**
+   * why, as `{reason: count}` over the unscored cases: the evaluator's `details.unscored` code, else
+   * its reason normalised (see scorecard/unscored.ts); counts add up to `unscored`
+   */
+  unscoredReasons: Record<string, number>;
   passed: number;
 }
 
@@ -104,6 +109,12 @@ export interface Scorecard {
     judge: number;
     judgeTokens: { input: number; output: number };
   };
+  /**
+   * LLM calls answered by the response cache instead of a provider: target outputs whose every
+   * call was cached, plus cached judge calls. `savedCost` is what those calls cost when they were
+   * made (it stays inside `cost`, which is what the calls cost, not what this run paid).
+   */
+  cache: { hits: number; savedCost: number; outputs: number; judgeCalls: number };
   worst: WorstCase[];
   /** cases whose verdict differs between epochs, per dimension */
   flaky: Array<{ caseId: string; dimension: string; verdicts: Array<boolean | null> }>;

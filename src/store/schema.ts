@@ -52,6 +52,8 @@ export interface OutputsTable {
   error_message: string | null;
   error_status: number | null;
   created_at: string;
+  /** 1 when the output was answered by the LLM response cache; null otherwise (and before v4) */
+  cached: number | null;
 }
 
 export interface ScoresTable {
@@ -186,5 +188,10 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
       "DROP TABLE scores",
       "ALTER TABLE scores_v3 RENAME TO scores",
     ],
+  },
+  {
+    // Outputs remember that the response cache answered them (scorecard `cache.hits`).
+    version: 4,
+    statements: ["ALTER TABLE outputs ADD COLUMN cached INTEGER"],
   },
 ];

@@ -182,5 +182,6 @@ export function toOutput(response: TargetResponse, attempts: number, latencyMs: 
   if (response.usage !== undefined) out.usage = response.usage;
   if (response.costUsd !== undefined) out.costUsd = response.costUsd;
   if (response.ttftMs !== undefined) out.ttftMs = response.ttftMs;
+  if (response.cached === true) out.cached = true;
   return out;
 }

@@ -24,6 +24,8 @@ export interface TargetResponse {
   ttftMs?: number;
   /** latency the target knows better than the engine's clock (a replayed, recorded latency) */
   latencyMs?: number;
+  /** answered by the LLM response cache, without calling a provider (scorecard `cache.hits`) */
+  cached?: boolean;
 }
 
 export interface TargetCallContext {

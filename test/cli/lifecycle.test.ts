@@ -266,20 +266,98 @@ describe("run lifecycle", () => {
   });
 });
 
-/** Waits until the store file holds at least `n` outputs (read through a second connection). */
-async function waitForStoredOutputs(file: string, n: number): Promise<void> {
+describe("rescore killed mid-way", () => {
+  it("SIGKILL during a rescore, then rescore again: the unfinished set is continued; no stored score is evaluated again", async () => {
+    const tmp = tempDir();
+    try {
+      const cases = Array.from({ length: 80 }, (_, i) => ({ id: `c${i}`, input: `q${i}`, expected: "x" }));
+      tmp.write("cases.jsonl", jsonl(cases));
+      tmp.write("target.mjs", "export default async () => 'x';\n");
+      // Each evaluation is logged, and slow enough that a kill lands mid-way.
+      tmp.write(
+        "slow.mjs",
+        [
+          "import { appendFileSync } from 'node:fs';",
+          "export default async ({ case: c }) => {",
+          `  appendFileSync(${JSON.stringify(tmp.path("evaluated.log"))}, c.id + '\\n');`,
+          "  await new Promise((r) => setTimeout(r, 25));",
+          "  return 1;",
+          "};",
+        ].join("\n"),
+      );
+      const suite = (withSlow: boolean) =>
+        [
+          "suite: rescore-kill",
+          "dataset: cases.jsonl",
+          "targets:",
+          "  - id: t",
+          "    module: target.mjs",
+          "concurrency: 4",
+          "dimensions:",
+          withSlow
+            ? "  same: { evaluator: custom, with: { module: slow.mjs } }"
+            : "  same: { evaluator: equals }",
+        ].join("\n");
+      tmp.write("assay.yaml", suite(false));
+      const first = await runCli(["run", tmp.dir, "--quiet"]);
+      expect(first.code, first.stderr).toBe(0);
+      const db = tmp.path(".assay/assay.db");
+      const store = openSqliteStore(db);
+      const [run] = await store.listRuns();
+      await store.close();
+
+      tmp.write("assay.yaml", suite(true));
+      const killed = startCli(["rescore", run.id, "--db", db]);
+      // Kill once some scores of the new set are stored.
+      await waitForCount(db, "SELECT count(*) AS n FROM scores WHERE score_set = 2", 1);
+      killed.child.kill("SIGKILL");
+      await killed.done;
+      const check = openSqliteStore(db);
+      const storedBefore = await check.scoredResultKeys(run.id, 2);
+      expect((await check.getRun(run.id))?.scoreSet).toBe(1);
+      await check.close();
+      expect(storedBefore.size).toBeGreaterThan(0);
+      expect(storedBefore.size).toBeLessThan(cases.length);
+
+      const logBefore = tmp.read("evaluated.log").trim().split("\n").length;
+      const again = await runCli(["rescore", run.id, "--db", db]);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/score set @2 \(continued\)/);
+      const evaluatedAfter = tmp.read("evaluated.log").trim().split("\n").slice(logBefore);
+      const reEvaluated = evaluatedAfter.filter((id) => storedBefore.has(`${id}\u00001`));
+      expect(reEvaluated).toEqual([]);
+      const final = openSqliteStore(db);
+      try {
+        expect((await final.getRun(run.id))?.scoreSet).toBe(2);
+        expect(await final.listScores(run.id)).toHaveLength(cases.length);
+        expect((await final.listScoreSets(run.id)).map((s) => s.status)).toEqual(["completed", "completed"]);
+      } finally {
+        await final.close();
+      }
+    } finally {
+      tmp.remove();
+    }
+  });
+});
+
+async function waitForCount(file: string, query: string, n: number): Promise<void> {
   for (;;) {
     try {
       const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
       try {
-        const row = db.prepare("SELECT count(*) AS n FROM outputs").get() as { n: number };
+        const row = db.prepare(query).get() as { n: number };
         if (row.n >= n) return;
       } finally {
         db.close();
       }
     } catch {
-      // not created yet
+      // not there yet
     }
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Waits until the store file holds at least `n` outputs (read through a second connection). */
+function waitForStoredOutputs(file: string, n: number): Promise<void> {
+  return waitForCount(file, "SELECT count(*) AS n FROM outputs", n);
 }

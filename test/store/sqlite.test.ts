@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -58,6 +58,57 @@ describe("sqlite store", () => {
       await second.close();
     }
     expect(versions()).toEqual(applied);
+  });
+
+  it("a store made before score sets opens with its scores as set 1 and its runs at set 1", async () => {
+    const file = tmp.path("v2/assay.db");
+    mkdirSync(tmp.path("v2"), { recursive: true });
+    const old = new BetterSqlite3(file);
+    old.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) {
+      for (const stmt of m.statements) old.exec(stmt);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(m.version, "2025-01-01");
+    }
+    const dims = { d: { evaluator: "equals@1", kind: "equals", weight: 1, threshold: 1 } };
+    old
+      .prepare(
+        `INSERT INTO runs VALUES ('r-old', 's', 't', 'exec', 'dv', 'completed', '2025-01-01T00:00:00.000Z',
+          '2025-01-01T00:01:00.000Z', 1, 1, ?, '{}', ?, '[]')`,
+      )
+      .run(JSON.stringify({ evaluators: { d: "equals@1" } }), JSON.stringify(dims));
+    old.prepare("INSERT INTO scores VALUES ('r-old', 'a', 1, 'd', 'equals@1', 1, 1, 'equal', NULL)").run();
+    old.close();
+
+    const store = openSqliteStore(file);
+    try {
+      const run = await store.getRun("r-old");
+      expect(run?.scoreSet).toBe(1);
+      expect(await store.listScores("r-old")).toEqual([
+        {
+          runId: "r-old",
+          caseId: "a",
+          epoch: 1,
+          dimension: "d",
+          evaluator: "equals@1",
+          score: 1,
+          passed: true,
+          reason: "equal",
+        },
+      ]);
+      const sets = await store.listScoreSets("r-old");
+      expect(sets).toEqual([
+        {
+          runId: "r-old",
+          id: 1,
+          status: "completed",
+          dimensions: dims,
+          createdAt: "2025-01-01T00:00:00.000Z",
+          finishedAt: "2025-01-01T00:01:00.000Z",
+        },
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 
   it("two stores open on one file see each other's writes", async () => {

@@ -24,6 +24,7 @@ const OUTPUT_COLUMNS: Array<keyof OutputsTable> = [
   "error_message",
   "error_status",
   "created_at",
+  "cached",
 ];
 const SCORE_COLUMNS: Array<keyof ScoresTable> = [
   "run_id",

@@ -256,6 +256,7 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
       const response: TargetResponse = { output: r.output, trace: r.trace, usage: r.usage };
       if (r.costUsd !== undefined) response.costUsd = r.costUsd;
       if (r.ttftMs !== undefined) response.ttftMs = r.ttftMs;
+      if (r.cached === true) response.cached = true;
       return response;
     },
     async close() {

@@ -44,14 +44,20 @@ export interface SessionResult {
   usage: Usage;
   costUsd?: number;
   ttftMs?: number;
+  /** every model (and simulated-user) call was answered by the response cache */
+  cached?: boolean;
 }
 
 /** Sums usage and cost over model calls. */
 class Meter {
   usage: Usage = { inputTokens: 0, outputTokens: 0 };
   costUsd: number | undefined;
+  calls = 0;
+  cachedCalls = 0;
 
   add(res: ChatResponse): void {
+    this.calls++;
+    if (res.cached === true) this.cachedCalls++;
     this.usage.inputTokens += res.usage?.inputTokens ?? 0;
     this.usage.outputTokens += res.usage?.outputTokens ?? 0;
     if (res.usage?.cachedTokens !== undefined)
@@ -130,6 +136,8 @@ export class Session {
     const res: SessionResult = { output, trace, usage: this.meter.usage };
     if (this.meter.costUsd !== undefined) res.costUsd = this.meter.costUsd;
     if (this.ttftMs !== undefined) res.ttftMs = this.ttftMs;
+    const calls = this.meter.calls + this.userMeter.calls;
+    if (calls > 0 && this.meter.cachedCalls + this.userMeter.cachedCalls === calls) res.cached = true;
     return res;
   }
 
