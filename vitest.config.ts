@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     reporters: ["default", "./test/support/summary-reporter.ts"],
+    // Builds dist/ first: child-process CLI tests run the built code (see test/support/build.ts).
+    globalSetup: ["./test/support/build.ts"],
   },
 });

@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+/** `gate.maxUnscoredRate` when the suite does not set it. */
+export const DEFAULT_MAX_UNSCORED_RATE = 0.05;
+
 /** The suite's `gate:` block (DESIGN.md §4.1). */
 export const gateSchema = z.strictObject({
   /** a target id (its latest run on the same dataset), a run id, or a baseline tag */
@@ -20,6 +23,17 @@ export const gateSchema = z.strictObject({
     })
     .optional(),
   maxErrorRate: z.number().min(0).max(1).optional(),
+  maxUnscoredRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(DEFAULT_MAX_UNSCORED_RATE)
+    .describe(
+      "largest share of a dimension's cases left unscored, unscored / (scored + unscored), in [0, 1] " +
+        "(default 0.05); a dimension above it fails the gate, naming its most frequent reason. Cases the " +
+        "dimension does not apply to (no expected value or context for it, nothing of the kind to judge) " +
+        "are not counted. Set 1 to turn the check off.",
+    ),
   latency: z
     .strictObject({ p95Ms: z.number().positive().optional(), maxIncrease: z.number().min(0).optional() })
     .optional(),

@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import {
   type BleuResult,
   type BleuSmoothing,
@@ -73,9 +74,10 @@ export const bleuEvaluator: EvaluatorFactory = {
 
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), ...settings, lowercase }, (input) => {
       const refs = referencesFor(input, source);
-      if (!refs.ok) return unscored(refs.reason);
+      if (!refs.ok) return unscored(refs.reason, refs.details);
       const refTokens = refs.refs.map(tok);
-      if (refTokens.every((t) => t.length === 0)) return unscored("expected text is empty");
+      if (refTokens.every((t) => t.length === 0))
+        return unscored("expected text is empty", { unscored: UNSCORED.badExpected });
       const stats = bleuStatistics(refTokens, tok(candidateText(input, source)), maxN);
       const res = corpusBleuFromStats([stats], settings);
       const details: BleuDetails = {

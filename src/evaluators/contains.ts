@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { makeEvaluator, scored, show, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -59,13 +60,19 @@ export const containsEvaluator: EvaluatorFactory = {
       let values = fixed;
       if (!values) {
         const e = input.expected;
-        if (e === undefined) return unscored("no expected value and no value/values option");
+        if (e === undefined)
+          return unscored("no expected value and no value/values option", { unscored: UNSCORED.noExpected });
         const list = typeof e === "string" ? [e] : e;
         if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) {
-          return unscored(`expected value ${show(e)} is not a string or a list of strings`);
+          return unscored(`expected value ${show(e)} is not a string or a list of strings`, {
+            unscored: UNSCORED.badExpected,
+          });
         }
         values = (list as string[]).filter((v) => v !== "");
-        if (values.length === 0) return unscored("expected value has no non-empty string to look for");
+        if (values.length === 0)
+          return unscored("expected value has no non-empty string to look for", {
+            unscored: UNSCORED.badExpected,
+          });
       }
       const text = fold(input.output.text);
       const found = values.filter((v) => text.includes(fold(v)));

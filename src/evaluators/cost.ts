@@ -25,7 +25,7 @@ export const costEvaluator: EvaluatorFactory = {
     return makeEvaluator(KIND, VERSION, { maxUsd }, ({ output }) => {
       const c = output.costUsd;
       if (typeof c !== "number" || !Number.isFinite(c))
-        return unscored("output has no cost (the target reported none)");
+        return unscored("output has no cost (the target reported none)", { unscored: "no-cost" });
       const details = { costUsd: c, maxUsd };
       return c <= maxUsd
         ? scored(1, `cost ${usd(c)}, within ${usd(maxUsd)}`, details)

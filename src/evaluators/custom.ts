@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
-import { tsImport } from "tsx/esm/api";
+import { importModule } from "../util/import-module.ts";
 import { isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { type EvaluationInput, EvaluatorConfigError, type EvaluatorFactory, type Score } from "./types.ts";
@@ -25,14 +24,6 @@ const KIND = "custom";
 const BASE_VERSION = "1";
 
 type CustomFn = (input: EvaluationInput, options?: unknown) => unknown;
-
-/** Imports a module file; `hash` in the URL makes an edited file load afresh, not from the cache. */
-async function importFile(absPath: string, hash: string): Promise<Record<string, unknown>> {
-  const url = `${pathToFileURL(absPath).href}?v=${hash}`;
-  if (/\.(c|m)?tsx?$/i.test(absPath))
-    return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
-  return (await import(url)) as Record<string, unknown>;
-}
 
 function pickExport(mod: Record<string, unknown>, name: string): unknown {
   const v = mod[name];
@@ -86,7 +77,7 @@ export const customEvaluator: EvaluatorFactory = {
     const hash = createHash("sha256").update(source).digest("hex").slice(0, 8);
     let mod: Record<string, unknown>;
     try {
-      mod = await importFile(abs, hash);
+      mod = await importModule(abs, hash);
     } catch (err) {
       throw new EvaluatorConfigError(
         `${KIND}: cannot load ${modulePath}: ${(err as Error).message}`,

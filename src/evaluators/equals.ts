@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { deepEqual, makeEvaluator, mapStrings, outputJson, scored, show, unscored } from "./base.ts";
 import { expectedWhere, readExpectedSource, resolveExpected, sourceConfig } from "./expected.ts";
 import { OptionReader } from "./options.ts";
@@ -55,7 +56,7 @@ export const equalsEvaluator: EvaluatorFactory = {
     };
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), ...norm }, (input) => {
       const expected = resolveExpected(input, source);
-      if (expected === undefined) return unscored(expectedWhere(source));
+      if (expected === undefined) return unscored(expectedWhere(source), { unscored: UNSCORED.noExpected });
       if (typeof expected === "string") {
         const want = normalizeText(expected, norm);
         const candidates = [input.output.text];

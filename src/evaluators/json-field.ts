@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, outputJson, scored, show, unscored } from "./base.ts";
 import { readMatchOptions, valuesMatch } from "./compare.ts";
 import { OptionReader } from "./options.ts";
@@ -53,7 +54,8 @@ export const jsonFieldEvaluator: EvaluatorFactory = {
     const config = { field, ...(fixed ? { expected: fixed.value } : {}), ...match };
     return makeEvaluator(KIND, VERSION, config, (input) => {
       const expected = expectedField(input, field, fixed);
-      if (expected === undefined) return unscored(`no expected value for ${field}`);
+      if (expected === undefined)
+        return unscored(`no expected value for ${field}`, { unscored: UNSCORED.noExpected });
       const parsed = outputJson(input.output);
       if (!parsed.ok) return scored(0, "output is not JSON", { field, expected, match: false });
       const actual = getPath(parsed.value, field);

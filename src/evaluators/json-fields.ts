@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, outputJson, scored, show, unscored } from "./base.ts";
 import { readMatchOptions, valuesMatch } from "./compare.ts";
 import { checkNumber, OptionReader } from "./options.ts";
@@ -89,11 +90,16 @@ export const jsonFieldsEvaluator: EvaluatorFactory = {
 
     return makeEvaluator(KIND, VERSION, config, (input) => {
       const exp = fixed ? fixed.value : input.expected;
-      if (exp === undefined || exp === null) return unscored(`no expected values for ${names}`);
-      if (!isPlainObject(exp)) return unscored(`expected value ${show(exp)} is not an object of fields`);
+      if (exp === undefined || exp === null)
+        return unscored(`no expected values for ${names}`, { unscored: UNSCORED.noExpected });
+      if (!isPlainObject(exp))
+        return unscored(`expected value ${show(exp)} is not an object of fields`, {
+          unscored: UNSCORED.badExpected,
+        });
       const compared = specs.filter((s) => getPath(exp, s.name) !== undefined);
       const skipped = specs.filter((s) => !compared.includes(s)).map((s) => s.name);
-      if (compared.length === 0) return unscored(`no expected value for any of ${names}`);
+      if (compared.length === 0)
+        return unscored(`no expected value for any of ${names}`, { unscored: UNSCORED.noExpected });
       const parsed = outputJson(input.output);
       const fields: Record<string, FieldResult> = {};
       for (const s of compared) {
@@ -113,7 +119,7 @@ export const jsonFieldsEvaluator: EvaluatorFactory = {
       if (total === 0)
         return unscored(
           `only zero-weight fields have expected values (${compared.map((s) => s.name).join(", ")})`,
-          details,
+          { ...details, unscored: UNSCORED.notApplicable },
         );
       if (!parsed.ok) return scored(0, "output is not JSON", details);
       const gained = compared.reduce((n, s) => n + (fields[s.name].match ? s.weight : 0), 0);

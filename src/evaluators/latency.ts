@@ -17,7 +17,9 @@ export const latencyEvaluator: EvaluatorFactory = {
     const maxMs = r.number("maxMs", { min: 0, exclusiveMin: true }) as number;
     return makeEvaluator(KIND, VERSION, { maxMs }, ({ output }) => {
       const ms = output.latencyMs;
-      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) return unscored("output has no latency");
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
+        return unscored("output has no latency", { unscored: "no-latency" });
+      }
       const details = { latencyMs: ms, maxMs };
       return ms <= maxMs
         ? scored(1, `${Math.round(ms)} ms, within ${maxMs} ms`, details)

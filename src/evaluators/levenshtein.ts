@@ -34,7 +34,7 @@ export const levenshteinEvaluator: EvaluatorFactory = {
     };
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), trim, caseInsensitive }, (input) => {
       const refs = referencesFor(input, source);
-      if (!refs.ok) return unscored(refs.reason);
+      if (!refs.ok) return unscored(refs.reason, refs.details);
       const out = prep(candidateText(input, source));
       let best = levenshtein(out, prep(refs.refs[0]));
       let bestRef = 0;

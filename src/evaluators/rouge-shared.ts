@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { type RougeScore, type RougeTokenizer, rougeTokenize } from "../metrics/text/rouge.ts";
 import { scored, unscored } from "./base.ts";
 import type { ExpectedSource } from "./expected.ts";
@@ -34,7 +35,7 @@ export function scoreRouge(
   fn: (target: string[], prediction: string[]) => RougeScore,
 ): Score {
   const refs = referencesFor(input, source);
-  if (!refs.ok) return unscored(refs.reason);
+  if (!refs.ok) return unscored(refs.reason, refs.details);
   const prediction = rougeTokenize(candidateText(input, source), settings.tokenizer);
   let best: { score: RougeScore; ref: number } | undefined;
   for (let i = 0; i < refs.refs.length; i++) {
@@ -52,6 +53,7 @@ export function scoreRouge(
       minTokens > 1
         ? `expected text has fewer than ${minTokens} tokens${hint}`
         : `expected text has no tokens${hint}`,
+      { unscored: UNSCORED.badExpected },
     );
   }
   const { score, ref } = best;

@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, show } from "./base.ts";
 import { type ExpectedSource, expectedWhere, resolveExpected } from "./expected.ts";
 import { getPath } from "./path.ts";
@@ -8,19 +9,30 @@ import type { EvaluationInput } from "./types.ts";
  * or the case's expected, or `with.field` of it) as a string, a number or boolean (as text), or a
  * list of strings (several acceptable references; metrics take the best, BLEU uses them all).
  */
-export type References = { ok: true; refs: string[] } | { ok: false; reason: string };
+export type References =
+  | { ok: true; refs: string[] }
+  | { ok: false; reason: string; details: { unscored: string } };
 
 export function referencesFor(input: EvaluationInput, source: ExpectedSource): References {
   const v = resolveExpected(input, source);
-  if (v === undefined || v === null) return { ok: false, reason: expectedWhere(source) };
+  if (v === undefined || v === null)
+    return { ok: false, reason: expectedWhere(source), details: { unscored: UNSCORED.noExpected } };
   if (typeof v === "string") return { ok: true, refs: [v] };
   if (typeof v === "number" || typeof v === "boolean") return { ok: true, refs: [String(v)] };
   if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string"))
     return { ok: true, refs: v as string[] };
   if (isPlainObject(v)) {
-    return { ok: false, reason: `expected value is an object, not text (pick a field of it with "field")` };
+    return {
+      ok: false,
+      reason: `expected value is an object, not text (pick a field of it with "field")`,
+      details: { unscored: UNSCORED.badExpected },
+    };
   }
-  return { ok: false, reason: `expected value ${show(v)} is not text or a list of texts` };
+  return {
+    ok: false,
+    reason: `expected value ${show(v)} is not text or a list of texts`,
+    details: { unscored: UNSCORED.badExpected },
+  };
 }
 
 export const TEXT_SOURCE_OPTIONS = ["expected", "field"] as const;

@@ -24,7 +24,7 @@ export const tokenF1Evaluator: EvaluatorFactory = {
     const emptyRule = r.oneOf("emptyRule", ["v2.0", "v1.1"] as const, "v2.0");
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), emptyRule }, (input) => {
       const refs = referencesFor(input, source);
-      if (!refs.ok) return unscored(refs.reason);
+      if (!refs.ok) return unscored(refs.reason, refs.details);
       const res = tokenF1(candidateText(input, source), refs.refs, { emptyRule });
       const details = {
         precision: res.precision,

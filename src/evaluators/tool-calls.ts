@@ -1,5 +1,6 @@
 import type { ToolCall } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
+import { UNSCORED } from "../core/unscored.ts";
 import { deepEqual, isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { getPath, isValidPath } from "./path.ts";
@@ -214,14 +215,19 @@ export const toolCallsEvaluator: EvaluatorFactory = {
         else if (Array.isArray(e)) raw = e;
         else if (isPlainObject(e)) raw = e.toolCalls ?? e.tool_calls;
         if (raw === undefined)
-          return unscored(field ? `no expected tool calls at ${field}` : "no expected tool calls");
+          return unscored(field ? `no expected tool calls at ${field}` : "no expected tool calls", {
+            unscored: UNSCORED.noExpected,
+          });
         const parsed = parseExpected(raw);
         if (!parsed.ok)
-          return unscored(`expected tool call${parsed.path ? ` ${parsed.path}` : "s"} ${parsed.message}`);
+          return unscored(`expected tool call${parsed.path ? ` ${parsed.path}` : "s"} ${parsed.message}`, {
+            unscored: UNSCORED.badExpected,
+          });
         expected = parsed.value;
       }
       const actual = actualToolCalls(input.output);
-      if (!actual) return unscored("output has no trace, so its tool calls are unknown");
+      if (!actual)
+        return unscored("output has no trace, so its tool calls are unknown", { unscored: UNSCORED.noTrace });
       const pairs = matchCalls(expected, actual, ordered, mode);
       const matchedE = new Set(pairs.map((p) => p[0]));
       const matchedA = new Set(pairs.map((p) => p[1]));

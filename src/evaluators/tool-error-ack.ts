@@ -1,4 +1,5 @@
 import type { Trace } from "../core/output.ts";
+import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, scored, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -124,9 +125,14 @@ export const toolErrorAckEvaluator: EvaluatorFactory = {
     const needles = patterns.map((p) => ({ pattern: p, needle: normalise(p) }));
 
     return makeEvaluator(KIND, VERSION, { patterns }, ({ output }) => {
-      if (!output.trace) return unscored("output has no trace, so its tool results are unknown");
+      if (!output.trace)
+        return unscored("output has no trace, so its tool results are unknown", {
+          unscored: UNSCORED.noTrace,
+        });
       const failures = toolFailures(output.trace);
-      if (failures.length === 0) return unscored("no tool call failed: nothing to acknowledge");
+      if (failures.length === 0) {
+        return unscored("no tool call failed: nothing to acknowledge", { unscored: UNSCORED.notApplicable });
+      }
       const first = failures[0];
       const what = `${first.tool} returned ${DESCRIBE[first.kind]}${failures.length > 1 ? ` (and ${failures.length - 1} more failure${failures.length > 2 ? "s" : ""})` : ""}`;
       const answer = normalise(output.text);

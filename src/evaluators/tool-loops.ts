@@ -1,3 +1,4 @@
+import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { actualToolCalls } from "./tool-calls.ts";
@@ -44,7 +45,8 @@ export const toolLoopsEvaluator: EvaluatorFactory = {
 
     return makeEvaluator(KIND, VERSION, { maxRepeats }, ({ output }) => {
       const calls = actualToolCalls(output);
-      if (!calls) return unscored("output has no trace, so its tool calls are unknown");
+      if (!calls)
+        return unscored("output has no trace, so its tool calls are unknown", { unscored: UNSCORED.noTrace });
       const groups = new Map<string, { name: string; arguments: unknown; count: number }>();
       for (const call of calls) {
         const args = parseArgs(call.arguments);

@@ -1,4 +1,5 @@
 import type { Trace } from "../core/output.ts";
+import { UNSCORED } from "../core/unscored.ts";
 import { makeEvaluator, scored, unscored } from "./base.ts";
 import { OptionReader } from "./options.ts";
 import { actualToolCalls } from "./tool-calls.ts";
@@ -42,7 +43,8 @@ export const traceStepsEvaluator: EvaluatorFactory = {
 
     return makeEvaluator(KIND, VERSION, { maxSteps, count }, ({ output }) => {
       const trace = output.trace;
-      if (!trace) return unscored("output has no trace, so its steps are unknown");
+      if (!trace)
+        return unscored("output has no trace, so its steps are unknown", { unscored: UNSCORED.noTrace });
       const modelCalls = modelCallCount(trace);
       const toolCalls = actualToolCalls(output)?.length ?? 0;
       const steps = trace.steps?.length;
@@ -61,7 +63,10 @@ export const traceStepsEvaluator: EvaluatorFactory = {
       else if (count === "tool-calls") n = toolCalls;
       else n = steps;
       if (n === undefined)
-        return unscored(`the trace does not record its ${count.replace("-", " ")}`, details);
+        return unscored(`the trace does not record its ${count.replace("-", " ")}`, {
+          ...details,
+          unscored: UNSCORED.noTrace,
+        });
       const what = count.replace("-", " ");
       if (trace.maxStepsReached) {
         return scored(0, `the agent hit its step limit without answering (${n} ${what})`, details);

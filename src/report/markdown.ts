@@ -1,4 +1,5 @@
 import type { Scorecard } from "../scorecard/types.ts";
+import { describeReasons } from "../scorecard/unscored.ts";
 import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd } from "./format.ts";
 
 /** Markdown-safe table cell: pipes escaped, HTML neutralised, one line. */
@@ -28,9 +29,23 @@ export function scorecardMarkdown(card: Scorecard): string {
   lines.push(
     `| **aggregate** | **${fmtScore(card.aggregate.mean)}** | ${fmtCi(card.aggregate.ci)} | | | ${card.aggregate.n} | |`,
   );
+  const unscored = Object.entries(card.dimensions).filter(
+    ([, d]) => d.unscored > 0 && Object.keys(d.unscoredReasons ?? {}).length > 0,
+  );
+  if (unscored.length > 0) {
+    lines.push("");
+    lines.push("Why unscored:");
+    for (const [name, d] of unscored) {
+      lines.push(`- ${mdCell(name)} (${d.unscored}): ${describeReasons(d.unscoredReasons, mdCell)}`);
+    }
+  }
   lines.push("");
+  const cache =
+    card.cache && card.cache.hits > 0
+      ? ` · cache ${card.cache.hits} hits, saved ${fmtUsd(card.cache.savedCost)}`
+      : "";
   lines.push(
-    `Errors: ${card.errors.count} (${fmtPct(card.errors.rate)}) · latency p50 ${fmtMs(card.latencyMs.p50)}, p95 ${fmtMs(card.latencyMs.p95)}, p99 ${fmtMs(card.latencyMs.p99)} · cost ${fmtUsd(card.cost.total)}`,
+    `Errors: ${card.errors.count} (${fmtPct(card.errors.rate)}) · latency p50 ${fmtMs(card.latencyMs.p50)}, p95 ${fmtMs(card.latencyMs.p95)}, p99 ${fmtMs(card.latencyMs.p99)} · cost ${fmtUsd(card.cost.total)}${cache}`,
   );
   if (card.weaknesses.length > 0) {
     lines.push("");

@@ -1,5 +1,21 @@
 import type { Scorecard } from "../scorecard/types.ts";
+import { describeReasons } from "../scorecard/unscored.ts";
 import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd, safeLine, table } from "./format.ts";
+
+/**
+ * `unscored   tone: judge-refused ×3, judge-unparseable ×1` — one line per dimension with
+ * unscored cases, its most frequent reasons first.
+ */
+function unscoredLines(card: Scorecard): string[] {
+  const lines: string[] = [];
+  for (const [name, d] of Object.entries(card.dimensions)) {
+    const reasons = d.unscoredReasons ?? {};
+    if (d.unscored === 0 || Object.keys(reasons).length === 0) continue;
+    const text = describeReasons(reasons, (r) => safeLine(r, 80));
+    lines.push(`${lines.length === 0 ? "unscored  " : "          "} ${name}: ${text}`);
+  }
+  return lines;
+}
 
 /** The scorecard as a person reads it in a terminal. */
 export function renderScorecard(card: Scorecard): string {
@@ -44,6 +60,11 @@ export function renderScorecard(card: Scorecard): string {
     });
   }
   out.push(table(rows, header));
+  const why = unscoredLines(card);
+  if (why.length > 0) {
+    out.push("");
+    out.push(...why);
+  }
   out.push("");
   const errs = Object.entries(card.errors.byClass)
     .map(([k, v]) => `${k} ${v}`)
@@ -58,6 +79,11 @@ export function renderScorecard(card: Scorecard): string {
   if (card.cost.judge > 0 || card.cost.judgeTokens.input > 0) {
     out.push(
       `judges     ${card.cost.judgeTokens.input} in / ${card.cost.judgeTokens.output} out · cost ${fmtUsd(card.cost.judge)} (scoring, apart from the target)`,
+    );
+  }
+  if (card.cache && card.cache.hits > 0) {
+    out.push(
+      `cache      ${card.cache.hits} hit${card.cache.hits === 1 ? "" : "s"}, saved ${fmtUsd(card.cache.savedCost)} (${card.cache.outputs} target outputs, ${card.cache.judgeCalls} judge calls)`,
     );
   }
   if (card.weaknesses.length > 0) {

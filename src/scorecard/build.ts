@@ -8,8 +8,8 @@ import { patternsFrom } from "./patterns.ts";
 type CaseRow = CaseResult;
 
 import { dimensionStats, meanInterval, percentiles } from "./summarize.ts";
-import { countReason, NO_SCORE } from "./unscored.ts";
 import type { CalibratedMarker, DimensionStats, Scorecard, StrengthOrWeakness, WorstCase } from "./types.ts";
+import { countReason, NO_SCORE } from "./unscored.ts";
 
 export interface ScorecardInput {
   run: RunRecord;

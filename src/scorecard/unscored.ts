@@ -3,7 +3,9 @@
  * evaluator-timeout ×3") instead of one line per case. Pure.
  */
 
-/** The key of a stored score that has no stored score row at all (scoring never happened). */
+import { NOT_APPLICABLE_CODES } from "../core/unscored.ts";
+
+/** The key of an output that has no score row for the dimension at all (scoring never happened). */
 export const NO_SCORE = "no-score";
 
 /**
@@ -12,7 +14,7 @@ export const NO_SCORE = "no-score";
  * the kind to judge. The gate's `maxUnscoredRate` leaves them out: a dimension that checks a
  * field only some cases expect is not failing on the others.
  */
-export const NOT_APPLICABLE = new Set(["no-expected", "not-applicable"]);
+export const NOT_APPLICABLE: ReadonlySet<string> = NOT_APPLICABLE_CODES;
 
 const MAX_KEY = 80;
 /** A short phrase before a colon that names a kind of failure (`evaluator-error`, `judge refused`). */
@@ -49,18 +51,31 @@ export function countReason(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
 }
 
+/** How many reasons the reports list per dimension. */
+export const TOP_UNSCORED_REASONS = 3;
+
 /** The most frequent reasons first (ties by name), at most `limit`. */
-export function topReasons(counts: Record<string, number>, limit = 3): Array<[string, number]> {
+export function topReasons(
+  counts: Record<string, number>,
+  limit = TOP_UNSCORED_REASONS,
+): Array<[string, number]> {
   return Object.entries(counts)
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
     .slice(0, limit);
 }
 
-/** `judge-refused ×12, evaluator-timeout ×3, +2 more` */
-export function describeReasons(counts: Record<string, number>, limit = 3): string {
+/**
+ * `judge-refused ×12, evaluator-timeout ×3, +2 more`. Reasons can hold text from outputs, so each
+ * report passes its own `escape` (terminal: control characters; Markdown: cell syntax).
+ */
+export function describeReasons(
+  counts: Record<string, number>,
+  escape: (reason: string) => string = (r) => r,
+  limit = TOP_UNSCORED_REASONS,
+): string {
   const top = topReasons(counts, limit);
   const rest = Object.keys(counts).length - top.length;
-  return top.map(([k, n]) => `${k} ×${n}`).join(", ") + (rest > 0 ? `, +${rest} more` : "");
+  return top.map(([k, n]) => `${escape(k)} ×${n}`).join(", ") + (rest > 0 ? `, +${rest} more` : "");
 }
 
 /**

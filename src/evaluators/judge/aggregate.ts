@@ -16,6 +16,8 @@ export interface ItemResult {
   turn?: number;
   score: number | null;
   reason?: string;
+  /** when unscored: the `details.unscored` code (the first unscored sample's) */
+  code?: string;
   samples: SampleResult[];
 }
 
@@ -34,6 +36,7 @@ export function judgeScore(
     promptHash,
     calls: account.calls,
     cachedCalls: account.cachedCalls,
+    cachedCostUsd: account.cachedCostUsd,
     attempts: account.attempts,
   };
   const base = {
@@ -44,7 +47,12 @@ export function judgeScore(
   if (settings.target !== "turns") {
     const item = items[0];
     const details = { ...base, ...sampleDetails(item.samples), judge };
-    if (item.score === null) return unscored(item.reason ?? "judge gave no verdict", details);
+    if (item.score === null) {
+      return unscored(item.reason ?? "judge gave no verdict", {
+        ...details,
+        unscored: item.code ?? "judge-no-verdict",
+      });
+    }
     const pass = item.score >= settings.threshold - 1e-9;
     return scored(item.score, itemReason(item, settings), { ...details, pass });
   }
@@ -58,7 +66,10 @@ export function judgeScore(
   const bad = items.find((it) => it.score === null);
   if (bad) {
     const n = items.filter((it) => it.score === null).length;
-    return unscored(`${n} of ${items.length} turns unscored; turn ${bad.turn}: ${bad.reason}`, details);
+    return unscored(`${n} of ${items.length} turns unscored; turn ${bad.turn}: ${bad.reason}`, {
+      ...details,
+      unscored: bad.code ?? "judge-no-verdict",
+    });
   }
   const scores = items.map((it) => it.score as number);
   const m = mean(scores);
@@ -90,12 +101,14 @@ function itemReason(item: ItemResult, settings: JudgeSettings): string {
 export function aggregateSamples(samples: SampleResult[]): {
   score: number | null;
   reason?: string;
+  code?: string;
   samples: SampleResult[];
 } {
   const ok = samples.filter((s) => s.score !== null).map((s) => s.score as number);
   if (ok.length === 0) {
     const reasons = [...new Set(samples.map((s) => s.reason ?? "no verdict"))];
-    return { score: null, reason: reasons.join("; "), samples };
+    const code = samples.find((s) => s.code !== undefined)?.code;
+    return { score: null, reason: reasons.join("; "), ...(code !== undefined ? { code } : {}), samples };
   }
   return { score: mean(ok), samples };
 }

@@ -140,6 +140,8 @@ export class JudgeAccount {
   costKnown = true;
   calls = 0;
   cachedCalls = 0;
+  /** what the cached calls cost when they were made (part of costUsd; not spent again) */
+  cachedCostUsd = 0;
   attempts = 0;
   servedModels = new Set<string>();
 
@@ -150,8 +152,10 @@ export class JudgeAccount {
     this.calls++;
     if (r.cached) this.cachedCalls++;
     this.usage = addUsage(this.usage, r.usage);
-    if (typeof r.costUsd === "number" && Number.isFinite(r.costUsd)) this.costUsd += r.costUsd;
-    else this.costKnown = false;
+    if (typeof r.costUsd === "number" && Number.isFinite(r.costUsd)) {
+      this.costUsd += r.costUsd;
+      if (r.cached) this.cachedCostUsd += r.costUsd;
+    } else this.costKnown = false;
     if (r.model) this.servedModels.add(r.model);
   }
 }

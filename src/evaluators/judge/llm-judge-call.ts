@@ -65,8 +65,20 @@ export interface SampleResult {
   reasoning?: string;
   source?: VerdictSource;
   reason?: string;
+  /** why there is no verdict, as a code for the scorecard's unscored reasons (JUDGE_UNSCORED) */
+  code?: string;
   error?: TargetError;
 }
+
+/** The `details.unscored` codes of a sample without a verdict, by what went wrong. */
+export const JUDGE_UNSCORED = {
+  "call-failed": "judge-call-failed",
+  truncated: "judge-truncated",
+  refused: "judge-refused",
+  empty: "judge-empty",
+  unparseable: "judge-unparseable",
+  invalid: "judge-invalid-verdict",
+} as const;
 
 /** Calls the judge once for `sample` and reads its verdict; usage and cost go to `account`. */
 export async function judgeSample(
@@ -93,6 +105,7 @@ export async function judgeSample(
       sample,
       score: null,
       reason: `judge call failed${attempts}: ${result.error.class}: ${result.error.message}`,
+      code: JUDGE_UNSCORED["call-failed"],
       error: result.error,
     };
   }
@@ -102,6 +115,7 @@ export async function judgeSample(
       sample,
       score: null,
       reason: verdict.reason,
+      code: JUDGE_UNSCORED[verdict.failure],
       ...(verdict.raw !== undefined ? { raw: verdict.raw } : {}),
       ...(verdict.reasoning ? { reasoning: verdict.reasoning } : {}),
     };

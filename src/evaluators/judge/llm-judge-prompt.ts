@@ -1,4 +1,5 @@
 import type { ChatMessage } from "../../core/case.ts";
+import { UNSCORED } from "../../core/unscored.ts";
 import { getPath } from "../path.ts";
 import type { EvaluationInput } from "../types.ts";
 import type { JudgeSettings } from "./llm-judge-options.ts";
@@ -78,7 +79,7 @@ export function judgedItems(
   input: EvaluationInput,
   s: JudgeSettings,
   rubric: Rubric,
-): { ok: true; items: JudgedItem[] } | { ok: false; reason: string } {
+): { ok: true; items: JudgedItem[] } | { ok: false; reason: string; code: string } {
   const shared: Block[] = [["input", renderInput(input.case.input)]];
   if (s.reference) {
     const field = s.field;
@@ -87,6 +88,7 @@ export function judgedItems(
       return {
         ok: false,
         reason: `no reference answer for the judge (reference: true, but the case has no expected value${field === undefined ? "" : ` at ${field}`})`,
+        code: UNSCORED.noExpected,
       };
     }
     shared.push(["reference", asText(reference)]);
@@ -94,7 +96,11 @@ export function judgedItems(
   if (s.context !== undefined) {
     const passage = resolveContext(input, s.context);
     if (passage === undefined || passage === null || passage === "") {
-      return { ok: false, reason: `no context passage at "${s.context}" for the judge` };
+      return {
+        ok: false,
+        reason: `no context passage at "${s.context}" for the judge`,
+        code: UNSCORED.noContext,
+      };
     }
     shared.push(["context", asText(passage)]);
   }
@@ -111,6 +117,7 @@ export function judgedItems(
     return {
       ok: false,
       reason: `no conversation to judge (target: ${s.target} needs output.trace.messages)`,
+      code: UNSCORED.noTrace,
     };
   }
   if (s.target === "session") {
@@ -128,7 +135,7 @@ export function judgedItems(
     items.push({ turn: i, messages: judgePrompt(blocks, s, rubric) });
   });
   if (items.length === 0)
-    return { ok: false, reason: "no assistant turn with text to judge (target: turns)" };
+    return { ok: false, reason: "no assistant turn with text to judge (target: turns)", code: "no-turns" };
   return { ok: true, items };
 }
 

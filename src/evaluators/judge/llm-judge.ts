@@ -188,9 +188,13 @@ class LlmJudge {
 
   async evaluate(input: EvaluationInput): Promise<Score> {
     const err = input.output.error;
-    if (err) return unscored(`no output to judge (target error ${err.class}: ${err.message})`);
+    if (err) {
+      return unscored(`no output to judge (target error ${err.class}: ${err.message})`, {
+        unscored: "target-error",
+      });
+    }
     const prepared = judgedItems(input, this.s, this.rubric);
-    if (!prepared.ok) return unscored(prepared.reason);
+    if (!prepared.ok) return unscored(prepared.reason, { unscored: prepared.code });
     const account = new JudgeAccount();
     const jobs = prepared.items.flatMap((_item, i) =>
       Array.from({ length: this.s.samples }, (_, sample) => ({ item: i, sample })),

@@ -7,6 +7,18 @@ import { ci, int, ms, num, pct, usd, when } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
 const STATUSES: CaseStatus[] = ["pass", "fail", "error", "unscored"];
+
+/**
+ * The most frequent reasons a dimension's cases are unscored, as plain text (`judge-refused ×3,
+ * no-expected ×2, +1 more`): reasons can quote model outputs, so they are never rendered as HTML.
+ */
+function unscoredSummary(reasons: Record<string, number> | undefined, limit = 3): string {
+  const entries = Object.entries(reasons ?? {}).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  if (entries.length === 0) return "";
+  const shown = entries.slice(0, limit).map(([reason, n]) => `${reason} ×${n}`);
+  const rest = entries.length - limit;
+  return shown.join(", ") + (rest > 0 ? `, +${rest} more` : "");
+}
 const FILTER_KEYS = ["slice", "dimension", "status", "q"] as const;
 
 /** `/runs/:runId`: the scorecard and the case table, its filters kept in the address. */
@@ -100,6 +112,7 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
                     <th className="num">pass rate</th>
                     <th className="num">n</th>
                     <th className="num">unscored</th>
+                    <th>why unscored</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -113,6 +126,9 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
                       <td className="num">{pct(d.passRate)}</td>
                       <td className="num">{int(d.n)}</td>
                       <td className="num">{int(d.unscored)}</td>
+                      <td className="muted" data-testid={`unscored-reasons-${name}`}>
+                        {unscoredSummary(d.unscoredReasons)}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
