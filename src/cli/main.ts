@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { suiteJsonSchema } from "../config/schema.ts";
 import { toolVersion } from "../engine/lineage.ts";
 import { baselineSetCommand } from "./commands/baseline.ts";
+import { cacheClearCommand, cacheStatsCommand } from "./commands/cache.ts";
 import { calibrateCommand } from "./commands/calibrate.ts";
 import { compareCommand } from "./commands/compare.ts";
 import { exportCommand } from "./commands/export.ts";
@@ -37,6 +38,13 @@ function share(value: string): number {
 function finiteNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n)) throw new InvalidArgumentError("expected a number");
+  return n;
+}
+
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError("expected a number ≥ 0");
   return n;
 }
 
@@ -77,6 +85,7 @@ export function buildProgram(): Command {
       "--cache-only",
       "answer every LLM call from the cache; a miss is an error (reproducible CI re-runs)",
     )
+    .option("--refresh-cache", "call again what the cache would answer, and overwrite its entries")
     .action(
       act((suite: string | undefined, opts: Record<string, unknown>) =>
         runCommand(suite, { ...global(), ...opts }),
@@ -93,6 +102,7 @@ export function buildProgram(): Command {
     .option("--concurrency <n>", "outputs scored at once (default: the suite's concurrency)", positiveInt)
     .option("--no-cache", "neither read nor write the LLM response cache")
     .option("--cache-only", "answer every LLM call from the cache; a miss is an error")
+    .option("--refresh-cache", "call the judges again and overwrite their cache entries")
     .option("--json <file>", "write the new scorecard as JSON")
     .action(
       act((run: string, opts: Record<string, unknown>) => rescoreCommand(run, { ...global(), ...opts })),
@@ -307,6 +317,23 @@ export function buildProgram(): Command {
       act((run: string, caseId: string, opts: Parameters<typeof promoteCommand>[2]) =>
         promoteCommand(run, caseId, { ...global(), ...opts }),
       ),
+    );
+
+  const cache = program
+    .command("cache")
+    .description("the LLM response cache beside the store (ASSAY_CACHE overrides where it is)");
+  cache
+    .command("stats")
+    .description("entries, size, and per provider and model: count, oldest, newest")
+    .option("--json", "print JSON")
+    .action(act((opts: { json?: boolean }) => cacheStatsCommand({ ...global(), ...opts })));
+  cache
+    .command("clear")
+    .description("delete cached responses (all, or those matching every option given)")
+    .option("--older-than <days>", "only entries stored more than this many days ago", nonNegative)
+    .option("--model <model>", "only this model: provider:model or the bare model name")
+    .action(
+      act((opts: { olderThan?: number; model?: string }) => cacheClearCommand({ ...global(), ...opts })),
     );
 
   program

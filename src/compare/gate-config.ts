@@ -23,11 +23,13 @@ export const gateSchema = z.strictObject({
     })
     .optional(),
   maxErrorRate: z.number().min(0).max(1).optional(),
+  // Optional rather than defaulted: the check always runs (at DEFAULT_MAX_UNSCORED_RATE when unset),
+  // but a passing check is reported only when the suite set the limit, so gates stay quiet.
   maxUnscoredRate: z
     .number()
     .min(0)
     .max(1)
-    .default(DEFAULT_MAX_UNSCORED_RATE)
+    .optional()
     .describe(
       "largest share of a dimension's cases left unscored, unscored / (scored + unscored), in [0, 1] " +
         "(default 0.05); a dimension above it fails the gate, naming its most frequent reason. Cases the " +

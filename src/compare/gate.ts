@@ -1,14 +1,15 @@
 import type { DimensionCalibration } from "../calibrate/stored.ts";
 import type { CaseResult } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";
-import type { GateConfig } from "./gate-config.ts";
+import { topReasons, unscoredRate } from "../scorecard/unscored.ts";
+import { DEFAULT_MAX_UNSCORED_RATE, type GateConfig } from "./gate-config.ts";
 import { adjustAndJudge } from "./paired.ts";
 import type { Comparison, PairedDimension } from "./types.ts";
 
 export type RuleStatus = "pass" | "fail" | "warn";
 
 export interface GateRuleResult {
-  /** floors, maxRegression, regressionSet, maxErrorRate, latency, cost, minCases */
+  /** floors, maxRegression, regressionSet, maxErrorRate, maxUnscoredRate, latency, cost, minCases */
   rule: string;
   /** what was checked: `aggregate`, a dimension, `slice · dimension`, … */
   subject: string;
@@ -60,6 +61,7 @@ export function evaluateGate(input: GateInput): GateResult {
     ...regressionRules(input),
     ...regressionSetRule(input),
     ...errorRateRule(input),
+    ...unscoredRateRules(input),
     ...latencyRules(input),
     ...costRules(input),
     ...calibrationRules(input),
@@ -267,6 +269,42 @@ function errorRateRule({ config, candidate }: GateInput): GateRuleResult[] {
       },
     },
   ];
+}
+
+/**
+ * `maxUnscoredRate` (default 0.05, checked even when the suite does not set it): a dimension that
+ * leaves more than this share of its cases unscored fails, so a judge without a key or an
+ * evaluator that crashes on every case cannot pass quietly. Cases the dimension does not apply to
+ * (see scorecard/unscored.ts) are not counted. The passing line appears when the suite set it.
+ */
+function unscoredRateRules({ config, candidate }: GateInput): GateRuleResult[] {
+  const max = config.maxUnscoredRate ?? DEFAULT_MAX_UNSCORED_RATE;
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const out: GateRuleResult[] = [];
+  const dims = Object.entries(candidate.dimensions);
+  for (const [name, d] of dims) {
+    const { rate, unscored, applicable, reasons } = unscoredRate(d);
+    if (atMost(rate, max)) continue;
+    const [top] = topReasons(reasons, 1);
+    const why = top ? `; top reason: ${top[0]} (${top[1]} of ${unscored})` : "";
+    out.push({
+      rule: "maxUnscoredRate",
+      subject: name,
+      status: "fail",
+      message: `${name}: ${pct(rate)} of cases unscored (${unscored}/${applicable}) > ${pct(max)}${why}`,
+      values: { rate, unscored, cases: applicable, max, reasons, topReason: top?.[0] ?? null },
+    });
+  }
+  if (out.length === 0 && config.maxUnscoredRate !== undefined) {
+    out.push({
+      rule: "maxUnscoredRate",
+      subject: "all",
+      status: "pass",
+      message: `every dimension scored at least ${pct(1 - max)} of the cases it applies to (${dims.length} checked)`,
+      values: { checked: dims.length, max },
+    });
+  }
+  return out;
 }
 
 function latencyRules({ config, candidate, comparison }: GateInput): GateRuleResult[] {

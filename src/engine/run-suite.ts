@@ -3,6 +3,7 @@ import type { LoadedSuite } from "../config/load.ts";
 import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
 import type { LlmRuntime } from "../llm/client.ts";
 import type { Store } from "../store/types.ts";
+import { checkCredentials } from "./credentials.ts";
 import type { EngineListener } from "./events.ts";
 import { buildDimensions, buildTargets } from "./prepare.ts";
 import { type RunTargetResult, runTarget } from "./run-target.ts";
@@ -41,6 +42,9 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
   const targets = await buildTargets(suite, opts.targets, opts.store, opts.llm);
   const runs: RunTargetResult[] = [];
   try {
+    // Every API key before the first call: a missing one is exit 2 naming the variable, not a
+    // run of failed calls (or a judge dimension left unscored) that still ends "completed".
+    checkCredentials(suite, { targets: opts.targets, env: opts.llm?.env, cacheMode: opts.llm?.cacheMode });
     for (const target of targets) {
       if (opts.signal?.aborted) break;
       const spec = suite.config.targets.find((t) => t.id === target.id);

@@ -95,7 +95,11 @@ describe("json-field", () => {
 
   it("is unscored when the case has no expected value for the field", async () => {
     const s = await score("json-field", { field: "title" }, '{"title":"x"}', exp);
-    expect(s).toEqual({ score: null, reason: "no expected value for title" });
+    expect(s).toEqual({
+      score: null,
+      reason: "no expected value for title",
+      details: { unscored: "no-expected" },
+    });
     expect((await score("json-field", { field: "title" }, '{"title":"x"}', undefined)).score).toBeNull();
   });
 

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import BetterSqlite3 from "better-sqlite3";
 import { TargetFailure } from "../core/output.ts";
@@ -14,7 +14,12 @@ import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse } from "./t
  * entry. Only successful responses are written. API keys are never part of a key or a value.
  */
 
-export type CacheMode = "default" | "off" | "only";
+/**
+ * default: read and write (judges always, targets when their spec says `cache: true`); off
+ * (`--no-cache`): neither; only (`--cache-only`): read only, a miss fails; refresh
+ * (`--refresh-cache`): call again everything default would read, and overwrite the entries.
+ */
+export type CacheMode = "default" | "off" | "only" | "refresh";
 
 export const DEFAULT_CACHE_FILE = ".assay/cache.db";
 
@@ -177,8 +182,10 @@ export class CachedChatClient implements ChatClient {
   async complete(request: ChatRequest, opts: ChatCallOptions): Promise<ChatResponse> {
     const mode = this.opts.mode;
     const cache = this.cache;
-    const reads = cache !== undefined && (mode === "only" || (mode === "default" && this.opts.enabled));
-    if (!reads || !cache) return this.inner.complete(request, opts);
+    const cached =
+      cache !== undefined &&
+      (mode === "only" || ((mode === "default" || mode === "refresh") && this.opts.enabled));
+    if (!cached || !cache) return this.inner.complete(request, opts);
     const key = cacheKey({
       provider: this.provider,
       model: this.model,
@@ -186,7 +193,8 @@ export class CachedChatClient implements ChatClient {
       request,
       epoch: opts.epoch,
     });
-    const hit = opts.noCache ? undefined : cache.get(key);
+    // refresh never reads: the call is made again and its answer replaces the entry
+    const hit = opts.noCache || mode === "refresh" ? undefined : cache.get(key);
     if (hit) {
       this.stats.hits++;
       return { ...hit, cached: true };
@@ -205,5 +213,142 @@ export class CachedChatClient implements ChatClient {
 
   close(): Promise<void> {
     return this.inner.close?.() ?? Promise.resolve();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `assay cache stats | clear`: reading and pruning a cache file without creating one.
+
+/** A cache file that is missing or is not a response cache: a usage error (exit 2). */
+export class CacheFileError extends Error {
+  constructor(
+    message: string,
+    readonly file: string,
+    /** there is no file at all (not a broken one) */
+    readonly missing = false,
+  ) {
+    super(message);
+    this.name = "CacheFileError";
+  }
+}
+
+export interface CacheModelSummary {
+  provider: string;
+  model: string;
+  entries: number;
+  /** bytes of the stored responses (JSON text) */
+  bytes: number;
+  oldest: string;
+  newest: string;
+}
+
+export interface CacheSummary {
+  file: string;
+  entries: number;
+  /** bytes on disk: the database file and its write-ahead log */
+  bytes: number;
+  oldest: string | null;
+  newest: string | null;
+  byModel: CacheModelSummary[];
+}
+
+/** Opens an existing cache file; never creates one (a read-only command must not leave a file behind). */
+function openExisting(file: string, readonly: boolean): BetterSqlite3.Database {
+  if (!existsSync(file)) throw new CacheFileError(`no response cache at ${file}`, file, true);
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    db = new BetterSqlite3(file, { readonly, fileMustExist: true });
+    db.pragma("busy_timeout = 5000");
+    const table = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'responses'")
+      .get();
+    if (!table) throw new Error("it has no responses table");
+    return db;
+  } catch (err) {
+    db?.close();
+    throw new CacheFileError(`${file} is not an assay response cache: ${(err as Error).message}`, file);
+  }
+}
+
+function bytesOnDisk(file: string): number {
+  let total = 0;
+  for (const f of [file, `${file}-wal`]) {
+    try {
+      total += statSync(f).size;
+    } catch {
+      // no write-ahead log: nothing to add
+    }
+  }
+  return total;
+}
+
+/** Entries, size, and per provider/model counts and dates of a cache file. */
+export function summarizeCache(file: string): CacheSummary {
+  const db = openExisting(file, true);
+  try {
+    const byModel = db
+      .prepare(
+        `SELECT provider, model, count(*) AS entries, coalesce(sum(length(response)), 0) AS bytes,
+           min(created_at) AS oldest, max(created_at) AS newest
+         FROM responses GROUP BY provider, model ORDER BY entries DESC, provider, model`,
+      )
+      .all() as CacheModelSummary[];
+    const entries = byModel.reduce((n, m) => n + m.entries, 0);
+    const dates = byModel.flatMap((m) => [m.oldest, m.newest]).sort();
+    return {
+      file,
+      entries,
+      bytes: bytesOnDisk(file),
+      oldest: dates[0] ?? null,
+      newest: dates.at(-1) ?? null,
+      byModel,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export interface CacheClearFilter {
+  /** only entries stored more than this many days ago */
+  olderThanDays?: number;
+  /** only this model: `provider:model` or the bare model name */
+  model?: string;
+  /** the present, for `olderThanDays` (tests) */
+  now?: Date;
+}
+
+/** Deletes the entries the filter selects (all by default); returns how many went and how many are left. */
+export function clearCache(
+  file: string,
+  filter: CacheClearFilter = {},
+): { deleted: number; remaining: number } {
+  const db = openExisting(file, false);
+  try {
+    const where: string[] = [];
+    const params: string[] = [];
+    if (filter.olderThanDays !== undefined) {
+      const now = filter.now ?? new Date();
+      where.push("created_at < ?");
+      params.push(new Date(now.getTime() - filter.olderThanDays * 86_400_000).toISOString());
+    }
+    if (filter.model !== undefined) {
+      where.push("(model = ? OR provider || ':' || model = ?)");
+      params.push(filter.model, filter.model);
+    }
+    const sql = `DELETE FROM responses${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}`;
+    const deleted = db.prepare(sql).run(...params).changes;
+    const { n } = db.prepare("SELECT count(*) AS n FROM responses").get() as { n: number };
+    if (deleted > 0) {
+      try {
+        // give the space back; a reader holding the file makes this fail, which loses nothing
+        db.pragma("wal_checkpoint(TRUNCATE)");
+        db.exec("VACUUM");
+      } catch {
+        // the rows are gone either way
+      }
+    }
+    return { deleted, remaining: n };
+  } finally {
+    db.close();
   }
 }

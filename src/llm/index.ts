@@ -6,15 +6,21 @@ export {
   toAnthropicRequest,
 } from "./anthropic/index.ts";
 export {
+  type CacheClearFilter,
   CachedChatClient,
   type CachedChatClientOptions,
+  CacheFileError,
   type CacheKeyParts,
   type CacheMode,
+  type CacheModelSummary,
   type CacheStats,
+  type CacheSummary,
   cacheKey,
+  clearCache,
   DEFAULT_CACHE_FILE,
   defaultCachePath,
   ResponseCache,
+  summarizeCache,
 } from "./cache.ts";
 export {
   type ChatClientSpec,

@@ -27,12 +27,12 @@ const CODE_LIKE = /^[A-Za-z][\w .-]{0,47}$/;
  */
 export function unscoredKey(score: { reason?: string; details?: Record<string, unknown> }): string {
   const code = score.details?.unscored;
-  if (typeof code === "string" && code.trim() !== "") return cut(code.trim());
+  if (typeof code === "string" && code.trim() !== "") return cut(visible(code.trim()));
   return normaliseReason(score.reason ?? "");
 }
 
 export function normaliseReason(reason: string): string {
-  const text = reason.replace(/\s+/g, " ").trim();
+  const text = visible(reason.replace(/\s+/g, " ").trim());
   if (text === "") return "no reason given";
   const colon = text.indexOf(":");
   if (colon > 0) {
@@ -40,6 +40,11 @@ export function normaliseReason(reason: string): string {
     if (CODE_LIKE.test(prefix)) return prefix;
   }
   return cut(text);
+}
+
+/** Reasons can quote outputs: control characters (terminal escapes) become visible placeholders. */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
 }
 
 function cut(text: string): string {
@@ -66,16 +71,16 @@ export function topReasons(
 
 /**
  * `judge-refused ×12, evaluator-timeout ×3, +2 more`. Reasons can hold text from outputs, so each
- * report passes its own `escape` (terminal: control characters; Markdown: cell syntax).
+ * report passes its own `safe` (terminal: control characters; Markdown: cell syntax).
  */
 export function describeReasons(
   counts: Record<string, number>,
-  escape: (reason: string) => string = (r) => r,
+  safe: (reason: string) => string = (r) => r,
   limit = TOP_UNSCORED_REASONS,
 ): string {
   const top = topReasons(counts, limit);
   const rest = Object.keys(counts).length - top.length;
-  return top.map(([k, n]) => `${escape(k)} ×${n}`).join(", ") + (rest > 0 ? `, +${rest} more` : "");
+  return top.map(([k, n]) => `${safe(k)} ×${n}`).join(", ") + (rest > 0 ? `, +${rest} more` : "");
 }
 
 /**

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { ids } from "../support/synthetic-runs.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 import { addLabels, judgeDimension, makeJudgeRun } from "./support.ts";
@@ -31,7 +31,7 @@ interface GateJson {
 describe("assay calibrate", { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const cli = (...args: string[]) => runCli(["--db", db, ...args], { cwd: tmp.dir });
+  const cli = (...args: string[]) => runCliInProcess(["--db", db, ...args], { cwd: tmp.dir });
   const readJson = <T = Record<string, unknown>>(name: string) =>
     JSON.parse(readFileSync(tmp.path(name), "utf8")) as T;
   let n = 0;

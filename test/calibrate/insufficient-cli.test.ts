@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calibrateRun, calibrationStatus } from "../../src/calibrate/stored.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { ids } from "../support/synthetic-runs.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 import { addLabels, judgeDimension, makeJudgeRun } from "./support.ts";
@@ -18,7 +18,7 @@ const FEW = "llm-judge@1#few";
 describe("assay calibrate: minimum labels and refusals", { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const cli = (...args: string[]) => runCli(["--db", db, ...args], { cwd: tmp.dir });
+  const cli = (...args: string[]) => runCliInProcess(["--db", db, ...args], { cwd: tmp.dir });
 
   beforeAll(async () => {
     tmp = tempDir("assay-calibrate-few-");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { ids } from "../support/synthetic-runs.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 import { judgeDimension, makeJudgeRun } from "./support.ts";
@@ -11,7 +11,8 @@ describe("assay labels", { timeout: 60_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
   let db2: string;
-  const cli = (args: string[], database = db) => runCli(["--db", database, ...args], { cwd: tmp.dir });
+  const cli = (args: string[], database = db) =>
+    runCliInProcess(["--db", database, ...args], { cwd: tmp.dir });
   const cases = ids("c", 6).map((id, i) => ({
     id,
     tags: { cat: i % 2 ? "odd" : "even" },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeDataset } from "../../src/dataset/dataset.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { ReviewQueue } from "../../src/store/types.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { ids } from "../support/synthetic-runs.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 import { judgeDimension, makeJudgeRun } from "./support.ts";
@@ -15,7 +15,7 @@ const CATS = ["billing", "shipping", "returns", "account", "other"];
 describe("assay review create", { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const cli = (...args: string[]) => runCli(["--db", db, ...args], { cwd: tmp.dir });
+  const cli = (...args: string[]) => runCliInProcess(["--db", db, ...args], { cwd: tmp.dir });
   const queueJson = (name: string) =>
     JSON.parse(readFileSync(tmp.path(name), "utf8")) as ReviewQueue & { seed: string; url: string };
 
@@ -175,7 +175,7 @@ describe("assay review create", { timeout: 90_000 }, () => {
 describe("assay promote", { timeout: 90_000 }, () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const cli = (...args: string[]) => runCli(["--db", db, ...args], { cwd: tmp.dir });
+  const cli = (...args: string[]) => runCliInProcess(["--db", db, ...args], { cwd: tmp.dir });
 
   beforeAll(async () => {
     tmp = tempDir("assay-promote-cli-");

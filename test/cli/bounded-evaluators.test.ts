@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { RunRecord, StoredOutput, StoredScore } from "../../src/store/types.ts";
-import { type CliResult, runCli, startCli } from "../support/cli.ts";
+import { type CliResult, runCliInProcess, startCli } from "../support/cli.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
 /**
@@ -71,7 +71,7 @@ describe("bounded evaluators in a run", () => {
       "hangs: { evaluator: custom, with: { module: hang.mjs }, evaluatorTimeoutMs: 300 }",
       "throws: { evaluator: custom, with: { module: throws.mjs } }",
     ]);
-    result = await runCli(["run", tmp.dir, "--quiet"]);
+    result = await runCliInProcess(["run", tmp.dir, "--quiet"]);
     ({ run, scores } = await readStore(tmp));
   });
 
@@ -114,7 +114,7 @@ describe("bounded evaluators in a run", () => {
   });
 
   it("export shows the unscored reasons", async () => {
-    const exported = await runCli(["export", run.id, "--format", "jsonl"], { cwd: tmp.dir });
+    const exported = await runCliInProcess(["export", run.id, "--format", "jsonl"], { cwd: tmp.dir });
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toContain("evaluator-timeout: no score within 300 ms");
     expect(exported.stdout).toContain("evaluator-error: cannot grade this one");

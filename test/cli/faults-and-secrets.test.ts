@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
@@ -47,9 +47,8 @@ describe("faults end to end, and secrets", () => {
           return res.end("{not json");
         case "reset":
           return req.socket.destroy();
-        case "slow":
-          await new Promise((r) => setTimeout(r, 3000));
-          return json(200, { result: { answer: "late" } });
+        case "slow": // never answers: every attempt ends at the target's timeout
+          return;
         case "bad400":
           return json(400, { error: "bad request" });
       }
@@ -81,7 +80,9 @@ describe("faults end to end, and secrets", () => {
         '      headers: { Authorization: "Bearer ${ASSAY_TEST_API_KEY}" }',
         '      body: { id: "{{ case.id }}", q: "{{ input }}" }',
         '      output: "$.result"',
-        "    timeoutMs: 400",
+        // long enough that an answering case never races it on a busy machine; the slow case's
+        // three attempts cost 3 × this
+        "    timeoutMs: 2000",
         "    retries: 2",
         "concurrency: 10",
         "dimensions:",
@@ -97,7 +98,7 @@ describe("faults end to end, and secrets", () => {
 
   it("retries, classifies, counts, and keeps the key out of everything written", async () => {
     const env = { ASSAY_TEST_API_KEY: SECRET, ASSAY_DB: tmp.path("store/assay.db") };
-    const res = await runCli(["run", tmp.dir, "--json", tmp.path("card.json")], { env });
+    const res = await runCliInProcess(["run", tmp.dir, "--json", tmp.path("card.json")], { env });
     expect(res.code, res.stderr).toBe(0);
     expect(sawAuth.every((a) => a === `Bearer ${SECRET}`)).toBe(true);
 
@@ -127,13 +128,13 @@ describe("faults end to end, and secrets", () => {
 
     const reports: string[] = [res.stdout, res.stderr, readFileSync(tmp.path("card.json"), "utf8")];
     for (const format of ["csv", "jsonl", "junit", "md", "json"]) {
-      const out = await runCli(["export", "latest", "--format", format], { env });
+      const out = await runCliInProcess(["export", "latest", "--format", format], { env });
       expect(out.code, out.stderr).toBe(0);
       reports.push(out.stdout, out.stderr);
     }
-    const shown = await runCli(["show", "latest"], { env });
+    const shown = await runCliInProcess(["show", "latest"], { env });
     reports.push(shown.stdout, shown.stderr);
-    const runs = await runCli(["runs", "--json"], { env });
+    const runs = await runCliInProcess(["runs", "--json"], { env });
     reports.push(runs.stdout);
     for (const text of reports) expect(text).not.toContain(SECRET);
     // the store's files, byte for byte (main file, WAL and shared memory)
@@ -142,7 +143,7 @@ describe("faults end to end, and secrets", () => {
       expect(readFileSync(join(storeDir, f)).includes(Buffer.from(SECRET)), f).toBe(false);
     }
     // but the error that came from the hostile body is still stored, with the key scrubbed out
-    const jl = await runCli(["export", "latest", "--format", "jsonl"], { env });
+    const jl = await runCliInProcess(["export", "latest", "--format", "jsonl"], { env });
     const failed = jl.stdout
       .trim()
       .split("\n")

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/server/app.ts";
 import { openSqliteStore } from "../../src/store/index.ts";
 import { streamBigBody } from "../support/big-body.ts";
-import { runCli } from "../support/cli.ts";
+import { runCli, runCliInProcess } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
@@ -99,7 +99,7 @@ describe("http hygiene, end to end", () => {
 
   it("keeps the key out of the store, the exports and the web API", async () => {
     const env = { [KEY_VAR]: SECRET, ASSAY_DB: tmp.path("store/assay.db") };
-    const res = await runCli(["run", tmp.dir, "--json", tmp.path("card.json")], { env });
+    const res = await runCliInProcess(["run", tmp.dir, "--json", tmp.path("card.json")], { env });
     expect(res.code, res.stderr).toBe(0);
 
     const card = JSON.parse(readFileSync(tmp.path("card.json"), "utf8"));
@@ -122,7 +122,7 @@ describe("http hygiene, end to end", () => {
     storeBytes(); // as the run left them (main file and WAL)
 
     for (const format of ["jsonl", "csv", "md", "junit", "json"]) {
-      const out = await runCli(["export", card.run.id, "--format", format], { env });
+      const out = await runCliInProcess(["export", card.run.id, "--format", format], { env });
       expect(out.code, out.stderr).toBe(0);
       texts.push([`export ${format}`, out.stdout], [`export ${format} stderr`, out.stderr]);
     }

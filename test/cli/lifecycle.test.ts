@@ -1,8 +1,10 @@
+import { rmSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli, startCli } from "../support/cli.ts";
+import { runCli, runCliInProcess, startCli } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
+import { waitForCount, waitForStoredOutputs } from "../support/poll.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
 const CASES = 120;
@@ -101,17 +103,22 @@ describe("run lifecycle", () => {
     // Ten answers go through; the rest wait at the server until SQLite's write lock is taken.
     hold(10);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"], { env: { ASSAY_WRITE_RETRY_MS: "200" } });
-    await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1);
+    // The 11th request is held: the run is under way with its store open, and ten answers are
+    // on their way to it; then poll until the first batch is written.
+    await requestsReach(11);
+    await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, child);
     const locker = new BetterSqlite3(tmp.path(".assay/assay.db"));
     locker.exec("BEGIN IMMEDIATE");
     gate?.open();
-    // Release the lock once the run says it is stopping, so it can record why.
+    // Release the lock once the run says it is stopping, so it can record why (or once it has
+    // exited without saying so: the assertions below then tell what it did instead).
     let stderr = "";
     await new Promise<void>((resolve) => {
       child.stderr?.on("data", (d) => {
         stderr += d;
         if (/stopping run/.test(stderr)) resolve();
       });
+      child.once("close", () => resolve());
     });
     locker.exec("ROLLBACK");
     locker.close();
@@ -127,7 +134,14 @@ describe("run lifecycle", () => {
     const storedBefore = new Set(before.ids);
 
     requested = [];
-    const resumed = await runCli(["run", tmp.dir, "--resume", "--quiet", "--json", tmp.path("card.json")]);
+    const resumed = await runCliInProcess([
+      "run",
+      tmp.dir,
+      "--resume",
+      "--quiet",
+      "--json",
+      tmp.path("card.json"),
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await readRun();
     expect(after.run.id).toBe(before.run.id);
@@ -141,15 +155,19 @@ describe("run lifecycle", () => {
   });
 
   it("two --resume at once: the second refuses (exit 2, naming the driver) while the first runs; no case is called twice", async () => {
-    // A run that died mid-way (SIGKILL) leaves a `running` run whose driver is gone.
+    // A run that died mid-way (SIGKILL) leaves a `running` run whose driver is gone. Answers
+    // past the 30th are held, so the kill lands mid-run however slow the machine.
+    hold(30);
     const first = startCli(["run", tmp.dir, "--quiet"]);
-    await requestsReach(30);
+    await requestsReach(31);
     first.child.kill("SIGKILL");
     await first.done;
     const before = await readRun();
     expect(before.run.status).toBe("running");
+    expect(before.ids.length).toBeLessThan(CASES);
     const storedBefore = new Set(before.ids);
 
+    gate?.open();
     requested = [];
     hold();
     const a = startCli(["run", tmp.dir, "--resume", "--quiet"]);
@@ -170,12 +188,19 @@ describe("run lifecycle", () => {
   });
 
   it("--resume of a completed run (as after a SIGKILL right after completion) prints its scorecard and calls nothing", async () => {
-    const done = await runCli(["run", tmp.dir, "--quiet"]);
+    const done = await runCliInProcess(["run", tmp.dir, "--quiet"]);
     expect(done.code, done.stderr).toBe(0);
     const { run } = await readRun();
     // What a kill after the status write leaves: the run is completed, its scorecard never printed.
     requested = [];
-    const again = await runCli(["run", tmp.dir, "--resume", "--quiet", "--json", tmp.path("again.json")]);
+    const again = await runCliInProcess([
+      "run",
+      tmp.dir,
+      "--resume",
+      "--quiet",
+      "--json",
+      tmp.path("again.json"),
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(requested).toEqual([]);
     expect(again.stderr).toMatch(new RegExp(`run ${run.id} is already completed`));
@@ -185,25 +210,31 @@ describe("run lifecycle", () => {
   });
 
   it("a changed evaluator setting: compare and gate refuse (exit 2, naming the dimension and both ids) unless --allow-evaluator-change", async () => {
-    expect((await runCli(["run", tmp.dir, "--quiet"])).code).toBe(0);
+    expect((await runCliInProcess(["run", tmp.dir, "--quiet"])).code).toBe(0);
     writeSuite("title");
-    expect((await runCli(["run", tmp.dir, "--quiet"])).code).toBe(0);
+    expect((await runCliInProcess(["run", tmp.dir, "--quiet"])).code).toBe(0);
     const store = openSqliteStore(tmp.path(".assay/assay.db"));
     const [newer, older] = await store.listRuns();
     await store.close();
     expect(older.dimensions.answer.evaluator).toMatch(/^json-field@\d+#[0-9a-f]{8}$/);
     expect(newer.dimensions.answer.evaluator).not.toBe(older.dimensions.answer.evaluator);
 
-    const refused = await runCli(["compare", older.id, newer.id, "--db", tmp.path(".assay/assay.db")]);
+    const refused = await runCliInProcess([
+      "compare",
+      older.id,
+      newer.id,
+      "--db",
+      tmp.path(".assay/assay.db"),
+    ]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("answer");
     expect(refused.stderr).toContain(older.dimensions.answer.evaluator);
     expect(refused.stderr).toContain(newer.dimensions.answer.evaluator);
-    const gate = await runCli(["gate", tmp.dir, "--run", newer.id, "--baseline", older.id]);
+    const gate = await runCliInProcess(["gate", tmp.dir, "--run", newer.id, "--baseline", older.id]);
     expect(gate.code, gate.stderr).toBe(2);
     expect(gate.stderr).toMatch(/answer \(json-field@/);
 
-    const allowed = await runCli([
+    const allowed = await runCliInProcess([
       "compare",
       older.id,
       newer.id,
@@ -224,14 +255,21 @@ describe("run lifecycle", () => {
   });
 
   it("rescore writes a new score set beside the old one; RUN@N reads either; compare RUN@1 RUN@2 works", async () => {
-    expect((await runCli(["run", tmp.dir, "--quiet"])).code).toBe(0);
+    expect((await runCliInProcess(["run", tmp.dir, "--quiet"])).code).toBe(0);
     const { run } = await readRun();
     const db = ["--db", tmp.path(".assay/assay.db")];
     // Same evaluators: a second set identical to the first.
-    const same = await runCli(["rescore", run.id, ...db]);
+    const same = await runCliInProcess(["rescore", run.id, ...db]);
     expect(same.code, same.stderr).toBe(0);
     expect(same.stderr).toMatch(/score set @2/);
-    const cmp = await runCli(["compare", `${run.id}@1`, `${run.id}@2`, ...db, "--json", tmp.path("c.json")]);
+    const cmp = await runCliInProcess([
+      "compare",
+      `${run.id}@1`,
+      `${run.id}@2`,
+      ...db,
+      "--json",
+      tmp.path("c.json"),
+    ]);
     expect(cmp.code, cmp.stderr).toBe(0);
     const c = JSON.parse(tmp.read("c.json"));
     expect(c.dimensions.answer.delta).toBe(0);
@@ -239,15 +277,15 @@ describe("run lifecycle", () => {
 
     // New settings: a third set; the earlier ones stay readable.
     writeSuite("title");
-    const changed = await runCli(["rescore", run.id, ...db]);
+    const changed = await runCliInProcess(["rescore", run.id, ...db]);
     expect(changed.code, changed.stderr).toBe(0);
-    const sets = await runCli(["show", run.id, "--score-sets", ...db]);
+    const sets = await runCliInProcess(["show", run.id, "--score-sets", ...db]);
     expect(sets.code).toBe(0);
     for (const n of [1, 2, 3]) expect(sets.stdout).toContain(`${run.id}@${n}`);
     expect(sets.stdout).toMatch(/@3\s+completed \(current\)/);
 
-    const show1 = await runCli(["show", `${run.id}@1`, ...db, "--json", tmp.path("s1.json")]);
-    const show3 = await runCli(["show", run.id, ...db, "--json", tmp.path("s3.json")]);
+    const show1 = await runCliInProcess(["show", `${run.id}@1`, ...db, "--json", tmp.path("s1.json")]);
+    const show3 = await runCliInProcess(["show", run.id, ...db, "--json", tmp.path("s3.json")]);
     expect(show1.code).toBe(0);
     expect(show3.code).toBe(0);
     const s1 = JSON.parse(tmp.read("s1.json"));
@@ -258,9 +296,9 @@ describe("run lifecycle", () => {
     expect(s1.dimensions.answer.n).toBe(CASES);
     expect(s3.dimensions.answer.n).toBe(CASES);
 
-    const refused = await runCli(["compare", `${run.id}@1`, `${run.id}@3`, ...db]);
+    const refused = await runCliInProcess(["compare", `${run.id}@1`, `${run.id}@3`, ...db]);
     expect(refused.code).toBe(2);
-    const missing = await runCli(["show", `${run.id}@9`, ...db]);
+    const missing = await runCliInProcess(["show", `${run.id}@9`, ...db]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no score set @9 \(it has @1, @2, @3\)/);
   });
@@ -273,14 +311,19 @@ describe("rescore killed mid-way", () => {
       const cases = Array.from({ length: 80 }, (_, i) => ({ id: `c${i}`, input: `q${i}`, expected: "x" }));
       tmp.write("cases.jsonl", jsonl(cases));
       tmp.write("target.mjs", "export default async () => 'x';\n");
-      // Each evaluation is logged, and slow enough that a kill lands mid-way.
+      // Each evaluation is logged. While the file `hold` exists, evaluations past the 20th never
+      // settle, so the kill lands mid-way however slow the machine (the kill comes long before
+      // the 10 s evaluator limit would score them as timed out).
+      const log = JSON.stringify(tmp.path("evaluated.log"));
+      const holdFile = tmp.path("hold");
       tmp.write(
         "slow.mjs",
         [
-          "import { appendFileSync } from 'node:fs';",
+          "import { appendFileSync, existsSync, readFileSync } from 'node:fs';",
           "export default async ({ case: c }) => {",
-          `  appendFileSync(${JSON.stringify(tmp.path("evaluated.log"))}, c.id + '\\n');`,
-          "  await new Promise((r) => setTimeout(r, 25));",
+          `  appendFileSync(${log}, c.id + '\\n');`,
+          `  const evaluated = readFileSync(${log}, 'utf8').split('\\n').length - 1;`,
+          `  if (evaluated > 20 && existsSync(${JSON.stringify(holdFile)})) await new Promise(() => {});`,
           "  return 1;",
           "};",
         ].join("\n"),
@@ -299,7 +342,7 @@ describe("rescore killed mid-way", () => {
             : "  same: { evaluator: equals }",
         ].join("\n");
       tmp.write("assay.yaml", suite(false));
-      const first = await runCli(["run", tmp.dir, "--quiet"]);
+      const first = await runCliInProcess(["run", tmp.dir, "--quiet"]);
       expect(first.code, first.stderr).toBe(0);
       const db = tmp.path(".assay/assay.db");
       const store = openSqliteStore(db);
@@ -307,9 +350,10 @@ describe("rescore killed mid-way", () => {
       await store.close();
 
       tmp.write("assay.yaml", suite(true));
+      tmp.write("hold", "");
       const killed = startCli(["rescore", run.id, "--db", db]);
       // Kill once some scores of the new set are stored.
-      await waitForCount(db, "SELECT count(*) AS n FROM scores WHERE score_set = 2", 1);
+      await waitForCount(db, "SELECT count(*) AS n FROM scores WHERE score_set = 2", 1, killed.child);
       killed.child.kill("SIGKILL");
       await killed.done;
       const check = openSqliteStore(db);
@@ -319,8 +363,9 @@ describe("rescore killed mid-way", () => {
       expect(storedBefore.size).toBeGreaterThan(0);
       expect(storedBefore.size).toBeLessThan(cases.length);
 
+      rmSync(holdFile);
       const logBefore = tmp.read("evaluated.log").trim().split("\n").length;
-      const again = await runCli(["rescore", run.id, "--db", db]);
+      const again = await runCliInProcess(["rescore", run.id, "--db", db]);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toMatch(/score set @2 \(continued\)/);
       const evaluatedAfter = tmp.read("evaluated.log").trim().split("\n").slice(logBefore);
@@ -339,25 +384,3 @@ describe("rescore killed mid-way", () => {
     }
   });
 });
-
-async function waitForCount(file: string, query: string, n: number): Promise<void> {
-  for (;;) {
-    try {
-      const db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
-      try {
-        const row = db.prepare(query).get() as { n: number };
-        if (row.n >= n) return;
-      } finally {
-        db.close();
-      }
-    } catch {
-      // not there yet
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Waits until the store file holds at least `n` outputs (read through a second connection). */
-function waitForStoredOutputs(file: string, n: number): Promise<void> {
-  return waitForCount(file, "SELECT count(*) AS n FROM outputs", n);
-}

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli, startCli } from "../support/cli.ts";
+import { runCliInProcess, startCli } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
+import { waitForStoredOutputs } from "../support/poll.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
 const CASES = 300;
@@ -14,13 +15,29 @@ describe("kill and resume", () => {
   let tmp: ReturnType<typeof tempDir>;
   let server: TestServer;
   let requested: string[];
+  /** answers past this many requests wait until the run is stopped (see `holdAfter`) */
+  let answerLimit: number;
+  /** resolves when `requested` reaches the awaited count */
+  let onRequest: (() => void) | undefined;
+  const released = new Set<() => void>();
 
   beforeEach(async () => {
     tmp = tempDir();
     requested = [];
-    server = await startServer(async (_req, res, body) => {
+    answerLimit = Number.POSITIVE_INFINITY;
+    server = await startServer(async (req, res, body) => {
       const { id } = JSON.parse(body) as { id: string };
       requested.push(id);
+      onRequest?.();
+      if (requested.length > answerLimit) {
+        // held: the run cannot finish before the test stops it, however slow the machine
+        await new Promise<void>((resolve) => {
+          released.add(resolve);
+          req.socket.once("close", resolve);
+        });
+        if (res.destroyed) return;
+      }
+      // a service that takes a little time per case (its behaviour, not a wait of the test)
       await new Promise((r) => setTimeout(r, 15));
       res.setHeader("content-type", "application/json");
       res.end(JSON.stringify({ result: { answer: id.toUpperCase() } }));
@@ -47,16 +64,35 @@ describe("kill and resume", () => {
   });
 
   afterEach(async () => {
+    for (const release of released) release();
+    released.clear();
     await server.close();
     tmp.remove();
   });
 
-  async function waitForRequests(n: number): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (requested.length < n) {
-      if (Date.now() > deadline) throw new Error(`only ${requested.length} requests arrived`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  /** Resolves when the server has seen `n` requests (an event, not a poll). */
+  function requestsReach(n: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (requested.length >= n) return resolve();
+      onRequest = () => {
+        if (requested.length >= n) {
+          onRequest = undefined;
+          resolve();
+        }
+      };
+    });
+  }
+
+  /** Answers the first `n` requests; later ones wait (until their connection closes). */
+  function holdAfter(n: number): void {
+    answerLimit = n;
+  }
+
+  /** No more holding: what the resumed run asks is answered. */
+  function answerAll(): void {
+    answerLimit = Number.POSITIVE_INFINITY;
+    for (const release of released) release();
+    released.clear();
   }
 
   async function storedIds(): Promise<{ runId: string; ids: string[]; status: string }> {
@@ -71,8 +107,11 @@ describe("kill and resume", () => {
   }
 
   it("SIGKILL mid-run, then --resume: every case stored exactly once, none stored before the kill re-requested", async () => {
+    holdAfter(120);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"]);
-    await waitForRequests(120);
+    await requestsReach(121);
+    // kill once some answers are stored (outputs are written in batches)
+    await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, child);
     child.kill("SIGKILL");
     const killed = await done;
     expect(killed.signal).toBe("SIGKILL");
@@ -83,8 +122,9 @@ describe("kill and resume", () => {
     expect(before.ids.length).toBeLessThan(CASES);
     const storedBefore = new Set(before.ids);
 
+    answerAll();
     requested = [];
-    const resumed = await runCli(["run", tmp.dir, "--resume", "--quiet"]);
+    const resumed = await runCliInProcess(["run", tmp.dir, "--resume", "--quiet"]);
     expect(resumed.code, resumed.stderr).toBe(0);
 
     const after = await storedIds();
@@ -98,8 +138,9 @@ describe("kill and resume", () => {
   });
 
   it("Ctrl-C stops cleanly: what finished is stored, the run is marked interrupted, exit 3, resume completes", async () => {
+    holdAfter(60);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"]);
-    await waitForRequests(60);
+    await requestsReach(61);
     child.kill("SIGINT");
     const stopped = await done;
     expect(stopped.code).toBe(3);
@@ -108,7 +149,8 @@ describe("kill and resume", () => {
     expect(before.status).toBe("interrupted");
     expect(before.ids.length).toBeGreaterThan(0);
 
-    const resumed = await runCli(["run", tmp.dir, "--resume", "--quiet"]);
+    answerAll();
+    const resumed = await runCliInProcess(["run", tmp.dir, "--resume", "--quiet"]);
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await storedIds();
     expect(after.ids.length).toBe(CASES);

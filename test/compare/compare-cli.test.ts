@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { discordantPair, ids, makeRun, type SyntheticCase } from "../support/synthetic-runs.ts";
 import { tempDir } from "../support/temp.ts";
 
@@ -12,7 +12,7 @@ const MCNEMAR_2_VS_9 = 0.0654296875;
 describe("assay compare", () => {
   let tmp: ReturnType<typeof tempDir>;
   let db: string;
-  const cli = (...args: string[]) => runCli(["--db", db, "compare", ...args], { cwd: tmp.dir });
+  const cli = (...args: string[]) => runCliInProcess(["--db", db, "compare", ...args], { cwd: tmp.dir });
   const readJson = (name: string) => JSON.parse(readFileSync(tmp.path(name), "utf8"));
 
   const mk = (id: string, pass: boolean, input?: string): SyntheticCase => ({

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli } from "../support/cli.ts";
+import { runCliInProcess } from "../support/cli.ts";
 import { discordantPair, ids, makeRun, type SyntheticCase } from "../support/synthetic-runs.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
@@ -42,7 +42,7 @@ describe("assay gate", () => {
     return tmp.path(name);
   };
   const gate = (dir: string, args: string[], env: NodeJS.ProcessEnv = {}) =>
-    runCli(["--db", db, "gate", dir, ...args], { cwd: tmp.dir, env });
+    runCliInProcess(["--db", db, "gate", dir, ...args], { cwd: tmp.dir, env });
   const readJson = (file: string) => JSON.parse(readFileSync(file, "utf8"));
 
   beforeAll(async () => {
@@ -270,7 +270,7 @@ describe("baselines", () => {
   });
   afterAll(() => tmp.remove());
 
-  const cli = (args: string[]) => runCli(["--db", db, ...args], { cwd: tmp.dir });
+  const cli = (args: string[]) => runCliInProcess(["--db", db, ...args], { cwd: tmp.dir });
 
   it("baseline set moves the tag, and gate --baseline TAG uses it", async () => {
     const set = await cli(["baseline", "set", "tagged-base", "--tag", "main"]);

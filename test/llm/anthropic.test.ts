@@ -331,10 +331,12 @@ describe("anthropic: errors are classified, one request per call", () => {
     server.handle(() => reply.hang());
     const before = server.calls.length;
     const c = new AbortController();
-    setTimeout(() => c.abort(new TargetFailure("cancelled", "the run was cancelled")), 40);
-    const f = await expectFailure(client().complete(ask, { signal: c.signal }));
-    expect(f.errorClass).toBe("cancelled");
+    const waiting = expectFailure(client().complete(ask, { signal: c.signal }));
+    // the run is cancelled while the server holds the request
     await waitFor(() => server.calls.length === before + 1);
+    c.abort(new TargetFailure("cancelled", "the run was cancelled"));
+    const f = await waiting;
+    expect(f.errorClass).toBe("cancelled");
   });
 
   it("529 then success through the call policy: two requests, backoff raised to Retry-After", async () => {

@@ -4,7 +4,8 @@ import { LimitedChatClient } from "../../src/llm/limiter.ts";
 import { scrubSecrets } from "../../src/llm/shared.ts";
 import type { ChatRequest } from "../../src/llm/types.ts";
 import { type LlmServer, reply, startOpenAIServer } from "../support/llm-servers.ts";
-import { expectFailure } from "./helpers.ts";
+import { ManualClock } from "../support/manual-clock.ts";
+import { expectFailure, waitFor } from "./helpers.ts";
 
 const env = { OPENAI_API_KEY: "sk-client-test-000000" };
 const ask: ChatRequest = { messages: [{ role: "user", content: "hi" }] };
@@ -80,39 +81,54 @@ describe("createChatClient", () => {
 
   it("backs off adaptively when the server says 429: concurrency halves, Retry-After pauses", async () => {
     server.script(reply.rateLimited("0.2"), reply.text("ok"));
+    // the limiter's clock stands still unless moved: the pause is checked, not timed
+    const clock = new ManualClock();
     const c = createChatClient(
       { provider: "openai:m", baseUrl: server.baseUrl, limits: { concurrency: 8 } },
-      {
-        cacheMode: "off",
-        env,
-      },
+      { cacheMode: "off", env },
+      { clock },
     );
     const limiter = (c.inner as LimitedChatClient).limiter;
     const f = await expectFailure(c.complete(ask, { signal: new AbortController().signal }));
     expect(f.errorClass).toBe("rate-limited");
     expect(f.retryAfterMs).toBe(200);
     expect(limiter.stats.limit).toBe(4);
-    expect(limiter.stats.pausedUntil).toBeDefined();
-    const started = performance.now();
-    const ok = await c.complete(ask, { signal: new AbortController().signal });
-    expect(ok.message.content).toBe("ok");
-    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    expect(limiter.stats.pausedUntil).toBe(200);
+    const calls = server.calls.length;
+    const next = c.complete(ask, { signal: new AbortController().signal });
+    // the next call waits out the Retry-After without reaching the server
+    await waitFor(() => limiter.stats.waiting === 1);
+    expect(clock.pending()).toEqual([200]);
+    await clock.advance(199);
+    expect(limiter.stats.waiting).toBe(1);
+    expect(server.calls.length).toBe(calls);
+    await clock.advance(1);
+    expect((await next).message.content).toBe("ok");
+    expect(server.calls.length).toBe(calls + 1);
   });
 
   it("rpm pacing applies to real calls", async () => {
     server.handle(() => reply.text("ok"));
-    // 600 rpm = one per 100 ms, burst of 10: the 11th and 12th wait
+    // 600 rpm = one per 100 ms, burst of 10: the 11th and 12th wait, 100 ms apart
+    const clock = new ManualClock();
     const c = createChatClient(
       { provider: "openai:m", baseUrl: server.baseUrl, limits: { rpm: 600 } },
-      {
-        cacheMode: "off",
-        env,
-      },
+      { cacheMode: "off", env },
+      { clock },
     );
-    const started = performance.now();
-    await Promise.all(
+    const limiter = (c.inner as LimitedChatClient).limiter;
+    const calls = server.calls.length;
+    const all = Promise.all(
       Array.from({ length: 12 }, () => c.complete(ask, { signal: new AbortController().signal })),
     );
-    expect(performance.now() - started).toBeGreaterThanOrEqual(150);
+    await waitFor(() => server.calls.length === calls + 10 && limiter.stats.waiting === 2);
+    await clock.advance(99);
+    expect(limiter.stats.waiting).toBe(2);
+    await clock.advance(1);
+    await waitFor(() => server.calls.length === calls + 11);
+    expect(limiter.stats.waiting).toBe(1);
+    await clock.advance(100);
+    expect((await all).map((r) => r.message.content)).toEqual(Array(12).fill("ok"));
+    expect(server.calls.length).toBe(calls + 12);
   });
 });

@@ -50,8 +50,8 @@ export async function callOnce(client: ChatClient): Promise<{ output: Output; de
   return { output, delays };
 }
 
-/** Polls until `cond` holds (fails after `timeoutMs`). */
-export async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+/** Polls until `cond` holds; `timeoutMs` only stops a broken test (generous for a busy machine). */
+export async function waitFor(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error("waitFor: condition not met in time");

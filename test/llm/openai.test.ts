@@ -338,17 +338,25 @@ describe("openai: errors are classified, one request per call", () => {
     server.handle(() => reply.hang());
     const before = server.calls.length;
     const c = new AbortController();
-    setTimeout(() => c.abort(new TargetFailure("timeout", "no answer within 50 ms")), 50);
-    const f = await expectFailure(client().complete(ask, { signal: c.signal }));
-    // the server saw the request (so no late arrival is counted by a later test)
+    const waiting = expectFailure(client().complete(ask, { signal: c.signal }));
+    // the policy's timeout fires while the server holds the request
     await waitFor(() => server.calls.length === before + 1);
+    c.abort(new TargetFailure("timeout", "no answer within 50 ms"));
+    const f = await waiting;
     expect(f.errorClass).toBe("timeout");
     expect(f.message).toBe("no answer within 50 ms");
 
-    server.handle(() => reply.text("a slow stream of many words", {}, { eventDelayMs: 30 }));
+    // mid-stream: the headers and the first chunks are sent, then the stream stalls
+    let stalled!: () => void;
+    const midStream = new Promise<void>((resolve) => {
+      stalled = resolve;
+    });
+    server.handle(() => reply.stalled({ text: "a slow stream of many words" }, 3, stalled));
     const c2 = new AbortController();
-    setTimeout(() => c2.abort(), 60);
-    const f2 = await expectFailure(client().complete({ ...ask, stream: true }, { signal: c2.signal }));
+    const streaming = expectFailure(client().complete({ ...ask, stream: true }, { signal: c2.signal }));
+    await midStream;
+    c2.abort();
+    const f2 = await streaming;
     expect(f2.errorClass).toBe("timeout");
     expect(server.calls.length).toBe(before + 2);
   });

@@ -59,8 +59,13 @@ export interface CompletionSpec {
 export interface StreamFault {
   /** SSE events written before the fault */
   afterEvents: number;
-  /** destroy: the socket is closed mid-stream; end: the response ends early but cleanly; error: an error event */
-  kind: "destroy" | "end" | "error";
+  /**
+   * destroy: the socket is closed mid-stream; end: the response ends early but cleanly; error: an
+   * error event; stall: nothing more is sent and the response stays open (until the client gives up)
+   */
+  kind: "destroy" | "end" | "error" | "stall";
+  /** stall: told once the events before the stall are written (a test's cue to act mid-stream) */
+  onStall?: () => void;
   errorType?: string;
   message?: string;
 }
@@ -300,6 +305,10 @@ export const reply = {
   ): CompletionReply {
     return { kind: "completion", completion, fault: { afterEvents, kind: how } };
   },
+  /** a stream that stops after `afterEvents` events and stays open; `onStall` is told when it stops */
+  stalled(completion: CompletionSpec, afterEvents: number, onStall?: () => void): CompletionReply {
+    return { kind: "completion", completion, fault: { afterEvents, kind: "stall", onStall } };
+  },
   /** an error event inside a stream after `afterEvents` events */
   streamError(
     completion: CompletionSpec,
@@ -420,6 +429,10 @@ async function writeStream(
   const fault = r.fault;
   for (let i = 0; i < events.length; i++) {
     if (fault && i === fault.afterEvents) {
+      if (fault.kind === "stall") {
+        fault.onStall?.();
+        return;
+      }
       if (fault.kind === "destroy") {
         res.socket?.destroy();
         return;

@@ -4,7 +4,7 @@ import { createApp } from "../../src/server/app.ts";
 import { CONTENT_SECURITY_POLICY, isLoopbackHost } from "../../src/server/security.ts";
 import { openSqliteStore } from "../../src/store/index.ts";
 import type { Store } from "../../src/store/types.ts";
-import { runCli, startCli } from "../support/cli.ts";
+import { runCliInProcess, startCli } from "../support/cli.ts";
 import { makeRun } from "../support/synthetic-runs.ts";
 import { tempDir } from "../support/temp.ts";
 import { ensureWebBuilt } from "./support/web.ts";
@@ -123,13 +123,23 @@ describe("assay view on a non-loopback host", () => {
   }, 60_000);
 
   it("refuses to start without a token (exit 2), and takes ASSAY_TOKEN", async () => {
-    const refused = await runCli(["--db", db, "view", "--host", "0.0.0.0", "--port", "0"], {
+    const refused = await runCliInProcess(["--db", db, "view", "--host", "0.0.0.0", "--port", "0"], {
       env: { ASSAY_TOKEN: "" },
     });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 without a token/);
     expect(refused.stdout).toBe("");
-    const short = await runCli(["--db", db, "view", "--host", "0.0.0.0", "--port", "0", "--token", "short"]);
+    const short = await runCliInProcess([
+      "--db",
+      db,
+      "view",
+      "--host",
+      "0.0.0.0",
+      "--port",
+      "0",
+      "--token",
+      "short",
+    ]);
     expect(short.code).toBe(2);
     expect(short.stderr).toMatch(/at least 8 characters/);
 

@@ -76,12 +76,15 @@ beforeAll(async () => {
         input: `${IMG} ${SCRIPT}`,
         expected: { html: SCRIPT },
         output: `${IMG}\n${LINK}\n${SCRIPT}`,
-        scores: { correct: 0 },
+        scores: { correct: 0, grounded: null },
       },
     ],
   });
   xss.scores[0].reason = `judge says ${IMG}`;
   xss.scores[0].details = { judge: { reasoning: `step 1: ${SCRIPT} then ${LINK}` } };
+  // an unscored reason is untrusted text too: the run page lists it in the dimension table
+  xss.scores[1].reason = `judge refused: ${SCRIPT}`;
+  xss.scores[1].details = { unscored: IMG };
   await store.createRun(xss.run);
   await store.putCases(
     "dv-xss",
@@ -294,6 +297,10 @@ describe("the web app", () => {
     const p = await open("/runs/xss-run");
     await p.locator("tr[data-case=x-1]").waitFor();
     expect(await p.locator("tr[data-case=x-1]").textContent()).toContain("<img src=x");
+    // the dimension table's top unscored reasons, as text
+    expect(await p.getByTestId("unscored-reasons-grounded").textContent()).toBe(`${IMG} ×1`);
+    expect(await p.getByTestId("unscored-reasons-correct").textContent()).toBe("");
+    expect(await p.locator("main img, main script").count()).toBe(0);
 
     await p.goto(`${server.origin}/runs/xss-run/cases/x-1`);
     await p.getByTestId("case-output").waitFor();

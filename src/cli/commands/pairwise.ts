@@ -1,4 +1,5 @@
 import { loadRunRows } from "../../compare/load.ts";
+import { keyVariable, missingCredentials, missingCredentialsMessage } from "../../engine/credentials.ts";
 import { judgePairwise, loadPairwiseRubric } from "../../evaluators/judge/pairwise.ts";
 import { createChatClient, createLlmRuntime } from "../../llm/client.ts";
 import { table } from "../../report/format.ts";
@@ -46,8 +47,14 @@ export async function pairwiseCommand(
         b: bText.get(c.id) as string,
       }));
     const rubric = await loadPairwiseRubric(opts.rubric ?? "pairwise", process.cwd());
+    const cacheMode = cacheModeOf(opts);
+    // the judge's key before any call, as `assay run` checks (--cache-only calls nothing)
+    const variable = keyVariable(opts.model, opts.apiKeyEnv);
+    const need = variable ? [{ variable, who: "the pairwise judge", provider: opts.model, path: [] }] : [];
+    const missing = cacheMode === "only" ? [] : missingCredentials(need, process.env);
+    if (missing.length > 0) throw new CliError(missingCredentialsMessage(missing), EXIT.usage);
     const runtime = createLlmRuntime({
-      cacheMode: cacheModeOf(opts),
+      cacheMode,
       cacheFile: cacheFileFor(opts),
       env: process.env,
     });

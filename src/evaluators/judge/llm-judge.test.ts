@@ -606,3 +606,46 @@ describe("llm-judge time limit", () => {
     expect((await judgeWith(client, { timeoutMs: 1000, samples: 9 })).ev.defaultTimeoutMs).toBe(126_000);
   });
 });
+
+describe("llm-judge: unscored codes (details.unscored) for the scorecard's reasons", () => {
+  const code = (s: Score) => (s.details as { unscored?: string } | undefined)?.unscored;
+
+  it("names why a verdict is missing: unparseable, empty, refused, truncated, off the scale, call failed", async () => {
+    expect(code(await grade(fixedJudge("I'd give it a four.")))).toBe("judge-unparseable");
+    expect(code(await grade(fixedJudge("")))).toBe("judge-empty");
+    expect(code(await grade(fixedJudge("I'm sorry, but I can't help with that.")))).toBe("judge-refused");
+    expect(code(await grade(fixedJudge({ ...response(""), finishReason: "refusal" })))).toBe("judge-refused");
+    expect(code(await grade(fixedJudge({ ...response("SCORE: 5"), finishReason: "length" })))).toBe(
+      "judge-truncated",
+    );
+    expect(code(await grade(fixedJudge(verdict(7))))).toBe("judge-invalid-verdict");
+    const failed = await createLlmJudge(
+      BASE,
+      judgeContext(
+        fixedJudge(new TargetFailure("client-error", "401 invalid key", { status: 401 })),
+        tmp.dir,
+      ),
+      { sleep: async () => {}, random: () => 0.5 },
+    );
+    const s = await failed.evaluate({ case: theCase(), output: output("answer"), expected: undefined });
+    expect(code(s)).toBe("judge-call-failed");
+    // the judge's account is kept beside the code
+    expect((s.details as { judge?: { attempts: number } }).judge?.attempts).toBe(1);
+  });
+
+  it("a case without what the judge needs does not apply (no-expected, no-context); a scored one has no code", async () => {
+    expect(code(await grade(fixedJudge(verdict(4)), { reference: true }))).toBe("no-expected");
+    expect(code(await grade(fixedJudge(verdict(4)), { context: "input.nope" }))).toBe("no-context");
+    expect(code(await grade(fixedJudge(verdict(4))))).toBeUndefined();
+  });
+
+  it("keeps what cached calls cost apart (details.judge.cachedCostUsd)", async () => {
+    const judge = new FakeJudge((_, opts) =>
+      response(verdict(4), { costUsd: 0.002, cached: opts.epoch !== 1 }),
+    );
+    const j = (await grade(judge, { samples: 3 })).details?.judge as Record<string, number>;
+    expect(j.cachedCalls).toBe(2);
+    expect(j.cachedCostUsd).toBeCloseTo(0.004, 12);
+    expect(j.costUsd).toBeCloseTo(0.006, 12);
+  });
+});
