@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { RunRecord, ScoreSet } from "../store/types.ts";
 
 /**
  * The baseline file: one run, self-contained, as JSON Lines. The first line is the header (the run
@@ -105,4 +106,13 @@ const scoreLine = z.looseObject({
 export const recordSchemas = { case: caseLine, output: outputLine, score: scoreLine } as const;
 export type RecordKind = keyof typeof recordSchemas;
 
-export type BaselineHeader = z.output<typeof headerSchema>;
+/** The header as written: the store's own records (the schema above checks what is read back). */
+export interface BaselineHeader {
+  format: typeof BASELINE_FORMAT;
+  version: typeof BASELINE_VERSION;
+  exportedAt: string;
+  toolVersion: string;
+  run: RunRecord & { status: "completed"; scoreSet: number };
+  scoreSets: Array<Omit<ScoreSet, "runId"> & { status: "completed" }>;
+  counts: { cases: number; outputs: number; scores: number };
+}

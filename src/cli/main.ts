@@ -1,56 +1,29 @@
-import { Command, InvalidArgumentError } from "commander";
-import { suiteJsonSchema } from "../config/schema.ts";
+import { Command } from "commander";
 import { toolVersion } from "../engine/lineage.ts";
-import { baselineSetCommand } from "./commands/baseline.ts";
-import { cacheClearCommand, cacheStatsCommand } from "./commands/cache.ts";
-import { calibrateCommand } from "./commands/calibrate.ts";
-import { compareCommand } from "./commands/compare.ts";
-import { exportCommand } from "./commands/export.ts";
-import { gateCommand } from "./commands/gate.ts";
-import { labelsExportCommand, labelsImportCommand } from "./commands/labels.ts";
-import { pairwiseCommand } from "./commands/pairwise.ts";
-import { promoteCommand } from "./commands/promote.ts";
-import { rescoreCommand } from "./commands/rescore.ts";
-import { reviewCreateCommand, reviewListCommand } from "./commands/review.ts";
-import { runCommand } from "./commands/run.ts";
-import { runsCommand, showCommand } from "./commands/show.ts";
-import { portNumber, viewCommand } from "./commands/view.ts";
+import type { baselineSetCommand } from "./commands/baseline.ts";
+import type { cacheClearCommand, cacheStatsCommand } from "./commands/cache.ts";
+import type { calibrateCommand } from "./commands/calibrate.ts";
+import type { compareCommand } from "./commands/compare.ts";
+import type { exportCommand } from "./commands/export.ts";
+import type { gateCommand } from "./commands/gate.ts";
+import type { labelsExportCommand, labelsImportCommand } from "./commands/labels.ts";
+import type { pairwiseCommand } from "./commands/pairwise.ts";
+import type { promoteCommand } from "./commands/promote.ts";
+import type { rescoreCommand } from "./commands/rescore.ts";
+import type { reviewCreateCommand, reviewListCommand } from "./commands/review.ts";
+import type { runCommand } from "./commands/run.ts";
+import type { runsCommand, showCommand } from "./commands/show.ts";
+import type { viewCommand } from "./commands/view.ts";
 import { EXIT, exitCodeFor } from "./exit.ts";
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
-  return n;
-}
-
-function wholeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("expected a whole number ≥ 0");
-  return n;
-}
-
-function share(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError("expected a share between 0 and 1");
-  return n;
-}
-
-function finiteNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError("expected a number");
-  return n;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (value.trim() === "" || !Number.isFinite(n) || n < 0)
-    throw new InvalidArgumentError("expected a number ≥ 0");
-  return n;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import {
+  collect,
+  finiteNumber,
+  nonNegative,
+  portNumber,
+  positiveInt,
+  share,
+  wholeNumber,
+} from "./parsers.ts";
 
 /** The CLI: a thin shell over the library. Each action returns an exit code. */
 export function buildProgram(): Command {
@@ -87,8 +60,8 @@ export function buildProgram(): Command {
     )
     .option("--refresh-cache", "call again what the cache would answer, and overwrite its entries")
     .action(
-      act((suite: string | undefined, opts: Record<string, unknown>) =>
-        runCommand(suite, { ...global(), ...opts }),
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/run.ts")).runCommand(suite, { ...global(), ...opts }),
       ),
     );
 
@@ -105,7 +78,9 @@ export function buildProgram(): Command {
     .option("--refresh-cache", "call the judges again and overwrite their cache entries")
     .option("--json <file>", "write the new scorecard as JSON")
     .action(
-      act((run: string, opts: Record<string, unknown>) => rescoreCommand(run, { ...global(), ...opts })),
+      act(async (run: string, opts: Record<string, unknown>) =>
+        (await import("./commands/rescore.ts")).rescoreCommand(run, { ...global(), ...opts }),
+      ),
     );
 
   program
@@ -115,7 +90,11 @@ export function buildProgram(): Command {
     .option("--target <id>", "only this target")
     .option("--limit <n>", "at most n runs", positiveInt)
     .option("--json", "print JSON")
-    .action(act((opts: Record<string, unknown>) => runsCommand({ ...global(), ...opts })));
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/show.ts")).runsCommand({ ...global(), ...opts }),
+      ),
+    );
 
   program
     .command("show")
@@ -123,7 +102,11 @@ export function buildProgram(): Command {
     .argument("<run>", "run id, prefix, tag or latest; RUN@N for score set N")
     .option("--score-sets", "list the run's score sets (RUN@1 is the run's own scoring; rescore adds more)")
     .option("--json <file>", "write the scorecard as JSON")
-    .action(act((run: string, opts: Record<string, unknown>) => showCommand(run, { ...global(), ...opts })));
+    .action(
+      act(async (run: string, opts: Record<string, unknown>) =>
+        (await import("./commands/show.ts")).showCommand(run, { ...global(), ...opts }),
+      ),
+    );
 
   program
     .command("compare")
@@ -140,7 +123,9 @@ export function buildProgram(): Command {
     .option("--resamples <n>", "bootstrap resamples (default 10000)", positiveInt)
     .option("--seed <n>", "bootstrap seed", Number)
     .action(
-      act((runs: string[], opts: Record<string, unknown>) => compareCommand(runs, { ...global(), ...opts })),
+      act(async (runs: string[], opts: Record<string, unknown>) =>
+        (await import("./commands/compare.ts")).compareCommand(runs, { ...global(), ...opts }),
+      ),
     );
 
   program
@@ -157,19 +142,49 @@ export function buildProgram(): Command {
     .option("--md <file>", "write Markdown for a pull-request comment")
     .option("--json <file>", "write the gate result and comparison as JSON")
     .action(
-      act((suite: string | undefined, opts: Record<string, unknown>) =>
-        gateCommand(suite, { ...global(), ...opts }),
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/gate.ts")).gateCommand(suite, { ...global(), ...opts }),
       ),
     );
 
-  program
-    .command("baseline")
-    .description("manage baselines")
+  const baseline = program.command("baseline").description("manage baselines");
+  baseline
     .command("set")
     .description("tag a run as the baseline (the tag moves from any other run of the suite)")
     .argument("<run>", "run id, prefix, tag or latest")
     .option("--tag <tag>", "baseline tag (default: baseline)")
-    .action(act((run: string, opts: { tag?: string }) => baselineSetCommand(run, { ...global(), ...opts })));
+    .action(
+      act(async (run: string, opts: { tag?: string }) =>
+        (await import("./commands/baseline.ts")).baselineSetCommand(run, { ...global(), ...opts }),
+      ),
+    );
+  baseline
+    .command("export")
+    .description(
+      "write a completed run to a self-contained JSONL file (record and lineage, score sets, cases, outputs, scores), e.g. for a CI runner",
+    )
+    .argument("<run>", "run id, prefix, tag, latest or latest:TARGET")
+    .requiredOption("--out <file>", "the file to write")
+    .option("--suite <suite>", "suite file or folder whose store holds the run (default: the one here)")
+    .action(
+      act(async (run: string, opts: { out: string; suite?: string }) =>
+        (await import("./commands/baseline.ts")).baselineExportCommand(run, { ...global(), ...opts }),
+      ),
+    );
+  baseline
+    .command("import")
+    .description(
+      "load a file written by `baseline export` into the suite's store (importing it again changes nothing)",
+    )
+    .argument("<file>", "the baseline file")
+    .option("--tag <tag>", "move this tag onto the imported run (as `baseline set --tag`)")
+    .option("--suite <suite>", "suite file or folder the baseline is for (default: the one here)")
+    .option("--force", "import a baseline of another suite")
+    .action(
+      act(async (file: string, opts: { tag?: string; suite?: string; force?: boolean }) =>
+        (await import("./commands/baseline.ts")).baselineImportCommand(file, { ...global(), ...opts }),
+      ),
+    );
 
   program
     .command("pairwise")
@@ -185,8 +200,11 @@ export function buildProgram(): Command {
     .option("--no-cache", "neither read nor write the LLM response cache")
     .option("--cache-only", "answer every judge call from the cache")
     .action(
-      act((a: string, b: string, opts: Record<string, unknown>) =>
-        pairwiseCommand(a, b, { ...global(), ...(opts as { model: string }) }),
+      act(async (a: string, b: string, opts: Record<string, unknown>) =>
+        (await import("./commands/pairwise.ts")).pairwiseCommand(a, b, {
+          ...global(),
+          ...(opts as { model: string }),
+        }),
       ),
     );
 
@@ -197,8 +215,8 @@ export function buildProgram(): Command {
     .requiredOption("--format <format>", "csv | jsonl | junit | md | json")
     .option("-o, --out <file>", "write to a file instead of stdout")
     .action(
-      act((run: string, opts: { format: string; out?: string }) =>
-        exportCommand(run, { ...global(), ...opts }),
+      act(async (run: string, opts: { format: string; out?: string }) =>
+        (await import("./commands/export.ts")).exportCommand(run, { ...global(), ...opts }),
       ),
     );
 
@@ -208,7 +226,11 @@ export function buildProgram(): Command {
     .option("--port <port>", "port (default 7411; 0 picks a free one)", portNumber)
     .option("--host <host>", "address to listen on (default 127.0.0.1; any other needs --token)")
     .option("--token <token>", "require this token on every request (default: ASSAY_TOKEN)")
-    .action(act((opts: Record<string, unknown>) => viewCommand({ ...global(), ...opts })));
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/view.ts")).viewCommand({ ...global(), ...opts }),
+      ),
+    );
 
   const labels = program.command("labels").description("human labels: import and export");
   labels
@@ -224,8 +246,8 @@ export function buildProgram(): Command {
     .option("--other-run <run>", "pairwise: the run whose output was compared (b)")
     .option("--scale <scale>", "check values against a scale (1-5, nominal:a,b,c, …)")
     .action(
-      act((file: string, opts: Parameters<typeof labelsImportCommand>[1]) =>
-        labelsImportCommand(file, { ...global(), ...opts }),
+      act(async (file: string, opts: Parameters<typeof labelsImportCommand>[1]) =>
+        (await import("./commands/labels.ts")).labelsImportCommand(file, { ...global(), ...opts }),
       ),
     );
   labels
@@ -238,7 +260,9 @@ export function buildProgram(): Command {
     .option("--labeller <name>", "only this labeller")
     .option("-o, --out <file>", "write to a file instead of stdout")
     .action(
-      act((opts: Parameters<typeof labelsExportCommand>[0]) => labelsExportCommand({ ...global(), ...opts })),
+      act(async (opts: Parameters<typeof labelsExportCommand>[0]) =>
+        (await import("./commands/labels.ts")).labelsExportCommand({ ...global(), ...opts }),
+      ),
     );
 
   program
@@ -270,7 +294,9 @@ export function buildProgram(): Command {
       "pairwise: a judge's refusal (blank verdict) counts as unscored (default), wrong (LLMBar's convention) or tie",
     )
     .action(
-      act((opts: Parameters<typeof calibrateCommand>[0]) => calibrateCommand({ ...global(), ...opts })),
+      act(async (opts: Parameters<typeof calibrateCommand>[0]) =>
+        (await import("./commands/calibrate.ts")).calibrateCommand({ ...global(), ...opts }),
+      ),
     );
 
   const review = program.command("review").description("review queues for human labelling in the web app");
@@ -293,13 +319,19 @@ export function buildProgram(): Command {
     .option("--scale <scale>", "the rating scale shown to labellers (1-5, nominal:a,b,c, …)")
     .option("--json <file>", "write the queue as JSON")
     .action(
-      act((opts: Parameters<typeof reviewCreateCommand>[0]) => reviewCreateCommand({ ...global(), ...opts })),
+      act(async (opts: Parameters<typeof reviewCreateCommand>[0]) =>
+        (await import("./commands/review.ts")).reviewCreateCommand({ ...global(), ...opts }),
+      ),
     );
   review
     .command("list")
     .description("list review queues and their progress")
     .option("--json", "print JSON")
-    .action(act((opts: { json?: boolean }) => reviewListCommand({ ...global(), ...opts })));
+    .action(
+      act(async (opts: { json?: boolean }) =>
+        (await import("./commands/review.ts")).reviewListCommand({ ...global(), ...opts }),
+      ),
+    );
 
   program
     .command("promote")
@@ -314,8 +346,8 @@ export function buildProgram(): Command {
     .option("--id <id>", "id of the new case (default: the case id)")
     .option("--expected <json>", "a corrected expected value (JSON)")
     .action(
-      act((run: string, caseId: string, opts: Parameters<typeof promoteCommand>[2]) =>
-        promoteCommand(run, caseId, { ...global(), ...opts }),
+      act(async (run: string, caseId: string, opts: Parameters<typeof promoteCommand>[2]) =>
+        (await import("./commands/promote.ts")).promoteCommand(run, caseId, { ...global(), ...opts }),
       ),
     );
 
@@ -326,14 +358,38 @@ export function buildProgram(): Command {
     .command("stats")
     .description("entries, size, and per provider and model: count, oldest, newest")
     .option("--json", "print JSON")
-    .action(act((opts: { json?: boolean }) => cacheStatsCommand({ ...global(), ...opts })));
+    .action(
+      act(async (opts: { json?: boolean }) =>
+        (await import("./commands/cache.ts")).cacheStatsCommand({ ...global(), ...opts }),
+      ),
+    );
   cache
     .command("clear")
     .description("delete cached responses (all, or those matching every option given)")
     .option("--older-than <days>", "only entries stored more than this many days ago", nonNegative)
     .option("--model <model>", "only this model: provider:model or the bare model name")
     .action(
-      act((opts: { olderThan?: number; model?: string }) => cacheClearCommand({ ...global(), ...opts })),
+      act(async (opts: { olderThan?: number; model?: string }) =>
+        (await import("./commands/cache.ts")).cacheClearCommand({ ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("init")
+    .description(
+      "scaffold a suite (assay.yaml, a small dataset, a target stub or provider stanza) and a CI workflow",
+    )
+    .argument("[dir]", "folder to write into (default: the current folder)")
+    .option(
+      "--template <name>",
+      "basic (a JS target, runs offline), llm (a provider and an LLM judge) or agent (tools)",
+      "basic",
+    )
+    .option("--force", "overwrite files that exist (a .gitignore is always merged into, never replaced)")
+    .action(
+      act(async (dir: string | undefined, opts: { template?: string; force?: boolean }) =>
+        (await import("./commands/init.ts")).initCommand(dir, opts),
+      ),
     );
 
   program
@@ -341,6 +397,7 @@ export function buildProgram(): Command {
     .description("print the suite file's JSON Schema (for editor completion)")
     .action(
       act(async () => {
+        const { suiteJsonSchema } = await import("../config/schema.ts");
         process.stdout.write(`${JSON.stringify(suiteJsonSchema(), null, 2)}\n`);
         return EXIT.ok;
       }),

@@ -311,7 +311,9 @@ describe("the web app", () => {
     expect(await p.getByTestId("scores").textContent()).toContain(`judge says ${IMG}`);
     expect(await p.getByTestId("labels").textContent()).toContain(SCRIPT);
     expect(await p.getByTestId("case-expected").textContent()).toContain("<script>");
-    await p.waitForTimeout(300);
+    // an injected <img src=x> would fire its onerror once its request fails: wait for the
+    // network to settle (an event) rather than for a fixed time
+    await p.waitForLoadState("networkidle");
     const pwned = await p.evaluate("window.__pwned");
     expect(pwned).toBeUndefined();
     expect(await p.locator("main img, main script, main iframe").count()).toBe(0);

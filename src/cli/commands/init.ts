@@ -1,5 +1,4 @@
 import { initSuite } from "../../init/init.ts";
-import { TEMPLATE_NAMES } from "../../init/templates.ts";
 
 /** `assay init [DIR] [--template basic|llm|agent] [--force]`: scaffold a suite and a CI workflow. */
 export async function initCommand(
@@ -17,5 +16,3 @@ export async function initCommand(
   );
   return 0;
 }
-
-export const INIT_TEMPLATES = TEMPLATE_NAMES;

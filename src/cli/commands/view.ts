@@ -48,10 +48,3 @@ export async function viewCommand(opts: ViewOptions): Promise<number> {
 }
 
 /** `--port`: 0 (any free port) to 65535. */
-export function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new InvalidArgumentError("expected a port number from 0 to 65535");
-  }
-  return n;
-}

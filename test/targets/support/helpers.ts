@@ -123,7 +123,8 @@ export function isAlive(pid: number): boolean {
   return true;
 }
 
-export async function waitUntil(cond: () => boolean, timeoutMs = 3000): Promise<boolean> {
+/** Polls `cond` until it holds; `timeoutMs` only stops a broken test (generous for a busy machine). */
+export async function waitUntil(cond: () => boolean, timeoutMs = 20_000): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (cond()) return true;

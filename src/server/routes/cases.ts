@@ -1,0 +1,109 @@
+import type { Hono } from "hono";
+import type { RunRecord } from "../../store/types.ts";
+import type { CaseDetailResponse, CaseStatus, CasesResponse } from "../api-types.ts";
+import { BadRequest, intParam } from "../http.ts";
+import { RunIndex } from "../run-index.ts";
+import type { RouteContext } from "./context.ts";
+
+const STATUSES = new Set<CaseStatus>(["pass", "fail", "error", "unscored"]);
+const MAX_LIMIT = 1000;
+
+/** The case table (filtered, sorted, paged on the server) and one case in full. */
+export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
+  /** An unfiltered page in dataset order, read from the store without the run's index. */
+  async function firstPage(run: RunRecord, offset: number, limit: number): Promise<CasesResponse> {
+    const page = await store.pageResults(run.id, run.datasetVersion, { offset, limit }, run.scoreSet);
+    // the index's own join and row rules, over just this page's rows
+    const part = new RunIndex(run, { run, cases: page.cases, outputs: page.outputs, scores: page.scores });
+    const ids = new Set(part.entries.map((e) => e.id));
+    const labels = new Map<string, number>();
+    for (const l of await store.listLabels({ runId: run.id })) {
+      if (ids.has(l.caseId)) labels.set(l.caseId, (labels.get(l.caseId) ?? 0) + 1);
+    }
+    part.labelCounts = labels;
+    return {
+      total: page.total,
+      matched: page.total,
+      offset,
+      limit,
+      rows: part.entries.map((_e, i) => part.row(i)),
+    };
+  }
+
+  app.get("/api/runs/:id/cases", async (c) => {
+    const run = await runOf(c.req.param("id"));
+    const statuses = (c.req.queries("status") ?? [])
+      .flatMap((s) => s.split(","))
+      .filter(Boolean)
+      .map((s) => {
+        if (!STATUSES.has(s as CaseStatus))
+          throw new BadRequest(`status must be pass, fail, error or unscored (got "${s}")`);
+        return s as CaseStatus;
+      });
+    const slices = (c.req.queries("slice") ?? []).filter(Boolean);
+    for (const s of slices)
+      if (!s.includes("=")) throw new BadRequest(`slice must be key=value (got "${s}")`);
+    const offset = intParam(c.req.query("offset"), "offset", 0);
+    const limit = intParam(c.req.query("limit"), "limit", 100, MAX_LIMIT);
+    const dimension = c.req.query("dimension") || undefined;
+    const q = c.req.query("q") || undefined;
+    const sort = c.req.query("sort") || "ordinal";
+    if (
+      !cache.peek(run) &&
+      statuses.length === 0 &&
+      slices.length === 0 &&
+      dimension === undefined &&
+      q === undefined &&
+      sort === "ordinal"
+    ) {
+      // the run's index is not built yet (at 100,000 cases that reads the whole run and takes
+      // seconds): answer the first view's page from the store directly and build it meanwhile
+      const body = await firstPage(run, offset, limit);
+      setImmediate(() => cache.get(run).catch(() => {}));
+      return c.json(body);
+    }
+    const index = await cache.withLabels(run);
+    const positions = index.select({ slices, dimension, statuses, q, sort });
+    const body: CasesResponse = {
+      total: index.entries.length,
+      matched: positions.length,
+      offset,
+      limit,
+      rows: positions.slice(offset, offset + limit).map((p) => index.row(p)),
+    };
+    return c.json(body);
+  });
+
+  app.get("/api/runs/:id/cases/:caseId", async (c) => {
+    const run = await runOf(c.req.param("id"));
+    const caseId = c.req.param("caseId");
+    const index = await cache.get(run);
+    const position = index.byId.get(caseId);
+    if (position === undefined)
+      return c.json({ error: `no case "${caseId}" with a result in run ${run.id}` }, 404);
+    const entry = index.entries[position];
+    const c0 = entry.c;
+    const history = (await store.listLabels({ runId: run.id, history: true })).filter(
+      (l) => l.caseId === caseId,
+    );
+    const superseded = new Set(history.map((l) => l.supersedes).filter((s): s is string => s !== undefined));
+    const scores = (index.scoresByCase.get(caseId) ?? [])
+      .slice()
+      .sort((a, b) => a.epoch - b.epoch || a.dimension.localeCompare(b.dimension));
+    const kase: CaseDetailResponse["case"] = { id: c0.id, input: c0.input, tags: c0.tags };
+    if (c0.expected !== undefined) kase.expected = c0.expected;
+    if (c0.cluster !== undefined) kase.cluster = c0.cluster;
+    const body: CaseDetailResponse = {
+      run,
+      case: kase,
+      status: entry.status,
+      aggregate: entry.aggregate,
+      outputs: entry.outputs,
+      scores,
+      labels: history.map((l) => ({ ...l, current: !superseded.has(l.id) })),
+    };
+    if (position > 0) body.prev = index.entries[position - 1].id;
+    if (position < index.entries.length - 1) body.next = index.entries[position + 1].id;
+    return c.json(body);
+  });
+}
