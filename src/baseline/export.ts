@@ -32,7 +32,10 @@ export async function collectBaseline(store: Store, runId: string): Promise<Base
     );
   }
   const sets = (await store.listScoreSets(run.id)).filter((s) => s.status === "completed");
-  const [cases, outputs] = await Promise.all([store.listCases(run.datasetVersion), store.listOutputs(run.id)]);
+  const [cases, outputs] = await Promise.all([
+    store.listCases(run.datasetVersion),
+    store.listOutputs(run.id),
+  ]);
   const records: Array<Record<string, unknown>> = [];
   for (const { datasetVersion: _v, ...c } of cases) records.push({ case: c });
   for (const { runId: _r, ...o } of outputs) records.push({ output: o });

@@ -86,13 +86,14 @@ export function buildProgram(): Command {
   program
     .command("runs")
     .description("list stored runs, newest first")
+    .argument("[suite]", "suite file or folder whose store to read (default: the suite here)")
     .option("--suite <name>", "only this suite")
     .option("--target <id>", "only this target")
     .option("--limit <n>", "at most n runs", positiveInt)
     .option("--json", "print JSON")
     .action(
-      act(async (opts: Record<string, unknown>) =>
-        (await import("./commands/show.ts")).runsCommand({ ...global(), ...opts }),
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/show.ts")).runsCommand(suite, { ...global(), ...opts }),
       ),
     );
 
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
     .argument("<run>", "run id, prefix, tag or latest; RUN@N for score set N")
     .option("--score-sets", "list the run's score sets (RUN@1 is the run's own scoring; rescore adds more)")
     .option("--json <file>", "write the scorecard as JSON")
+    .option("--suite <suite>", "suite file or folder whose store holds the run (default: the suite here)")
     .action(
       act(async (run: string, opts: Record<string, unknown>) =>
         (await import("./commands/show.ts")).showCommand(run, { ...global(), ...opts }),
@@ -122,6 +124,7 @@ export function buildProgram(): Command {
     .option("--alpha <a>", "significance level (default 0.05)", Number)
     .option("--resamples <n>", "bootstrap resamples (default 10000)", positiveInt)
     .option("--seed <n>", "bootstrap seed", Number)
+    .option("--suite <suite>", "suite file or folder whose store holds the runs (default: the suite here)")
     .action(
       act(async (runs: string[], opts: Record<string, unknown>) =>
         (await import("./commands/compare.ts")).compareCommand(runs, { ...global(), ...opts }),
@@ -141,6 +144,7 @@ export function buildProgram(): Command {
     .option("--junit <file>", "write JUnit XML, one test per rule")
     .option("--md <file>", "write Markdown for a pull-request comment")
     .option("--json <file>", "write the gate result and comparison as JSON")
+    .option("-v, --verbose", "list every rule (not only the failing ones), then the comparison")
     .action(
       act(async (suite: string | undefined, opts: Record<string, unknown>) =>
         (await import("./commands/gate.ts")).gateCommand(suite, { ...global(), ...opts }),
@@ -214,8 +218,9 @@ export function buildProgram(): Command {
     .argument("<run>", "run id, prefix, tag or latest")
     .requiredOption("--format <format>", "csv | jsonl | junit | md | json")
     .option("-o, --out <file>", "write to a file instead of stdout")
+    .option("--suite <suite>", "suite file or folder whose store holds the run (default: the suite here)")
     .action(
-      act(async (run: string, opts: { format: string; out?: string }) =>
+      act(async (run: string, opts: { format: string; out?: string; suite?: string }) =>
         (await import("./commands/export.ts")).exportCommand(run, { ...global(), ...opts }),
       ),
     );
@@ -223,12 +228,13 @@ export function buildProgram(): Command {
   program
     .command("view")
     .description("the web app: runs, scorecards, cases, comparisons, review queues (127.0.0.1 by default)")
+    .argument("[suite]", "suite file or folder whose store to open (default: the suite here)")
     .option("--port <port>", "port (default 7411; 0 picks a free one)", portNumber)
     .option("--host <host>", "address to listen on (default 127.0.0.1; any other needs --token)")
     .option("--token <token>", "require this token on every request (default: ASSAY_TOKEN)")
     .action(
-      act(async (opts: Record<string, unknown>) =>
-        (await import("./commands/view.ts")).viewCommand({ ...global(), ...opts }),
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/view.ts")).viewCommand(suite, { ...global(), ...opts }),
       ),
     );
 
@@ -259,6 +265,7 @@ export function buildProgram(): Command {
     .option("--dimension <name>", "only this dimension")
     .option("--labeller <name>", "only this labeller")
     .option("-o, --out <file>", "write to a file instead of stdout")
+    .option("--suite <suite>", "suite file or folder whose store holds the run (default: the suite here)")
     .action(
       act(async (opts: Parameters<typeof labelsExportCommand>[0]) =>
         (await import("./commands/labels.ts")).labelsExportCommand({ ...global(), ...opts }),

@@ -1,8 +1,9 @@
 import type { DimensionCalibration } from "../calibrate/stored.ts";
+import { fmtP } from "../report/format.ts";
 import type { CaseResult } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import { topReasons, unscoredRate } from "../scorecard/unscored.ts";
-import { DEFAULT_MAX_UNSCORED_RATE, type GateConfig } from "./gate-config.ts";
+import { DEFAULT_MAX_UNSCORED_RATE, type GateConfig, type GateSelection } from "./gate-config.ts";
 import { adjustAndJudge } from "./paired.ts";
 import type { Comparison, PairedDimension } from "./types.ts";
 
@@ -23,6 +24,14 @@ export interface GateResult {
   /** 0 pass (warnings allowed), 1 fail */
   exitCode: 0 | 1;
   warnings: number;
+  /** rules that failed */
+  failed: number;
+  /** checks made: each rule row, and each dimension or slice the regression rule tested */
+  checks: number;
+  /** what the regression rule failed on: dimensions overall, and `key=value` slices */
+  regressed: { dimensions: string[]; slices: string[] };
+  /** one line: `gate FAIL: 2 of 41 rules — 5 slices regressed` */
+  summary: string;
   candidate: string;
   baseline: string | null;
   rules: GateRuleResult[];
@@ -42,8 +51,7 @@ export interface GateInput {
 const MIN_WARN_CASES = 5;
 const pts = (v: number) => `${(v * 100).toFixed(1)} pts`;
 /** p-values: fixed to 4 places, scientific below 1e-4 so a tiny p never prints as 0. */
-const pval = (v: number | null | undefined) =>
-  v === null || v === undefined ? "—" : v > 0 && v < 1e-4 ? v.toExponential(1) : v.toFixed(4);
+const pval = fmtP;
 const num = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? "—" : v.toFixed(d));
 /**
  * Limit checks forgive floating-point noise: a mean or a cost per case is a sum divided by a
@@ -55,10 +63,11 @@ const atLeast = (value: number, floor: number) => value >= floor - TOLERANCE * M
 
 /** Applies the gate policy. Pure: the same scorecards and comparison always give the same verdict. */
 export function evaluateGate(input: GateInput): GateResult {
+  const regression = regressionRules(input);
   const rules: GateRuleResult[] = [
     ...minCasesRule(input),
     ...floorRules(input),
-    ...regressionRules(input),
+    ...regression.rows,
     ...regressionSetRule(input),
     ...errorRateRule(input),
     ...unscoredRateRules(input),
@@ -66,15 +75,60 @@ export function evaluateGate(input: GateInput): GateResult {
     ...costRules(input),
     ...calibrationRules(input),
   ];
-  const failed = rules.some((r) => r.status === "fail");
+  const failed = rules.filter((r) => r.status === "fail").length;
+  const warnings = rules.filter((r) => r.status === "warn").length;
+  const checks = rules.length - regression.rows.length + regression.checks;
+  const regressed = regressedSubjects(rules);
   return {
-    verdict: failed ? "FAIL" : "PASS",
-    exitCode: failed ? 1 : 0,
-    warnings: rules.filter((r) => r.status === "warn").length,
+    verdict: failed > 0 ? "FAIL" : "PASS",
+    exitCode: failed > 0 ? 1 : 0,
+    warnings,
+    failed,
+    checks,
+    regressed,
+    summary: summaryLine(rules, { failed, warnings, checks, regressed }),
     candidate: input.candidate.run.id,
     baseline: input.baseline?.run.id ?? null,
     rules,
   };
+}
+
+/** Dimensions and slices named by failing regression rules, each once, in rule order. */
+function regressedSubjects(rules: GateRuleResult[]): GateResult["regressed"] {
+  const dimensions = new Set<string>();
+  const slices = new Set<string>();
+  for (const r of rules) {
+    if (r.rule !== "maxRegression" || r.status !== "fail") continue;
+    const slice = r.values.slice;
+    if (typeof slice === "string") slices.add(slice);
+    else if (typeof r.values.dimension === "string") dimensions.add(r.values.dimension);
+  }
+  return { dimensions: [...dimensions], slices: [...slices] };
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * `gate FAIL: 2 of 41 rules — 5 slices regressed` / `gate PASS: 41 rules — 3 warnings`: what a
+ * reader needs before any detail. A failure names what regressed, else the rules that failed.
+ */
+function summaryLine(
+  rules: GateRuleResult[],
+  s: { failed: number; warnings: number; checks: number; regressed: GateResult["regressed"] },
+): string {
+  const notes: string[] = [];
+  if (s.failed > 0) {
+    const { dimensions, slices } = s.regressed;
+    if (dimensions.length > 0) notes.push(`${plural(dimensions.length, "dimension")} regressed`);
+    if (slices.length > 0) notes.push(`${plural(slices.length, "slice")} regressed`);
+    const others = [
+      ...new Set(rules.filter((r) => r.status === "fail" && r.rule !== "maxRegression").map((r) => r.rule)),
+    ];
+    if (others.length > 0) notes.push(`${others.join(", ")} failed`);
+  }
+  if (s.warnings > 0) notes.push(plural(s.warnings, "warning"));
+  const head = s.failed > 0 ? `gate FAIL: ${s.failed} of ${s.checks} rules` : `gate PASS: ${s.checks} rules`;
+  return notes.length > 0 ? `${head} — ${notes.join(", ")}` : head;
 }
 
 function minCasesRule({ config, candidate }: GateInput): GateRuleResult[] {
@@ -91,110 +145,243 @@ function minCasesRule({ config, candidate }: GateInput): GateRuleResult[] {
   ];
 }
 
+/**
+ * `floors`: `aggregate` or a dimension → its floor, or a slice (`category=billing`) → floors for
+ * that slice's cases. A floor with nothing scored to check fails: a missing slice is a typo or a
+ * dataset that lost the cases it was meant to protect.
+ */
 function floorRules({ config, candidate }: GateInput): GateRuleResult[] {
   const out: GateRuleResult[] = [];
-  for (const [name, floor] of Object.entries(config.floors ?? {})) {
-    const stats = name === "aggregate" ? candidate.aggregate : candidate.dimensions[name];
+  const what = config.floorOn === "lower" ? "lower 95% bound" : "mean";
+  const check = (
+    subject: string,
+    floor: number,
+    stats: { mean: number | null; ci: [number, number] | null } | undefined,
+    slice: string | null,
+  ) => {
     const value = config.floorOn === "lower" ? (stats?.ci?.[0] ?? null) : (stats?.mean ?? null);
-    const what = config.floorOn === "lower" ? "lower 95% bound" : "mean";
     if (value === null) {
+      const why = slice && !candidate.slices[slice] ? `no case is tagged ${slice}` : "nothing was scored";
       out.push({
         rule: "floors",
-        subject: name,
+        subject,
         status: "fail",
-        message: `${name}: no ${what} to check against the floor ${floor} (nothing was scored)`,
-        values: { floor, value: null, on: config.floorOn },
+        message: `${subject}: no ${what} to check against the floor ${floor} (${why})`,
+        values: { floor, value: null, on: config.floorOn, slice },
       });
-      continue;
+      return;
     }
     const ok = atLeast(value, floor);
     out.push({
       rule: "floors",
-      subject: name,
+      subject,
       status: ok ? "pass" : "fail",
-      message: `${name}: ${what} ${num(value)} ${ok ? "≥" : "<"} floor ${floor}`,
-      values: { floor, value, on: config.floorOn, ci: stats?.ci ?? null },
+      message: `${subject}: ${what} ${num(value)} ${ok ? "≥" : "<"} floor ${floor}`,
+      values: { floor, value, on: config.floorOn, ci: stats?.ci ?? null, slice },
     });
+  };
+  for (const [name, floor] of Object.entries(config.floors ?? {})) {
+    if (typeof floor === "number") {
+      check(name, floor, name === "aggregate" ? candidate.aggregate : candidate.dimensions[name], null);
+      continue;
+    }
+    for (const [dim, f] of Object.entries(floor))
+      check(`${name} · ${dim}`, f, candidate.slices[name]?.[dim], name);
   }
   return out;
 }
 
-function regressionRules({ config, comparison }: GateInput): GateRuleResult[] {
-  if (config.maxRegression === undefined) return [];
-  if (!comparison) return [noBaseline("maxRegression")];
-  const max = config.maxRegression;
-  const out: GateRuleResult[] = [];
-  const check = (subject: string, d: PairedDimension) => {
-    if (d.delta === null || d.delta >= -max) return;
-    // Fewer than MIN_WARN_CASES pairs say nothing either way: only a significant drop is reported.
-    if (d.verdict !== "regressed" && d.n < MIN_WARN_CASES) return;
-    const interval = d.ci ? ` [${pts(d.ci[0])}, ${pts(d.ci[1])}]` : "";
-    const stats = `Δ ${pts(d.delta)}${interval}, ${d.test} p=${pval(d.p)}, Holm p=${pval(d.pAdjusted)}, n=${d.n}`;
-    const values = {
-      delta: d.delta,
-      ci: d.ci,
-      test: d.test,
-      p: d.p,
-      pAdjusted: d.pAdjusted,
-      n: d.n,
-      mde: d.mde,
-      maxRegression: max,
-    };
-    if (d.verdict === "regressed") {
-      out.push({
-        rule: "maxRegression",
-        subject,
-        status: "fail",
-        message: `${subject}: regressed beyond ${pts(max)} — ${stats}`,
-        values,
-      });
-    } else {
-      const mde =
-        d.mde === null
-          ? ""
-          : `; with ${d.n} cases this suite detects changes of ${pts(d.mde)} or more at 80% power`;
-      out.push({
-        rule: "maxRegression",
-        subject,
-        status: "warn",
-        message: `${subject}: dropped more than ${pts(max)} but not significantly — ${stats}${mde}`,
-        values,
-      });
-    }
+/** The tolerated drop for one dimension (or `aggregate`); undefined: not checked. */
+export function regressionLimit(config: GateConfig, dimension: string): number | undefined {
+  const m = config.maxRegression;
+  if (m === undefined || typeof m === "number") return m;
+  return m[dimension] ?? m.default;
+}
+
+interface Selector {
+  include: Set<string> | null;
+  exclude: Set<string>;
+}
+
+function selectorOf(sel: GateSelection | undefined): Selector {
+  if (!sel) return { include: null, exclude: new Set() };
+  if (Array.isArray(sel)) return { include: new Set(sel), exclude: new Set() };
+  return { include: sel.include ? new Set(sel.include) : null, exclude: new Set(sel.exclude ?? []) };
+}
+
+/**
+ * `gate.dimensions`: gated, or left out (listed in exclude, or not in include), or `weight-0`: a
+ * dimension that does not count toward the aggregate is reported, not gated, unless listed.
+ */
+function dimensionChoice(
+  sel: Selector,
+  weights: Record<string, number>,
+): (name: string) => "gated" | "excluded" | "weight-0" {
+  return (name) => {
+    if (sel.exclude.has(name)) return "excluded";
+    if (sel.include) return sel.include.has(name) ? "gated" : weights[name] === 0 ? "weight-0" : "excluded";
+    return name !== "aggregate" && weights[name] === 0 ? "weight-0" : "gated";
   };
-  const subjects: Array<[string, PairedDimension]> = Object.entries(comparison.dimensions);
-  const keys = config.slices ? new Set(config.slices) : null;
+}
+
+/** `gate.slices`: entries are tag keys (`category`: every category=… slice) or slices (`category=x`). */
+function sliceChoice(sel: Selector): (slice: string) => boolean {
+  return (slice) => {
+    const key = slice.slice(0, Math.max(0, slice.indexOf("=")));
+    const named = (set: Set<string>) => set.has(slice) || set.has(key);
+    if (named(sel.exclude)) return false;
+    return sel.include ? named(sel.include) : true;
+  };
+}
+
+interface RegressionSubject {
+  subject: string;
+  dimension: string;
+  slice: string | null;
+  d: PairedDimension;
+  max: number;
+}
+
+/**
+ * `maxRegression` over the dimensions and slices the gate checks (`gate.dimensions`,
+ * `gate.slices`), each against its own limit: a significant drop beyond it fails, a drop beyond it
+ * that is not significant warns (with the suite's minimum detectable effect). Weight-0 dimensions
+ * not listed are reported in one warning each when they regressed, not gated.
+ */
+function regressionRules({ config, comparison, candidate }: GateInput): {
+  rows: GateRuleResult[];
+  checks: number;
+} {
+  if (config.maxRegression === undefined) return { rows: [], checks: 0 };
+  if (!comparison) return { rows: [noBaseline("maxRegression")], checks: 1 };
+  const weights = Object.fromEntries(Object.entries(candidate.dimensions).map(([n, d]) => [n, d.weight]));
+  const choose = dimensionChoice(selectorOf(config.dimensions), weights);
+  const sliceGated = sliceChoice(selectorOf(config.slices));
+  const gated: RegressionSubject[] = [];
+  const reported = new Map<string, RegressionSubject[]>();
+  const consider = (subject: string, dimension: string, slice: string | null, d: PairedDimension) => {
+    const max = regressionLimit(config, dimension);
+    if (max === undefined) return;
+    const choice = choose(dimension);
+    if (choice === "gated") gated.push({ subject, dimension, slice, d, max });
+    else if (choice === "weight-0")
+      reported.set(dimension, [...(reported.get(dimension) ?? []), { subject, dimension, slice, d, max }]);
+  };
+  for (const [name, d] of Object.entries(comparison.dimensions)) consider(name, name, null, d);
   for (const [slice, entry] of Object.entries(comparison.slices)) {
-    if (keys && !keys.has(slice.split("=")[0])) continue;
-    for (const [name, d] of Object.entries(entry)) subjects.push([`${slice} · ${name}`, d]);
+    if (!sliceGated(slice)) continue;
+    for (const [name, d] of Object.entries(entry)) consider(`${slice} · ${name}`, name, slice, d);
   }
-  // Holm across the tests the gate checks (DESIGN.md §5): the comparison adjusted over every slice,
-  // which over-corrects when gate.slices checks only some of them.
-  const judged = keys ? holmOver(subjects, comparison.alpha, max) : subjects;
-  const checked = judged.length;
-  for (const [subject, d] of judged) check(subject, d);
-  if (!out.some((r) => r.status === "fail")) {
-    out.unshift({
+  // Holm across the tests the gate checks (DESIGN.md §5): the comparison adjusted over every
+  // dimension and slice, which over-corrects when the gate checks only some of them.
+  const judged = holmOver(gated, comparison.alpha);
+  const rows: GateRuleResult[] = [];
+  for (const s of judged) {
+    const row = regressionRow(s);
+    if (row) rows.push(row);
+  }
+  for (const [dimension, subjects] of reported) {
+    const row = notGatedRow(dimension, subjects);
+    if (row) rows.push(row);
+  }
+  if (!rows.some((r) => r.status === "fail")) {
+    rows.unshift({
       rule: "maxRegression",
       subject: "all",
       status: "pass",
-      message: `no dimension or slice regressed significantly beyond ${pts(max)} (${checked} checks, Holm-adjusted, alpha ${comparison.alpha})`,
-      values: { checked, maxRegression: max },
+      message: `no dimension or slice regressed significantly beyond ${limitsText(config)} (${judged.length} checks, Holm-adjusted, alpha ${comparison.alpha})`,
+      values: { checked: judged.length, maxRegression: config.maxRegression },
     });
   }
-  return out;
+  return { rows, checks: judged.length + reported.size };
+}
+
+/** `2.0 pts`, or `2.0 pts; latency 10.0 pts` for a per-dimension map. */
+function limitsText(config: GateConfig): string {
+  const m = config.maxRegression;
+  if (typeof m === "number") return pts(m);
+  const entries = Object.entries(m ?? {}).filter(([k]) => k !== "default");
+  const named = entries.map(([k, v]) => `${k} ${pts(v)}`).join(", ");
+  if (m?.default === undefined) return `the limits (${named})`;
+  return entries.length > 0 ? `${pts(m.default)} (${named})` : pts(m.default);
+}
+
+function regressionRow({ subject, dimension, slice, d, max }: RegressionSubject): GateRuleResult | null {
+  if (d.delta === null || d.delta >= -max) return null;
+  // Fewer than MIN_WARN_CASES pairs say nothing either way: only a significant drop is reported.
+  if (d.verdict !== "regressed" && d.n < MIN_WARN_CASES) return null;
+  const interval = d.ci ? ` [${pts(d.ci[0])}, ${pts(d.ci[1])}]` : "";
+  const stats = `Δ ${pts(d.delta)}${interval}, ${d.test} p=${pval(d.p)}, Holm p=${pval(d.pAdjusted)}, n=${d.n}`;
+  const values = {
+    dimension,
+    slice,
+    delta: d.delta,
+    ci: d.ci,
+    test: d.test,
+    p: d.p,
+    pAdjusted: d.pAdjusted,
+    n: d.n,
+    mde: d.mde,
+    maxRegression: max,
+  };
+  if (d.verdict === "regressed") {
+    return {
+      rule: "maxRegression",
+      subject,
+      status: "fail",
+      message: `${subject}: regressed beyond ${pts(max)} — ${stats}`,
+      values,
+    };
+  }
+  const mde =
+    d.mde === null
+      ? ""
+      : `; with ${d.n} cases this suite detects changes of ${pts(d.mde)} or more at 80% power`;
+  return {
+    rule: "maxRegression",
+    subject,
+    status: "warn",
+    message: `${subject}: dropped more than ${pts(max)} but not significantly — ${stats}${mde}`,
+    values,
+  };
+}
+
+/**
+ * A weight-0 dimension the gate does not check: one warning when it regressed significantly
+ * beyond its limit anywhere (by the comparison's own verdicts), naming the worst place.
+ */
+function notGatedRow(dimension: string, subjects: RegressionSubject[]): GateRuleResult | null {
+  const hits = subjects.filter(
+    (s) => s.d.verdict === "regressed" && s.d.delta !== null && s.d.delta < -s.max,
+  );
+  if (hits.length === 0) return null;
+  const worst = hits.reduce((a, b) => ((b.d.delta as number) < (a.d.delta as number) ? b : a));
+  return {
+    rule: "maxRegression",
+    subject: `${dimension} (not gated)`,
+    status: "warn",
+    message:
+      `${dimension}: regressed beyond ${pts(worst.max)} in ${hits.length} of ${subjects.length} checks ` +
+      `(worst ${worst.subject}: Δ ${pts(worst.d.delta as number)}, Holm p=${pval(worst.d.pAdjusted)}); ` +
+      "weight 0, so reported, not gated: list it in gate.dimensions to gate it",
+    values: {
+      dimension,
+      gated: false,
+      weight: 0,
+      regressed: hits.length,
+      checked: subjects.length,
+      worst: { subject: worst.subject, delta: worst.d.delta, pAdjusted: worst.d.pAdjusted },
+    },
+  };
 }
 
 /** Copies of the tests with Holm-adjusted p and verdicts over just this family. */
-function holmOver(
-  subjects: Array<[string, PairedDimension]>,
-  alpha: number,
-  maxRegression: number,
-): Array<[string, PairedDimension]> {
-  const family = subjects.map(([subject, d]) => [subject, { ...d }] as [string, PairedDimension]);
+function holmOver(subjects: RegressionSubject[], alpha: number): RegressionSubject[] {
+  const family = subjects.map((s) => ({ ...s, d: { ...s.d } }));
+  // verdicts only tell regressed from the rest here; each subject's limit is applied by regressionRow
   adjustAndJudge(
-    family.map(([, d]) => d),
-    { alpha, maxRegression, resamples: 0, seed: 0 },
+    family.map((s) => s.d),
+    { alpha, maxRegression: 0, resamples: 0, seed: 0 },
   );
   return family;
 }

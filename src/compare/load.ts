@@ -38,14 +38,7 @@ export function gateConfigOf(suite: LoadedSuite): GateConfig {
   }
   const config = parsed.data;
   const dims = Object.keys(suite.config.dimensions);
-  for (const name of Object.keys(config.floors ?? {})) {
-    if (name !== "aggregate" && !dims.includes(name)) {
-      throw suite.errorAt(
-        ["gate", "floors", name],
-        `no dimension "${name}" (dimensions: ${dims.join(", ")}, or aggregate)`,
-      );
-    }
-  }
+  checkGateNames(suite, config, dims);
   config.calibration?.dimensions?.forEach((name, i) => {
     if (!dims.includes(name)) {
       throw suite.errorAt(
@@ -55,6 +48,51 @@ export function gateConfigOf(suite: LoadedSuite): GateConfig {
     }
   });
   return config;
+}
+
+/** Dimension names in floors, maxRegression and gate.dimensions must exist (a typo would gate nothing). */
+function checkGateNames(suite: LoadedSuite, config: GateConfig, dims: string[]): void {
+  const known = (name: string) => name === "aggregate" || dims.includes(name);
+  const noDimension = (path: FieldPath, name: string) =>
+    suite.errorAt(path, `no dimension "${name}" (dimensions: ${dims.join(", ")}, or aggregate)`);
+  for (const [name, floor] of Object.entries(config.floors ?? {})) {
+    if (typeof floor === "number") {
+      if (!known(name)) throw noDimension(["gate", "floors", name], name);
+      continue;
+    }
+    if (!name.includes("=")) {
+      throw suite.errorAt(
+        ["gate", "floors", name],
+        `"${name}" takes a floor (a number); per-slice floors are keyed by a slice, "key=value": {dimension: floor}`,
+      );
+    }
+    for (const dim of Object.keys(floor)) {
+      if (!known(dim)) throw noDimension(["gate", "floors", name, dim], dim);
+    }
+  }
+  if (typeof config.maxRegression === "object") {
+    for (const name of Object.keys(config.maxRegression)) {
+      if (name !== "default" && !known(name)) throw noDimension(["gate", "maxRegression", name], name);
+    }
+  }
+  const sel = config.dimensions;
+  const lists: Array<[FieldPath, string[]]> = Array.isArray(sel)
+    ? [[["gate", "dimensions"], sel]]
+    : [
+        [["gate", "dimensions", "include"], sel?.include ?? []],
+        [["gate", "dimensions", "exclude"], sel?.exclude ?? []],
+      ];
+  for (const [path, names] of lists) {
+    names.forEach((name, i) => {
+      if (!known(name)) throw noDimension([...path, i], name);
+    });
+  }
+}
+
+/** The comparison's own limit (it tells `underpowered` from `no-change`): the gate's default one. */
+function comparisonLimit(config: GateConfig): number | undefined {
+  const m = config.maxRegression;
+  return typeof m === "number" ? m : m?.default;
 }
 
 /**
@@ -114,7 +152,7 @@ export async function gateRuns(
   const comparison = compareRuns(baseRows, candRows, {
     ...opts,
     alpha: config.alpha,
-    maxRegression: config.maxRegression ?? opts.maxRegression,
+    maxRegression: comparisonLimit(config) ?? opts.maxRegression,
   });
   const gate = evaluateGate({
     config,

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import {
   type BleuResult,
@@ -9,8 +10,9 @@ import {
 } from "../metrics/text/index.ts";
 import { isPlainObject, makeEvaluator, scored, unscored } from "./base.ts";
 import { readExpectedSource, sourceConfig } from "./expected.ts";
+import { optionNames } from "./option-schema.ts";
 import { checkNumber, OptionReader } from "./options.ts";
-import { candidateText, fmt, referencesFor, TEXT_SOURCE_OPTIONS } from "./text-reference.ts";
+import { candidateText, fmt, referencesFor, textSourceShape } from "./text-reference.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -31,6 +33,25 @@ const KIND = "bleu";
 const VERSION = "1";
 const SMOOTHINGS = ["none", "method1", "method2", "method3"] as const;
 
+const OPTIONS = z.strictObject({
+  ...textSourceShape,
+  maxN: z.number().int().min(1).max(9).default(4).describe("the longest n-gram counted (BLEU-4 by default)"),
+  weights: z
+    .array(z.number().min(0))
+    .min(1)
+    .optional()
+    .describe("the weight of each n-gram order, one per order up to maxN (default: uniform)"),
+  smoothing: z
+    .enum(SMOOTHINGS)
+    .default("method1")
+    .describe(
+      "nltk's smoothing: `method1` (default; add epsilon to zero counts), `method2`, `method3`, or " +
+        "`none` (nltk's default: sentence BLEU is ~0 whenever some 4-gram is missing)",
+    ),
+  epsilon: z.number().gt(0).default(0.1).describe("what method1 adds to zero n-gram counts"),
+  lowercase: z.boolean().default(false).describe("compare tokens ignoring case"),
+});
+
 export interface BleuDetails extends BleuStats {
   maxN: number;
   weights: number[];
@@ -44,15 +65,9 @@ export const bleuEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "sentence BLEU between the output and the expected text(s); corpus BLEU from the details",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      ...TEXT_SOURCE_OPTIONS,
-      "maxN",
-      "weights",
-      "smoothing",
-      "epsilon",
-      "lowercase",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     let maxN = r.number("maxN", { integer: true, min: 1, max: 9 });
     let weights: number[] | undefined;

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { deepEqual, isPlainObject, mapStrings } from "./base.ts";
 import type { OptionReader } from "./options.ts";
 
@@ -8,6 +9,22 @@ import type { OptionReader } from "./options.ts";
 
 export const COERCIONS = ["none", "string", "number", "boolean"] as const;
 export type Coercion = (typeof COERCIONS)[number];
+
+/** The `with:` options of the matching, shared by json-field and json-fields. */
+export const matchOptionShape = {
+  coerce: z
+    .enum(COERCIONS)
+    .default("none")
+    .describe(
+      'convert scalars on both sides before comparing: `number` ("3" = 3), `string` (3 = "3"), ' +
+        '`boolean` ("yes", "true", "1" = true; "no", "false", "0" = false), or `none`',
+    ),
+  caseInsensitive: z
+    .boolean()
+    .default(false)
+    .describe("compare strings ignoring case (Unicode case folding)"),
+  trim: z.boolean().default(false).describe("ignore whitespace around strings"),
+};
 
 export interface MatchOptions {
   coerce: Coercion;

@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { makeEvaluator, scored, show, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -14,18 +16,34 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "contains";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  value: z.string().min(1).optional().describe("the substring the output must contain"),
+  values: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe("several substrings; `mode` says whether any or all of them are needed. Not with `value`"),
+  mode: z
+    .enum(["any", "all"])
+    .default("any")
+    .describe("`any`: one of the values is enough; `all`: every one is needed"),
+  caseInsensitive: z.boolean().default(false).describe("compare ignoring case (Unicode)"),
+  expected: z
+    .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe(
+      "the substring(s) to look for in every case, in place of the case's expected value (which is " +
+        "used when neither value, values nor expected is given); not with `value`/`values`",
+    ),
+});
+
 export const containsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the output contains the given value(s): any or all of them",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      "value",
-      "values",
-      "mode",
-      "caseInsensitive",
-      "expected",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     if (r.has("value") && r.has("values")) r.fail("values", 'cannot be combined with "value"');
     if (r.has("expected") && (r.has("value") || r.has("values"))) {
       r.fail("expected", 'cannot be combined with "value" or "values"');

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { makeEvaluator, scored, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -10,6 +12,10 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "cost";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  maxUsd: z.number().min(0).describe("the most a case may cost and pass, in US dollars"),
+});
+
 function usd(x: number): string {
   return x === 0 || x >= 0.01 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`;
 }
@@ -18,8 +24,9 @@ export const costEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the call's cost is at most maxUsd (unscored when there is no cost)",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["maxUsd"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     if (!r.has("maxUsd")) r.fail("maxUsd", "is required");
     const maxUsd = r.number("maxUsd", { min: 0 }) as number;
     return makeEvaluator(KIND, VERSION, { maxUsd }, ({ output }) => {

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
 import { importModule } from "../util/import-module.ts";
 import { isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { type EvaluationInput, EvaluatorConfigError, type EvaluatorFactory, type Score } from "./types.ts";
 
@@ -22,6 +24,24 @@ import { type EvaluationInput, EvaluatorConfigError, type EvaluatorFactory, type
 
 const KIND = "custom";
 const BASE_VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  module: z
+    .string()
+    .min(1)
+    .describe(
+      "the module with the scoring function, relative to the suite's folder: .ts/.mts/.cts (loaded " +
+        "with tsx, no build step) or .js/.mjs/.cjs",
+    ),
+  export: z.string().min(1).default("default").describe("the name of the exported function"),
+  options: z.unknown().optional().describe("passed to the function as its second argument, as is"),
+  expected: z
+    .unknown()
+    .optional()
+    .describe(
+      "the reference value for every case, given to the function as `input.expected` in place of the case's",
+    ),
+});
 
 type CustomFn = (input: EvaluationInput, options?: unknown) => unknown;
 
@@ -58,8 +78,9 @@ export const customEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: BASE_VERSION,
   description: "a scoring function from a JS/TS module",
+  options: OPTIONS,
   async create(options, ctx) {
-    const r: OptionReader = new OptionReader(KIND, options, ["module", "export", "options", "expected"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const modulePath = r.nonEmptyString("module");
     if (modulePath === undefined) r.fail("module", "is required");
     const exportName = r.nonEmptyString("export") ?? "default";

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { deepEqual, makeEvaluator, mapStrings, outputJson, scored, show, unscored } from "./base.ts";
 import { expectedWhere, readExpectedSource, resolveExpected, sourceConfig } from "./expected.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -17,6 +19,27 @@ import type { EvaluatorFactory } from "./types.ts";
 
 const KIND = "equals";
 const VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  expected: z
+    .unknown()
+    .optional()
+    .describe(
+      "the value the output must equal, for every case (default: the case's expected value). A string " +
+        "is compared with the output text; any other value with the output parsed as JSON",
+    ),
+  field: z
+    .string()
+    .optional()
+    .describe(
+      "a dotted path (e.g. `answer.text`) into the case's expected value that holds the value to " +
+        "compare with; not with `expected`",
+    ),
+  trim: z.boolean().default(true).describe("ignore whitespace around the text (and every string in JSON)"),
+  caseInsensitive: z.boolean().default(false).describe("compare ignoring case (Unicode)"),
+  collapseWhitespace: z.boolean().default(false).describe("treat every run of whitespace as one space"),
+  stripPunctuation: z.boolean().default(false).describe("remove Unicode punctuation before comparing"),
+});
 
 export interface TextNormalization {
   trim: boolean;
@@ -38,15 +61,9 @@ export const equalsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the output equals the expected value (text after normalisation, or JSON deeply)",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      "expected",
-      "field",
-      "trim",
-      "caseInsensitive",
-      "collapseWhitespace",
-      "stripPunctuation",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     const norm: TextNormalization = {
       trim: r.boolean("trim", true),

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, outputJson, scored, show, unscored } from "./base.ts";
-import { readMatchOptions, valuesMatch } from "./compare.ts";
+import { matchOptionShape, readMatchOptions, valuesMatch } from "./compare.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { getPath, isValidPath } from "./path.ts";
 import type { EvaluationInput, EvaluatorFactory } from "./types.ts";
@@ -22,6 +24,22 @@ import type { EvaluationInput, EvaluatorFactory } from "./types.ts";
 const KIND = "json-field";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  field: z
+    .string()
+    .describe(
+      "dotted path of the field in the output's JSON (e.g. `action`, `due.date`); the expected value " +
+        "is the same field of the case's expected object",
+    ),
+  expected: z
+    .unknown()
+    .optional()
+    .describe(
+      "the value the field must have, for every case (default: the same field of the case's expected value)",
+    ),
+  ...matchOptionShape,
+});
+
 /** The expected value of `field` for this input (see the module comment). */
 export function expectedField(input: EvaluationInput, field: string, fixed?: { value: unknown }): unknown {
   if (fixed) return fixed.value;
@@ -38,14 +56,9 @@ export const jsonFieldEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when a field of the output's JSON equals the expected value",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      "field",
-      "expected",
-      "coerce",
-      "caseInsensitive",
-      "trim",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const field = r.string("field");
     if (field === undefined) r.fail("field", "is required");
     if (!isValidPath(field)) r.fail("field", `is not a dotted path: ${JSON.stringify(field)}`);

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, outputJson, scored, show, unscored } from "./base.ts";
-import { readMatchOptions, valuesMatch } from "./compare.ts";
+import { matchOptionShape, readMatchOptions, valuesMatch } from "./compare.ts";
+import { optionNames } from "./option-schema.ts";
 import { checkNumber, OptionReader } from "./options.ts";
 import { getPath, isValidPath } from "./path.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -20,6 +22,29 @@ import type { EvaluatorFactory } from "./types.ts";
 
 const KIND = "json-fields";
 const VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  fields: z
+    .array(
+      z.union([
+        z.string(),
+        z.strictObject({
+          name: z.string().describe("dotted path of the field (e.g. `due.date`)"),
+          weight: z.number().min(0).default(1).describe("the field's share of the score (default 1)"),
+        }),
+      ]),
+    )
+    .min(1)
+    .describe(
+      "the fields to compare: dotted paths (e.g. `title`, `due.date`) or `{name, weight}`; the score is " +
+        "the weighted share that match, over the fields the case has an expected value for",
+    ),
+  expected: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe("an object of field values to expect in every case (default: the case's expected object)"),
+  ...matchOptionShape,
+});
 
 interface FieldSpec {
   name: string;
@@ -68,14 +93,9 @@ export const jsonFieldsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "weighted share of fields of the output's JSON that equal their expected values",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      "fields",
-      "expected",
-      "coerce",
-      "caseInsensitive",
-      "trim",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const specs = readFields(r);
     let fixed: { value: Record<string, unknown> } | undefined;
     if (r.has("expected")) {

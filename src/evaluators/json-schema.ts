@@ -5,7 +5,9 @@ import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunctio
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import ajvFormats from "ajv-formats";
+import { z } from "zod";
 import { isPlainObject, makeEvaluator, outputJson, scored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { safeRegExpEngine } from "./safe-regex.ts";
 import { EvaluatorConfigError, type EvaluatorFactory } from "./types.ts";
@@ -30,6 +32,22 @@ const KIND = "json-schema";
 // 2: `pattern` and `patternProperties` run on a linear-time engine (RE2 syntax)
 const VERSION = "2";
 const MAX_ERRORS_IN_REASON = 3;
+
+const OPTIONS = z.strictObject({
+  schema: z
+    .union([z.string().min(1), z.record(z.string(), z.unknown())])
+    .describe(
+      "the JSON Schema: an object, or the path of a .json file relative to the suite's folder. " +
+        "Draft 2020-12 unless its $schema names 2019-09 or draft-07",
+    ),
+  strict: z
+    .boolean()
+    .default(true)
+    .describe(
+      "reject unknown keywords in the schema, so a misspelt `requried` is an error; false for " +
+        "schemas with vendor keywords",
+    ),
+});
 
 type Draft = "2020-12" | "2019-09" | "draft-07";
 
@@ -112,8 +130,9 @@ export const jsonSchemaEvaluator: EvaluatorFactory = {
   version: VERSION,
   description:
     "1 when the output is JSON valid against a JSON Schema (2020-12 by default, draft-07 supported)",
+  options: OPTIONS,
   async create(options, ctx) {
-    const r: OptionReader = new OptionReader(KIND, options, ["schema", "strict"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const strict = r.boolean("strict", true);
     const { schema, file } = await loadSchema(r, ctx.baseDir);
     const draft = draftOf(schema);

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { makeEvaluator, outputJson, scored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -10,12 +12,20 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "json-valid";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  type: z
+    .enum(["any", "object", "array"])
+    .default("any")
+    .describe("the JSON value the output must be: any JSON, an object or an array"),
+});
+
 export const jsonValidEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the output is valid JSON (optionally an object or an array)",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["type"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const type = r.oneOf("type", ["any", "object", "array"] as const, "any");
     return makeEvaluator(KIND, VERSION, { type }, ({ output }) => {
       const parsed = outputJson(output);

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { makeEvaluator, scored, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -7,12 +9,17 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "latency";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  maxMs: z.number().gt(0).describe("the slowest call that passes, in milliseconds"),
+});
+
 export const latencyEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the call's latency is at most maxMs",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["maxMs"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     if (!r.has("maxMs")) r.fail("maxMs", "is required");
     const maxMs = r.number("maxMs", { min: 0, exclusiveMin: true }) as number;
     return makeEvaluator(KIND, VERSION, { maxMs }, ({ output }) => {

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { makeEvaluator, scored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -11,6 +13,28 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "length";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  min: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("the shortest length that passes (at least one of min and max)"),
+  max: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("the longest length that passes (at least one of min and max)"),
+  unit: z
+    .enum(["chars", "words"])
+    .default("chars")
+    .describe(
+      "`chars`: Unicode code points after NFC, surrounding whitespace ignored; `words`: " +
+        "whitespace-separated words",
+    ),
+});
+
 export function measureLength(text: string, unit: "chars" | "words"): number {
   const t = text.normalize("NFC").trim();
   if (unit === "words") return t === "" ? 0 : t.split(/\s+/u).length;
@@ -21,8 +45,9 @@ export const lengthEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the output's length in characters or words is within [min, max]",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["min", "max", "unit"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const min = r.number("min", { integer: true, min: 0 });
     const max = r.number("max", { integer: true, min: 0 });
     if (min === undefined && max === undefined) r.fail("max", "or min is required");

@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { levenshtein } from "../metrics/text/levenshtein.ts";
 import { makeEvaluator, scored, unscored } from "./base.ts";
 import { readExpectedSource, sourceConfig } from "./expected.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { candidateText, fmt, referencesFor, TEXT_SOURCE_OPTIONS } from "./text-reference.ts";
+import { candidateText, fmt, referencesFor, textSourceShape } from "./text-reference.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -14,16 +16,19 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "levenshtein";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  ...textSourceShape,
+  trim: z.boolean().default(true).describe("ignore whitespace around both texts"),
+  caseInsensitive: z.boolean().default(false).describe("compare ignoring case (Unicode)"),
+});
+
 export const levenshteinEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "normalised Levenshtein similarity (code points) between the output and the expected text",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      ...TEXT_SOURCE_OPTIONS,
-      "trim",
-      "caseInsensitive",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     const trim = r.boolean("trim", true);
     const caseInsensitive = r.boolean("caseInsensitive", false);

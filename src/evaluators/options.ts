@@ -1,8 +1,10 @@
+import { didYouMeanSuffix } from "../util/did-you-mean.ts";
 import { EvaluatorConfigError } from "./types.ts";
 
 /**
- * Reads and validates an evaluator's `with:` options. Unknown keys are errors (a typo should name
- * its option, not be ignored); every error is an EvaluatorConfigError whose `field` is the option
+ * Reads and validates an evaluator's `with:` options. `allowed` comes from the evaluator's option
+ * schema (option-schema.ts), the one declaration of their names. Unknown keys are errors (a typo
+ * should name its option, not be ignored); every error is an EvaluatorConfigError whose `field` is the option
  * path within `with:` and whose message names it.
  */
 export class OptionReader {
@@ -16,10 +18,8 @@ export class OptionReader {
     }
     this.raw = raw as Record<string, unknown>;
     for (const key of Object.keys(this.raw)) {
-      if (!allowed.includes(key)) {
-        const known = allowed.length ? `known options: ${allowed.join(", ")}` : "it takes no options";
-        throw new EvaluatorConfigError(`${kind}: unknown option "${key}" (${known})`, key);
-      }
+      if (!allowed.includes(key))
+        throw new EvaluatorConfigError(unknownOptionMessage(kind, key, allowed), key);
     }
   }
 
@@ -93,6 +93,13 @@ export function checkNumber(
   }
   if (rules.max !== undefined && v > rules.max) reader.fail(path, `must be at most ${rules.max}, got ${v}`);
   return v;
+}
+
+/** "unknown option" naming the near option when there is one, else every known option. */
+export function unknownOptionMessage(kind: string, key: string, known: readonly string[]): string {
+  const near = didYouMeanSuffix(key, known);
+  const list = known.length ? `known options: ${known.join(", ")}` : "it takes no options";
+  return `${kind}: unknown option "${key}"${near} (${list})`;
 }
 
 /** A short description of a value for error messages. */

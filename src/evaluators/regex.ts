@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { makeEvaluator, scored, show } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { compileSafeRegex, type SafeRegex, UnsafePatternError } from "./safe-regex.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -14,12 +16,24 @@ const KIND = "regex";
 // 2: patterns run on a linear-time engine (RE2 syntax) instead of JavaScript's backtracking one
 const VERSION = "2";
 
+const OPTIONS = z.strictObject({
+  pattern: z
+    .string()
+    .describe(
+      "the regular expression, in JavaScript syntax; it runs on a linear-time engine, so " +
+        "backreferences and lookaround are configuration errors",
+    ),
+  flags: z.string().default("").describe("regular expression flags: any of d g i m s u y (not v)"),
+  expected: z.boolean().default(true).describe("true: the output must match; false: it must not"),
+});
+
 export const regexEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the output matches a regular expression (or, with expected: false, does not)",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["pattern", "flags", "expected"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const pattern = r.string("pattern");
     if (pattern === undefined) r.fail("pattern", "is required");
     const flags = r.string("flags", "") as string;

@@ -1,3 +1,4 @@
+import { didYouMeanSuffix } from "../util/did-you-mean.ts";
 import { bleuEvaluator } from "./bleu.ts";
 import { containsEvaluator } from "./contains.ts";
 import { costEvaluator } from "./cost.ts";
@@ -11,6 +12,7 @@ import { llmJudgeEvaluator } from "./judge/llm-judge.ts";
 import { latencyEvaluator } from "./latency.ts";
 import { lengthEvaluator } from "./length.ts";
 import { levenshteinEvaluator } from "./levenshtein.ts";
+import { checkOptions } from "./option-schema.ts";
 import { regexEvaluator } from "./regex.ts";
 import { rougeLEvaluator } from "./rouge-l.ts";
 import { rougeNEvaluator } from "./rouge-n.ts";
@@ -55,8 +57,9 @@ export const builtinEvaluators: Map<string, EvaluatorFactory> = new Map(
 
 /**
  * Builds an evaluator of `kind` from its `with:` options. An unknown kind, or bad options, throw
- * EvaluatorConfigError (for an unknown kind the message starts with "unknown evaluator" and lists
- * the known kinds).
+ * EvaluatorConfigError (for an unknown kind the message starts with "unknown evaluator", suggests
+ * a near kind and lists the known ones). Options are checked against the kind's option schema
+ * (names, types, ranges) first, then by the evaluator itself (files, patterns, combinations).
  */
 export async function createEvaluator(
   kind: string,
@@ -66,9 +69,12 @@ export async function createEvaluator(
 ): Promise<Evaluator> {
   const factory = registry.get(kind);
   if (!factory) {
+    const known = [...registry.keys()].sort();
     throw new EvaluatorConfigError(
-      `unknown evaluator "${kind}" (known: ${[...registry.keys()].sort().join(", ")})`,
+      `unknown evaluator "${kind}"${didYouMeanSuffix(kind, known)} (known: ${known.join(", ")})`,
     );
   }
-  return factory.create(options ?? {}, ctx);
+  const raw = options ?? {};
+  checkOptions(kind, factory.options, raw);
+  return factory.create(raw, ctx);
 }

@@ -1,9 +1,11 @@
+import { z } from "zod";
 import { rougeLTokens } from "../metrics/text/rouge.ts";
 import { makeEvaluator } from "./base.ts";
 import { readExpectedSource, sourceConfig } from "./expected.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { readRougeSettings, scoreRouge } from "./rouge-shared.ts";
-import { TEXT_SOURCE_OPTIONS } from "./text-reference.ts";
+import { readRougeSettings, rougeShape, scoreRouge } from "./rouge-shared.ts";
+import { textSourceShape } from "./text-reference.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -16,12 +18,15 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "rouge-l";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({ ...textSourceShape, ...rougeShape });
+
 export const rougeLEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "ROUGE-L (LCS) between the output and the expected text",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [...TEXT_SOURCE_OPTIONS, "measure", "tokenizer"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     const settings = readRougeSettings(r);
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), ...settings }, (input) =>

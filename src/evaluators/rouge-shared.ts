@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { type RougeScore, type RougeTokenizer, rougeTokenize } from "../metrics/text/rouge.ts";
 import { scored, unscored } from "./base.ts";
@@ -9,6 +10,23 @@ import type { EvaluationInput, Score } from "./types.ts";
 export const ROUGE_MEASURES = ["fmeasure", "precision", "recall"] as const;
 export type RougeMeasure = (typeof ROUGE_MEASURES)[number];
 
+const ROUGE_TOKENIZERS = ["rouge-score", "unicode"] as const;
+
+/** The `with:` options shared by rouge-l and rouge-n. */
+export const rougeShape = {
+  measure: z
+    .enum(ROUGE_MEASURES)
+    .default("fmeasure")
+    .describe("which ROUGE figure is the score: F-measure, precision or recall"),
+  tokenizer: z
+    .enum(ROUGE_TOKENIZERS)
+    .default("rouge-score")
+    .describe(
+      "`rouge-score`: Google's rouge-score tokenizer (lowercase, only a-z and 0-9 kept); " +
+        "`unicode`: lowercase Unicode letters and digits, for text that is not English",
+    ),
+};
+
 export interface RougeSettings {
   tokenizer: RougeTokenizer;
   measure: RougeMeasure;
@@ -16,7 +34,7 @@ export interface RougeSettings {
 
 export function readRougeSettings(r: OptionReader): RougeSettings {
   return {
-    tokenizer: r.oneOf("tokenizer", ["rouge-score", "unicode"] as const, "rouge-score"),
+    tokenizer: r.oneOf("tokenizer", ROUGE_TOKENIZERS, "rouge-score"),
     measure: r.oneOf("measure", ROUGE_MEASURES, "fmeasure"),
   };
 }

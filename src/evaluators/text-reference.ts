@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, show } from "./base.ts";
 import { type ExpectedSource, expectedWhere, resolveExpected } from "./expected.ts";
@@ -35,7 +36,23 @@ export function referencesFor(input: EvaluationInput, source: ExpectedSource): R
   };
 }
 
-export const TEXT_SOURCE_OPTIONS = ["expected", "field"] as const;
+/** Where the text-similarity evaluators find their reference text(s): the `with:` options. */
+export const textSourceShape = {
+  expected: z
+    .union([z.string(), z.number(), z.boolean(), z.array(z.string())])
+    .optional()
+    .describe(
+      "the reference text, or a list of acceptable references, for every case (default: the case's " +
+        "expected value); a number or boolean counts as its text",
+    ),
+  field: z
+    .string()
+    .optional()
+    .describe(
+      "a dotted path (e.g. `summary`) into the case's expected value that holds the reference text; " +
+        "when the output is JSON, the same field of the output is compared. Not with `expected`",
+    ),
+};
 
 /** Formats a metric in [0, 1] for reasons. */
 export function fmt(x: number): string {

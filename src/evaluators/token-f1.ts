@@ -1,8 +1,10 @@
+import { z } from "zod";
 import { tokenF1 } from "../metrics/text/token-f1.ts";
 import { makeEvaluator, scored, unscored } from "./base.ts";
 import { readExpectedSource, sourceConfig } from "./expected.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { candidateText, fmt, referencesFor, TEXT_SOURCE_OPTIONS } from "./text-reference.ts";
+import { candidateText, fmt, referencesFor, textSourceShape } from "./text-reference.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -14,12 +16,21 @@ import type { EvaluatorFactory } from "./types.ts";
 const KIND = "token-f1";
 const VERSION = "1";
 
+const OPTIONS = z.strictObject({
+  ...textSourceShape,
+  emptyRule: z
+    .enum(["v2.0", "v1.1"])
+    .default("v2.0")
+    .describe("SQuAD's rule for empty texts: `v2.0` scores empty against empty 1, `v1.1` scores it 0"),
+});
+
 export const tokenF1Evaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "SQuAD token F1 between the output and the expected text",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [...TEXT_SOURCE_OPTIONS, "emptyRule"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     const emptyRule = r.oneOf("emptyRule", ["v2.0", "v1.1"] as const, "v2.0");
     return makeEvaluator(KIND, VERSION, { ...sourceConfig(source), emptyRule }, (input) => {

@@ -1,7 +1,9 @@
+import { z } from "zod";
 import type { ToolCall } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
 import { UNSCORED } from "../core/unscored.ts";
 import { deepEqual, isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { getPath, isValidPath } from "./path.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -29,6 +31,54 @@ import type { EvaluatorFactory } from "./types.ts";
 
 const KIND = "tool-calls";
 const VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  expected: z
+    .array(
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          name: z.string().min(1).describe("the tool's name"),
+          arguments: z
+            .unknown()
+            .optional()
+            .describe("the arguments expected (an object, or a JSON string); absent: any arguments"),
+          id: z
+            .string()
+            .optional()
+            .describe("ignored (recorded calls carry ids; matching is by name and arguments)"),
+        }),
+      ]),
+    )
+    .optional()
+    .describe(
+      "the expected calls for every case, `[{name, arguments?}]` or tool names (default: the case's " +
+        "expected list, or its `toolCalls`/`tool_calls` member); an empty list means no call",
+    ),
+  field: z
+    .string()
+    .optional()
+    .describe(
+      "a dotted path into the case's expected value that holds the expected calls; not with `expected`",
+    ),
+  ordered: z
+    .boolean()
+    .default(false)
+    .describe(
+      "true: the matched calls must appear in the expected order (the longest in-order match counts)",
+    ),
+  arguments: z
+    .enum(["subset", "exact", "ignore"])
+    .default("subset")
+    .describe(
+      "`subset`: the expected arguments must appear in the actual ones (extra ones are fine); " +
+        "`exact`: equal; `ignore`: names only",
+    ),
+  extra: z
+    .enum(["ignore", "penalize"])
+    .default("ignore")
+    .describe("`penalize`: unexpected calls count in the denominator; `ignore`: they do not lower the score"),
+});
 
 type ArgMode = "subset" | "exact" | "ignore";
 
@@ -177,14 +227,9 @@ export const toolCallsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "share of the expected tool calls the agent made (ordered or not, arguments exact or subset)",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, [
-      "expected",
-      "field",
-      "ordered",
-      "arguments",
-      "extra",
-    ]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     let fixed: ExpectedCall[] | undefined;
     if (r.has("expected")) {
       const parsed = parseExpected(r.raw.expected);

@@ -1,6 +1,8 @@
+import { z } from "zod";
 import type { Trace } from "../core/output.ts";
 import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, scored, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
@@ -17,6 +19,17 @@ import type { EvaluatorFactory } from "./types.ts";
 
 const KIND = "tool-error-ack";
 const VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  patterns: z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(
+      "phrases that acknowledge a problem, matched case-insensitively in the final answer (default: " +
+        "unable, could not, error, failed, sorry, unfortunately, try again and similar)",
+    ),
+});
 
 export const DEFAULT_ACK_PATTERNS: readonly string[] = [
   "unable",
@@ -111,8 +124,9 @@ export const toolErrorAckEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "after a failed tool call, 1 when the answer acknowledges the problem, 0 for a silent failure",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["patterns"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     let patterns = [...DEFAULT_ACK_PATTERNS];
     if (r.has("patterns")) {
       const raw = r.raw.patterns;

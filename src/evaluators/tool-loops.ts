@@ -1,5 +1,7 @@
+import { z } from "zod";
 import { UNSCORED } from "../core/unscored.ts";
 import { isPlainObject, makeEvaluator, scored, show, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { actualToolCalls } from "./tool-calls.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -13,6 +15,15 @@ import type { EvaluatorFactory } from "./types.ts";
 
 const KIND = "tool-loops";
 const VERSION = "1";
+
+const OPTIONS = z.strictObject({
+  maxRepeats: z
+    .number()
+    .int()
+    .min(1)
+    .default(2)
+    .describe("how many identical calls (same tool, same arguments) are allowed before it counts as a loop"),
+});
 
 /** A canonical text of a JSON value: object keys sorted, so equal values have equal keys. */
 export function canonicalJson(value: unknown): string {
@@ -39,8 +50,9 @@ export const toolLoopsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "0 when a tool was called with identical arguments more than maxRepeats times",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["maxRepeats"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const maxRepeats = r.number("maxRepeats", { min: 1, integer: true }) ?? 2;
 
     return makeEvaluator(KIND, VERSION, { maxRepeats }, ({ output }) => {

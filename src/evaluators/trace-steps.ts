@@ -1,6 +1,8 @@
+import { z } from "zod";
 import type { Trace } from "../core/output.ts";
 import { UNSCORED } from "../core/unscored.ts";
 import { makeEvaluator, scored, unscored } from "./base.ts";
+import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
 import { actualToolCalls } from "./tool-calls.ts";
 import type { EvaluatorFactory } from "./types.ts";
@@ -22,6 +24,21 @@ const VERSION = "1";
 const COUNTS = ["model-calls", "tool-calls", "steps"] as const;
 type Count = (typeof COUNTS)[number];
 
+const OPTIONS = z.strictObject({
+  maxSteps: z
+    .number()
+    .int()
+    .min(1)
+    .describe("the step budget: the most steps (as counted by `count`) that pass"),
+  count: z
+    .enum(COUNTS)
+    .default("model-calls")
+    .describe(
+      "what is counted: `model-calls` (assistant messages the model produced), `tool-calls`, or " +
+        "`steps` (every recorded step: messages, tool calls and results)",
+    ),
+});
+
 /** Model calls in a trace: assistant message steps, else assistant messages; undefined when unknown. */
 export function modelCallCount(trace: Trace): number | undefined {
   if (trace.steps && trace.steps.length > 0) {
@@ -35,8 +52,9 @@ export const traceStepsEvaluator: EvaluatorFactory = {
   kind: KIND,
   version: VERSION,
   description: "1 when the agent's model calls (or tool calls, or steps) are within maxSteps",
+  options: OPTIONS,
   create(options) {
-    const r: OptionReader = new OptionReader(KIND, options, ["maxSteps", "count"]);
+    const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     if (!r.has("maxSteps")) r.fail("maxSteps", "is required");
     const maxSteps = r.number("maxSteps", { min: 1, integer: true }) as number;
     const count: Count = r.oneOf("count", COUNTS, "model-calls");

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { Case } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
 import type { ChatClientSpec, LlmRuntime } from "../llm/client.ts";
@@ -48,6 +49,12 @@ export interface EvaluatorFactory {
   readonly kind: string;
   readonly version: string;
   readonly description: string;
+  /**
+   * The `with:` options, declared once: a zod object schema with `.describe()` on every key (and
+   * enums where the values are fixed). createEvaluator checks names, types and ranges against it
+   * before `create`; `assay schema` and docs/reference/evaluators.md are generated from it.
+   */
+  readonly options: z.ZodType;
   /** Validates `with:` and builds the evaluator. Throws EvaluatorConfigError on bad options. */
   create(options: Record<string, unknown>, ctx: EvaluatorCreateContext): Evaluator | Promise<Evaluator>;
 }

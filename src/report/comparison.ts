@@ -1,22 +1,22 @@
-import type { GateResult } from "../compare/gate.ts";
+import type { GateResult, GateRuleResult } from "../compare/gate.ts";
 import type { Leaderboard } from "../compare/leaderboard.ts";
 import type { Comparison, PairedDimension } from "../compare/types.ts";
 import { xmlEscape } from "./export.ts";
-import { fmtMs, safeLine, table } from "./format.ts";
+import { fmtMs, fmtP, fmtPts, safeLine, table } from "./format.ts";
 import { mdCell } from "./markdown.ts";
 
-const pts = (v: number | null | undefined) =>
-  v === null || v === undefined ? "—" : `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}`;
+/** Deltas, signed, in points. */
+const pts = (v: number | null | undefined) => fmtPts(v, true);
 const sc = (v: number | null | undefined) => (v === null || v === undefined ? "—" : v.toFixed(3));
-const pv = (v: number | null | undefined) =>
-  v === null || v === undefined ? "—" : v < 1e-4 ? v.toExponential(1) : v.toFixed(4);
+const pv = fmtP;
 const ci = (c: [number, number] | null) => (c ? `[${pts(c[0])}, ${pts(c[1])}]` : "—");
 
+/** One compared dimension (or slice × dimension): scores and deltas in points. */
 function row(name: string, d: PairedDimension): string[] {
   return [
     name,
-    sc(d.base),
-    sc(d.candidate),
+    fmtPts(d.base),
+    fmtPts(d.candidate),
     pts(d.delta),
     ci(d.ci),
     d.test,
@@ -39,39 +39,83 @@ function evaluatorChangeNote(cmp: Comparison): string[] {
 
 const HEADER = ["", "base", "cand", "Δ pts", "95% CI", "test", "p", "p (Holm)", "verdict", "n"];
 
-/** Slice rows worth showing: anything not `no-change`. */
-function notableSlices(cmp: Comparison): string[][] {
-  const rows: string[][] = [];
-  for (const [slice, entry] of Object.entries(cmp.slices)) {
-    for (const [name, d] of Object.entries(entry)) {
-      if (d.verdict !== "no-change") rows.push(row(`${slice} · ${name}`, d));
-    }
-  }
-  return rows;
+interface Compared {
+  name: string;
+  d: PairedDimension;
 }
 
+/** Every compared row: the dimensions, then each slice × dimension. */
+function comparedRows(cmp: Comparison): { dimensions: Compared[]; slices: Compared[] } {
+  const dimensions = Object.entries(cmp.dimensions).map(([name, d]) => ({ name, d }));
+  const slices: Compared[] = [];
+  for (const [slice, entry] of Object.entries(cmp.slices)) {
+    for (const [name, d] of Object.entries(entry)) slices.push({ name: `${slice} · ${name}`, d });
+  }
+  return { dimensions, slices };
+}
+
+/** What regressed (significantly, Holm-adjusted), worst drop first: what a reader looks for first. */
+export function regressedRows(cmp: Comparison): Compared[] {
+  const { dimensions, slices } = comparedRows(cmp);
+  return [...dimensions, ...slices]
+    .filter((r) => r.d.verdict === "regressed")
+    .sort((a, b) => (a.d.delta ?? 0) - (b.d.delta ?? 0));
+}
+
+/** `regressed: 1 dimension, 5 slice rows` or `nothing regressed`. */
+function regressedHeadline(cmp: Comparison, rows: Compared[]): string {
+  if (rows.length === 0) {
+    return `nothing regressed: no dimension or slice dropped significantly (Holm-adjusted, alpha ${cmp.alpha})`;
+  }
+  const dims = rows.filter((r) => !r.name.includes(" · ")).length;
+  const parts = [
+    dims > 0 ? `${dims} of ${Object.keys(cmp.dimensions).length} dimensions` : "",
+    rows.length - dims > 0 ? `${rows.length - dims} slice rows` : "",
+  ].filter(Boolean);
+  return `regressed: ${parts.join(", ")} (significant drops, Holm-adjusted, alpha ${cmp.alpha}; worst first)`;
+}
+
+/** The comparison for a terminal: what regressed first, then every dimension, then other slices. */
 export function renderComparison(cmp: Comparison): string {
   const out: string[] = [];
   out.push(`compare ${cmp.targets.base} (${cmp.base}) → ${cmp.targets.candidate} (${cmp.candidate})`);
   out.push(
-    `${cmp.cases} paired cases (${cmp.pairs} case×epoch pairs)` +
+    `${cmp.cases} paired cases (${cmp.pairs} case×epoch pairs) · scores and deltas in points (0–100)` +
       (cmp.unmatched.base.length + cmp.unmatched.candidate.length > 0
         ? ` · unmatched: ${cmp.unmatched.base.length} only in base, ${cmp.unmatched.candidate.length} only in candidate`
         : "") +
       (cmp.changed.length > 0 ? ` · ${cmp.changed.length} changed between dataset versions (left out)` : ""),
   );
   out.push("");
+  const regressed = regressedRows(cmp);
+  out.push(regressedHeadline(cmp, regressed));
+  if (regressed.length > 0)
+    out.push(
+      table(
+        regressed.map((r) => row(r.name, r.d)),
+        HEADER,
+      ),
+    );
+  out.push("");
+  out.push("dimensions");
   out.push(
     table(
-      Object.entries(cmp.dimensions).map(([n, d]) => row(n, d)),
+      comparedRows(cmp).dimensions.map((r) => row(r.name, r.d)),
       HEADER,
     ),
   );
-  const slices = notableSlices(cmp);
-  if (slices.length > 0) {
+  const others = comparedRows(cmp).slices.filter(
+    (r) => r.d.verdict !== "no-change" && r.d.verdict !== "regressed",
+  );
+  if (others.length > 0) {
     out.push("");
-    out.push("slices with a verdict other than no-change");
-    out.push(table(slices, HEADER));
+    out.push("other slices with a verdict (improved or underpowered)");
+    out.push(
+      table(
+        others.map((r) => row(r.name, r.d)),
+        HEADER,
+      ),
+    );
   }
   const note = evaluatorChangeNote(cmp);
   if (note.length > 0) out.push("", ...note);
@@ -113,22 +157,47 @@ export function renderDiff(diff: Array<[-1 | 0 | 1, string]>): string {
     .join("");
 }
 
+const MD_HEADER = [
+  "| | base | cand | Δ pts | 95% CI | test | p | p (Holm) | verdict | n |",
+  "|---|---:|---:|---:|---:|---|---:|---:|---|---:|",
+];
+
+const mdRow = ({ name, d }: Compared) =>
+  `| ${mdCell(name)} | ${fmtPts(d.base)} | ${fmtPts(d.candidate)} | ${pts(d.delta)} | ${ci(d.ci)} | ${d.test} | ${pv(d.p)} | ${pv(d.pAdjusted)} | **${d.verdict}**${d.evaluatorChanged ? " \\*" : ""} | ${d.n} |`;
+
+/** The comparison as Markdown: what regressed first, every dimension, the rest collapsed. */
 export function comparisonMarkdown(cmp: Comparison): string {
   const lines: string[] = [];
   lines.push(`## ${mdCell(cmp.targets.base)} → ${mdCell(cmp.targets.candidate)}`);
   lines.push("");
   lines.push(
-    `\`${cmp.base}\` → \`${cmp.candidate}\` · ${cmp.cases} paired cases · alpha ${cmp.alpha}, Holm-adjusted`,
+    `\`${cmp.base}\` → \`${cmp.candidate}\` · ${cmp.cases} paired cases · scores and deltas in points · alpha ${cmp.alpha}, Holm-adjusted`,
   );
   lines.push("");
-  lines.push("| dimension | base | candidate | Δ pts | 95% CI | test | p | p (Holm) | verdict |");
-  lines.push("|---|---:|---:|---:|---:|---|---:|---:|---|");
-  const mdRow = (name: string, d: PairedDimension) =>
-    `| ${mdCell(name)} | ${sc(d.base)} | ${sc(d.candidate)} | ${pts(d.delta)} | ${ci(d.ci)} | ${d.test} | ${pv(d.p)} | ${pv(d.pAdjusted)} | **${d.verdict}**${d.evaluatorChanged ? " \\*" : ""} |`;
-  for (const [n, d] of Object.entries(cmp.dimensions)) lines.push(mdRow(n, d));
-  for (const [slice, entry] of Object.entries(cmp.slices)) {
-    for (const [n, d] of Object.entries(entry))
-      if (d.verdict !== "no-change") lines.push(mdRow(`${slice} · ${n}`, d));
+  const regressed = regressedRows(cmp);
+  if (regressed.length === 0)
+    lines.push(`**Nothing regressed** significantly (Holm-adjusted, alpha ${cmp.alpha}).`);
+  else {
+    lines.push(`### Regressed (${regressed.length})`);
+    lines.push("");
+    lines.push(...MD_HEADER, ...regressed.map(mdRow));
+  }
+  lines.push("");
+  lines.push("### Dimensions");
+  lines.push("");
+  lines.push(...MD_HEADER, ...comparedRows(cmp).dimensions.map(mdRow));
+  const others = comparedRows(cmp).slices.filter(
+    (r) => r.d.verdict !== "no-change" && r.d.verdict !== "regressed",
+  );
+  if (others.length > 0) {
+    lines.push("");
+    lines.push(
+      `<details><summary>${others.length} other slice rows with a verdict (improved or underpowered)</summary>`,
+    );
+    lines.push("");
+    lines.push(...MD_HEADER, ...others.map(mdRow));
+    lines.push("");
+    lines.push("</details>");
   }
   const note = evaluatorChangeNote(cmp);
   if (note.length > 0) lines.push("", ...note.map((l) => mdCell(l.trim())));
@@ -137,44 +206,115 @@ export function comparisonMarkdown(cmp: Comparison): string {
   const down = cmp.flips.filter((f) => f.direction === "pass→fail");
   if (down.length > 0) {
     lines.push("");
-    lines.push(`### ${down.length} pass→fail flips`);
+    lines.push(`<details><summary>${down.length} pass→fail flips</summary>`);
+    lines.push("");
     for (const f of down.slice(0, 20))
       lines.push(
         `- \`${mdCell(f.caseId)}\` ${mdCell(f.dimension)}: ${mdCell(f.candidate.reason.slice(0, 160))}`,
       );
+    if (down.length > 20) lines.push(`- … ${down.length - 20} more (\`--json\` has every flip)`);
+    lines.push("");
+    lines.push("</details>");
   }
   return `${lines.join("\n")}\n`;
 }
 
 const ICON = { pass: "PASS", fail: "FAIL", warn: "WARN" } as const;
 
-export function renderGate(gate: GateResult): string {
-  const out: string[] = [];
+/** A rule as a terminal line. */
+const ruleLine = (r: GateRuleResult) =>
+  `  ${ICON[r.status]}  ${r.rule.padEnd(14)} ${safeLine(r.message, 400)}`;
+
+/** `floors ×2, regressionSet, latency ×2`: rules by name, counted. */
+function ruleCounts(rules: GateRuleResult[]): string {
+  const counts = new Map<string, number>();
+  for (const r of rules) counts.set(r.rule, (counts.get(r.rule) ?? 0) + 1);
+  return [...counts].map(([rule, n]) => (n > 1 ? `${rule} ×${n}` : rule)).join(", ");
+}
+
+export interface RenderGateOptions {
+  /** list warnings and passing rules one per line (default: counted on one line) */
+  verbose?: boolean;
+}
+
+/**
+ * The gate for a terminal, quiet by default: the summary line first, then the failing rules, then
+ * warnings and passing rules as counts (each on its own line with `verbose`).
+ */
+export function renderGate(gate: GateResult, opts: RenderGateOptions = {}): string {
+  const out: string[] = [gate.summary];
   out.push(
-    `gate: candidate ${gate.candidate}${gate.baseline ? ` vs baseline ${gate.baseline}` : " (no baseline)"}`,
+    `candidate ${gate.candidate}${gate.baseline ? ` vs baseline ${gate.baseline}` : " (no baseline)"}`,
   );
-  for (const r of gate.rules) out.push(`  ${ICON[r.status]}  ${r.rule.padEnd(14)} ${r.message}`);
-  out.push(
-    `${gate.verdict}${gate.warnings > 0 ? ` (${gate.warnings} warning${gate.warnings > 1 ? "s" : ""})` : ""} — exit ${gate.exitCode}`,
-  );
+  const of = (status: GateRuleResult["status"]) => gate.rules.filter((r) => r.status === status);
+  const [failing, warnings, passing] = [of("fail"), of("warn"), of("pass")];
+  for (const r of failing) out.push(ruleLine(r));
+  if (opts.verbose) {
+    for (const r of [...warnings, ...passing]) out.push(ruleLine(r));
+    return out.join("\n");
+  }
+  const rest = [
+    warnings.length > 0
+      ? `${warnings.length} warning${warnings.length === 1 ? "" : "s"} (${ruleCounts(warnings)})`
+      : "",
+    passing.length > 0 ? `${passing.length} passed (${ruleCounts(passing)})` : "",
+  ].filter(Boolean);
+  if (rest.length > 0) out.push(`${rest.join(" · ")} — --verbose lists them`);
   return out.join("\n");
 }
 
+/** At most this many failing rules before the fold; the rest go inside it. */
+const MD_FAILING_SHOWN = 10;
+
+const mdRule = (r: GateRuleResult) => `- **${ICON[r.status]}** ${mdCell(r.rule)}: ${mdCell(r.message)}`;
+
+/**
+ * The gate as a pull-request comment: the verdict and the failing rules first, everything else
+ * (warnings, passing rules, the comparison's dimensions) folded in one `<details>`, so the
+ * comment stays a screenful however many slices the suite has.
+ */
 export function gateMarkdown(gate: GateResult, cmp?: Comparison): string {
   const lines: string[] = [];
   const badge =
     gate.verdict === "PASS" ? (gate.warnings > 0 ? "✅ PASS (with warnings)" : "✅ PASS") : "❌ FAIL";
   lines.push(`## assay gate: ${badge}`);
-  lines.push("");
-  lines.push(`Candidate \`${gate.candidate}\`${gate.baseline ? ` vs baseline \`${gate.baseline}\`` : ""}`);
-  lines.push("");
-  lines.push("| | rule | check |");
-  lines.push("|---|---|---|");
-  for (const r of gate.rules) lines.push(`| ${ICON[r.status]} | ${mdCell(r.rule)} | ${mdCell(r.message)} |`);
+  lines.push(
+    `**${mdCell(gate.summary)}** · candidate \`${gate.candidate}\`${gate.baseline ? ` vs baseline \`${gate.baseline}\`` : " (no baseline)"}`,
+  );
+  const failing = gate.rules.filter((r) => r.status === "fail");
+  const shown = failing.slice(0, MD_FAILING_SHOWN);
+  if (shown.length > 0) lines.push("", ...shown.map(mdRule));
+  const folded = [
+    ...failing.slice(MD_FAILING_SHOWN),
+    ...gate.rules.filter((r) => r.status === "warn"),
+    ...gate.rules.filter((r) => r.status === "pass"),
+  ];
+  if (folded.length === 0 && !cmp) return `${lines.join("\n")}\n`;
+  const what = [
+    failing.length > shown.length ? `${failing.length - shown.length} more failing` : "",
+    gate.warnings > 0 ? `${gate.warnings} warning${gate.warnings === 1 ? "" : "s"}` : "",
+    folded.some((r) => r.status === "pass")
+      ? `${folded.filter((r) => r.status === "pass").length} passed`
+      : "",
+    cmp ? "the comparison" : "",
+  ].filter(Boolean);
+  lines.push("", `<details><summary>${what.join(", ")}</summary>`, "");
+  lines.push(...folded.map(mdRule));
   if (cmp) {
+    if (folded.length > 0) lines.push("");
+    const rows = comparedRows(cmp).dimensions;
+    // regressed first, as everywhere
+    rows.sort((a, b) => Number(b.d.verdict === "regressed") - Number(a.d.verdict === "regressed"));
+    lines.push(...MD_HEADER, ...rows.map(mdRow));
+    const down = cmp.flips.filter((f) => f.direction === "pass→fail").length;
+    const up = cmp.flips.length - down;
     lines.push("");
-    lines.push(comparisonMarkdown(cmp));
+    lines.push(
+      `${cmp.cases} paired cases · scores and deltas in points · ${down} pass→fail and ${up} fail→pass flips · ${mdCell(cmp.power.statement)}. ` +
+        `Every slice: \`assay compare ${cmp.base} ${cmp.candidate} --md FILE\`.`,
+    );
   }
+  lines.push("", "</details>");
   return `${lines.join("\n")}\n`;
 }
 

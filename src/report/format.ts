@@ -42,3 +42,17 @@ export function safeLine(text: string, max = 120): string {
   const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === "\n" ? "⏎" : "�"));
   return [...clean].length > max ? `${[...clean].slice(0, max - 1).join("")}…` : clean;
 }
+
+/** p-values: 4 places, scientific below 1e-4 so a tiny p never prints as 0.0000 (8.1e-9). */
+export function fmtP(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  if (v === 0) return "0";
+  return v < 1e-4 ? v.toExponential(1) : v.toFixed(4);
+}
+
+/** A score (0..1) in points (0..100), one decimal; `signed` marks gains with + (deltas). */
+export function fmtPts(v: number | null | undefined, signed = false): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  const text = (v * 100).toFixed(1);
+  return signed && v >= 0 && !text.startsWith("-") ? `+${text}` : text;
+}

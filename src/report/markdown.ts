@@ -1,6 +1,7 @@
 import type { Scorecard } from "../scorecard/types.ts";
 import { describeReasons } from "../scorecard/unscored.ts";
 import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd } from "./format.ts";
+import { epochVerdicts } from "./terminal.ts";
 
 /** Markdown-safe table cell: pipes escaped, HTML neutralised, one line. */
 export function mdCell(text: string): string {
@@ -47,6 +48,15 @@ export function scorecardMarkdown(card: Scorecard): string {
   lines.push(
     `Errors: ${card.errors.count} (${fmtPct(card.errors.rate)}) · latency p50 ${fmtMs(card.latencyMs.p50)}, p95 ${fmtMs(card.latencyMs.p95)}, p99 ${fmtMs(card.latencyMs.p99)} · cost ${fmtUsd(card.cost.total)}${cache}`,
   );
+  const flaky = card.flaky ?? [];
+  if (flaky.length > 0) {
+    lines.push("");
+    lines.push(`### Flaky: ${flaky.length} case × dimension verdicts changed between epochs`);
+    for (const f of flaky.slice(0, 20)) {
+      lines.push(`- \`${mdCell(f.caseId)}\` ${mdCell(f.dimension)}: ${epochVerdicts(f.verdicts)}`);
+    }
+    if (flaky.length > 20) lines.push(`- … ${flaky.length - 20} more (\`--json\` lists every one)`);
+  }
   if (card.weaknesses.length > 0) {
     lines.push("");
     lines.push("### Weakest");

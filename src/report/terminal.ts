@@ -17,6 +17,28 @@ function unscoredLines(card: Scorecard): string[] {
   return lines;
 }
 
+/** A flaky case's verdict per epoch: `pass fail pass` (— for an epoch left unscored). */
+export function epochVerdicts(verdicts: Array<boolean | null>): string {
+  return verdicts.map((v) => (v === null ? "—" : v ? "pass" : "fail")).join(" ");
+}
+
+const FLAKY_SHOWN = 10;
+
+/** Cases whose verdict changed between epochs (repeats), so a reader does not trust one run of them. */
+function flakyLines(card: Scorecard): string[] {
+  const flaky = card.flaky ?? [];
+  if (flaky.length === 0) return [];
+  const cases = new Set(flaky.map((f) => f.caseId)).size;
+  const lines = [
+    `flaky      ${cases} case${cases === 1 ? "" : "s"} changed verdict between epochs (${flaky.length} case × dimension)`,
+  ];
+  for (const f of flaky.slice(0, FLAKY_SHOWN)) {
+    lines.push(`  ${safeLine(f.caseId, 60)} · ${f.dimension}: ${epochVerdicts(f.verdicts)}`);
+  }
+  if (flaky.length > FLAKY_SHOWN) lines.push(`  … ${flaky.length - FLAKY_SHOWN} more (--json lists every one)`);
+  return lines;
+}
+
 /** The scorecard as a person reads it in a terminal. */
 export function renderScorecard(card: Scorecard): string {
   const out: string[] = [];
@@ -86,6 +108,7 @@ export function renderScorecard(card: Scorecard): string {
       `cache      ${card.cache.hits} hit${card.cache.hits === 1 ? "" : "s"}, saved ${fmtUsd(card.cache.savedCost)} (${card.cache.outputs} target outputs, ${card.cache.judgeCalls} judge calls)`,
     );
   }
+  out.push(...flakyLines(card));
   if (card.weaknesses.length > 0) {
     out.push("");
     out.push("weakest");

@@ -2,6 +2,7 @@
  * The JSON shapes of the web API. The web app (web/) imports these types and nothing else from the
  * server: it talks to it over HTTP only. Type-only imports keep this file free of runtime code.
  */
+import type { GateResult, GateRuleResult } from "../compare/gate.ts";
 import type { Comparison } from "../compare/types.ts";
 import type { CaseInput, ChatMessage } from "../core/case.ts";
 import type { Scorecard } from "../scorecard/types.ts";
@@ -19,6 +20,8 @@ export type {
   CaseInput,
   ChatMessage,
   Comparison,
+  GateResult,
+  GateRuleResult,
   LabelRecord,
   ReviewQueue,
   RunRecord,
@@ -34,6 +37,15 @@ export interface ApiError {
   error: string;
 }
 
+/** How far one labeller is through a review queue. */
+export interface LabellerProgress {
+  labeller: string;
+  /** items the labeller is asked to label (every item when not assigned) */
+  assigned: number;
+  /** of those, items with a current label from them */
+  labelled: number;
+}
+
 export interface QueueSummary {
   id: string;
   runId: string;
@@ -43,6 +55,10 @@ export interface QueueSummary {
   items: number;
   labellers: string[];
   createdAt: string;
+  /** per labeller: the queue's labellers, then anyone else who labelled in it */
+  progress: LabellerProgress[];
+  /** outputs of the queue flagged as a failure (waiting for `assay promote --flagged`) */
+  flagged: number;
 }
 
 /** GET /api/runs */
@@ -69,6 +85,15 @@ export interface ScorecardResponse {
   slices: string[];
   /** cases by overall status */
   statusCounts: Record<CaseStatus, number>;
+}
+
+/** GET /api/runs/:id/summary: a run's headline numbers for the runs list. */
+export interface RunSummaryResponse {
+  runId: string;
+  aggregate: Scorecard["aggregate"];
+  /** distinct cases with a stored result */
+  cases: number;
+  errors: number;
 }
 
 /** One row of the case table. Texts are previews (cut); the case page has them in full. */
@@ -108,12 +133,27 @@ export interface CaseDetailResponse {
   outputs: StoredOutput[];
   /** every score of every epoch, with reason and details (judge reasoning) */
   scores: StoredScore[];
-  /** every label, history included (superseded ones are marked) */
+  /** every label, history included (superseded ones are marked); failure flags among them */
   labels: Array<LabelRecord & { current: boolean }>;
-  /** neighbours in dataset order */
+  /**
+   * neighbours in the case table's order: with filter parameters (slice, dimension, status, q,
+   * sort) the neighbours among the cases that match them, else in dataset order
+   */
   prev?: string;
   next?: string;
+  /** where the case sits among the cases that match the filter (absent without one) */
+  position?: { index: number; matched: number };
+  /**
+   * per output without error, a word diff of expected (−1) against the output (+1); JSON on
+   * either side is pretty-printed first. Empty when the case has no expected value.
+   */
+  expectedDiffs: Array<{ epoch: number; diff: WordDiff }>;
+  /** other runs of the same suite on the same dataset version, newest first */
+  otherRuns: Array<Pick<RunRecord, "id" | "target" | "status" | "startedAt">>;
 }
+
+/** [op, text]: op −1 only on the left (removed), 0 on both, 1 only on the right (added) */
+export type WordDiff = Array<[-1 | 0 | 1, string]>;
 
 /** GET /api/compare/:base/:candidate: the comparison with its flips first */
 export type CompareResponse = { flips: Comparison["flips"] } & Comparison & {
@@ -137,6 +177,8 @@ export interface QueueItemView {
   label?: LabelRecord;
   /** the label it superseded, for undo */
   previous?: LabelRecord;
+  /** this labeller's current "flag as a failure" on the output (value 1 = flagged) */
+  flag?: LabelRecord;
 }
 
 /** GET /api/queues/:id — blind: no evaluator scores anywhere in it */
@@ -147,6 +189,8 @@ export interface QueueResponse {
   rubric: { ref: string | null; text: string | null };
   labeller: string;
   items: QueueItemView[];
+  /** every labeller's progress through the queue */
+  progress: LabellerProgress[];
 }
 
 /** POST /api/queues/:id/labels */
@@ -160,6 +204,34 @@ export interface LabelRequest {
 
 export interface LabelResponse {
   label: LabelRecord;
+}
+
+/** POST /api/runs/:id/flags: flag an output as a failure to promote to the regression set (or withdraw it) */
+export interface FlagRequest {
+  caseId: string;
+  epoch?: number;
+  labeller: string;
+  /** why it is a failure; kept as the promoted case's provenance */
+  comment?: string;
+  /** false withdraws the labeller's flag (default true) */
+  flagged?: boolean;
+  /** the review queue it was flagged in */
+  queueId?: string;
+}
+
+export interface FlagResponse {
+  label: LabelRecord;
+}
+
+/** GET /api/compare/:base/:candidate/gate: the suite's gate policy applied to the pair */
+export interface GateResponse {
+  /** the suite file whose `gate:` policy was applied; null when none could be */
+  suiteFile: string | null;
+  gate: GateResult | null;
+  /** `gate FAIL: 2 of 41 rules failed — 5 slices regressed` */
+  summary: string | null;
+  /** why no gate was applied (no suite file recorded, not readable here, no policy, …) */
+  reason?: string;
 }
 
 /** GET /api/calibration */

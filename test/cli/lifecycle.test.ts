@@ -102,11 +102,14 @@ describe("run lifecycle", () => {
   it("a write lock held past the retry window: the run is `failed` with the reason; --resume completes it, calling no stored case again", async () => {
     // Ten answers go through; the rest wait at the server until SQLite's write lock is taken.
     hold(10);
+    const T0 = performance.now(); const lap = (w: string) => require("node:fs").appendFileSync("/tmp/e_laps.txt", `LAP ${w} ${Math.round(performance.now() - T0)}\n`);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"], { env: { ASSAY_WRITE_RETRY_MS: "200" } });
     // The 11th request is held: the run is under way with its store open, and ten answers are
     // on their way to it; then poll until the first batch is written.
     await requestsReach(11);
+    lap("reach11");
     await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, child);
+    lap("stored");
     const locker = new BetterSqlite3(tmp.path(".assay/assay.db"));
     locker.exec("BEGIN IMMEDIATE");
     gate?.open();
@@ -120,6 +123,7 @@ describe("run lifecycle", () => {
       });
       child.once("close", () => resolve());
     });
+    lap("stopping " + JSON.stringify(stderr));
     locker.exec("ROLLBACK");
     locker.close();
     const failed = await done;
@@ -127,6 +131,7 @@ describe("run lifecycle", () => {
     expect(failed.stderr).toMatch(/database is locked/);
     expect(failed.stderr).toMatch(/assay run --resume/);
 
+    lap("done " + JSON.stringify(failed));
     const before = await readRun();
     expect(before.run.status).toBe("failed");
     expect(before.run.statusReason).toMatch(/write to the store failed: .*database is locked/);
@@ -134,6 +139,7 @@ describe("run lifecycle", () => {
     const storedBefore = new Set(before.ids);
 
     requested = [];
+    lap("resuming");
     const resumed = await runCliInProcess([
       "run",
       tmp.dir,
@@ -142,6 +148,7 @@ describe("run lifecycle", () => {
       "--json",
       tmp.path("card.json"),
     ]);
+    lap("resumed");
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await readRun();
     expect(after.run.id).toBe(before.run.id);

@@ -45,3 +45,42 @@ export function asText(v: unknown): string {
     return String(v);
   }
 }
+
+/**
+ * A score (0..1) in points (0..100), one decimal, as the CLI prints it (src/report/format.ts
+ * fmtPts); `signed` marks gains with + (deltas).
+ */
+export function points(v: number | null | undefined, signed = false): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  const text = (v * 100).toFixed(1);
+  return signed && v >= 0 && !text.startsWith("-") ? `+${text}` : text;
+}
+
+/** A score difference with its unit: `+2.5 pts`. */
+export function pts(v: number | null | undefined): string {
+  return v === null || v === undefined || Number.isNaN(v) ? "—" : `${points(v, true)} pts`;
+}
+
+/** An interval of a difference, in points: `[-3.1, +0.4]`. */
+export function ptsCi(v: [number, number] | null | undefined): string {
+  return v ? `[${points(v[0], true)}, ${points(v[1], true)}]` : "—";
+}
+
+/** A p-value as the CLI prints it (fmtP): four places, scientific below 1e-4 so a tiny p never shows as 0.0000. */
+export function pval(v: number | null | undefined): string {
+  if (v === null || v === undefined || Number.isNaN(v)) return "—";
+  if (v === 0) return "0";
+  return v < 1e-4 ? v.toExponential(1) : v.toFixed(4);
+}
+
+/** The time between two ISO instants: `850 ms`, `42 s`, `3 min 5 s`, `2 h 4 min`. */
+export function duration(from: string | undefined, to: string | undefined): string {
+  if (!from || !to) return "—";
+  const d = Date.parse(to) - Date.parse(from);
+  if (!Number.isFinite(d) || d < 0) return "—";
+  if (d < 1000) return `${d} ms`;
+  const s = Math.round(d / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+}

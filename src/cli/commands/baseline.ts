@@ -1,4 +1,3 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   BaselineExportError,
@@ -8,12 +7,11 @@ import {
   readBaselineFile,
   writeBaselineFile,
 } from "../../baseline/index.ts";
-import { findSuiteFile, type LoadedSuite, loadSuite } from "../../config/load.ts";
+import { type LoadedSuite, loadSuite } from "../../config/load.ts";
 import { resolveDatasetFiles, summarizeDataset } from "../../dataset/dataset.ts";
-import { defaultStorePath } from "../../store/open.ts";
 import { resolveRun } from "../../store/resolve.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore } from "../io.ts";
+import { cliStoreLocation, displayStore, type GlobalOptions, openCliStore, suiteFileFor } from "../io.ts";
 
 /** `assay baseline set RUN [--tag main]`: the tag moves to this run from any other run of its suite. */
 export async function baselineSetCommand(
@@ -45,15 +43,7 @@ export interface BaselineExportOptions extends GlobalOptions {
  */
 export async function baselineExportCommand(ref: string, opts: BaselineExportOptions): Promise<number> {
   const suite = opts.suite !== undefined ? await loadSuite(opts.suite) : undefined;
-  const suiteFile = suite?.file ?? suiteFileIfAny();
-  const location = opts.db ?? defaultStorePath(suiteFile);
-  if (!/^postgres(ql)?:\/\//.test(location) && !existsSync(location)) {
-    throw new CliError(
-      `no store at ${location}: nothing to export (run \`assay run\` first, or name the store with --db)`,
-      EXIT.usage,
-    );
-  }
-  const store = await openCliStore(opts, suiteFile);
+  const store = await openCliStore(opts, suite?.file, { mustExist: true });
   try {
     const run = await resolveRun(store, ref, suite ? { suite: suite.config.suite } : {});
     let data: Awaited<ReturnType<typeof collectBaseline>>;
@@ -92,7 +82,7 @@ export async function baselineImportCommand(file: string, opts: BaselineImportOp
   const suite = await suiteForImport(opts);
   const baseline = await readBaselineFile(resolve(file));
   if (suite) await warnOnDatasetChange(suite, baseline.header.run.datasetVersion);
-  const location = opts.db ?? defaultStorePath(suite?.file);
+  const location = displayStore(cliStoreLocation(opts, suite?.file));
   const store = await openCliStore(opts, suite?.file);
   try {
     const outcome = await importBaseline(store, baseline, {
@@ -122,7 +112,7 @@ export async function baselineImportCommand(file: string, opts: BaselineImportOp
 /** The suite named, else the one in this folder; with neither, a store must be named. */
 async function suiteForImport(opts: BaselineImportOptions): Promise<LoadedSuite | undefined> {
   if (opts.suite !== undefined) return loadSuite(opts.suite);
-  const here = suiteFileIfAny();
+  const here = suiteFileFor(undefined);
   if (here) return loadSuite(here);
   if (opts.db || process.env.ASSAY_DB) return undefined;
   throw new CliError(
@@ -144,13 +134,5 @@ async function warnOnDatasetChange(suite: LoadedSuite, baselineVersion: string):
       `warning: the baseline ran on dataset version ${baselineVersion}, the suite's dataset is now ${current}: ` +
         "the gate compares runs of one dataset version, so export a baseline run of the current dataset\n",
     );
-  }
-}
-
-function suiteFileIfAny(): string | undefined {
-  try {
-    return findSuiteFile(undefined);
-  } catch {
-    return undefined;
   }
 }

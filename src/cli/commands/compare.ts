@@ -10,7 +10,14 @@ import {
 import { resolveRun } from "../../store/resolve.ts";
 import type { Store } from "../../store/types.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore, writeJson, writeOutput } from "../io.ts";
+import {
+  type GlobalOptions,
+  openCliStore,
+  storeLocationOf,
+  suiteFileFor,
+  writeJson,
+  writeOutput,
+} from "../io.ts";
 
 export interface CompareCommandOptions extends GlobalOptions {
   json?: string;
@@ -20,6 +27,8 @@ export interface CompareCommandOptions extends GlobalOptions {
   alpha?: number;
   resamples?: number;
   seed?: number;
+  /** suite file or folder whose store holds the runs (default: the suite here) */
+  suite?: string;
 }
 
 /** `assay compare BASE CANDIDATE`: paired comparison; exit 1 when something regressed. */
@@ -30,7 +39,7 @@ export async function compareCommand(refs: string[], opts: CompareCommandOptions
       EXIT.usage,
     );
   }
-  const store = await openCliStore(opts);
+  const store = await openCliStore(opts, suiteFileFor(opts.suite), { mustExist: true });
   try {
     if (refs.length > 2) return await leaderboardOf(store, refs, opts);
     const [base, candidate] = [await resolveRun(store, refs[0]), await resolveRun(store, refs[1])];
@@ -48,7 +57,7 @@ export async function compareCommand(refs: string[], opts: CompareCommandOptions
       throw err;
     }
     process.stdout.write(`${renderComparison(cmp)}\n`);
-    if (opts.json) writeJson(opts.json, cmp);
+    if (opts.json) writeJson(opts.json, { ...cmp, store: storeLocationOf(store) });
     if (opts.md) writeOutput(opts.md, comparisonMarkdown(cmp));
     const regressed =
       Object.values(cmp.dimensions).some((d) => d.verdict === "regressed") ||
@@ -70,7 +79,7 @@ async function leaderboardOf(store: Store, refs: string[], opts: CompareCommandO
     throw err;
   }
   process.stdout.write(`${renderLeaderboard(lb)}\n`);
-  if (opts.json) writeJson(opts.json, lb);
+  if (opts.json) writeJson(opts.json, { ...lb, store: storeLocationOf(store) });
   if (opts.md) writeOutput(opts.md, leaderboardMarkdown(lb));
   return EXIT.ok;
 }

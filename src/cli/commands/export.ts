@@ -3,19 +3,19 @@ import { scorecardMarkdown } from "../../report/markdown.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
 import { resolveRun } from "../../store/resolve.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore, writeOutput } from "../io.ts";
+import { type GlobalOptions, openCliStore, suiteFileFor, writeOutput } from "../io.ts";
 
 const FORMATS = ["csv", "jsonl", "junit", "md", "json"] as const;
 
 /** `assay export RUN --format csv|jsonl|junit|md|json [--out FILE]` */
 export async function exportCommand(
   ref: string,
-  opts: GlobalOptions & { format: string; out?: string },
+  opts: GlobalOptions & { format: string; out?: string; suite?: string },
 ): Promise<number> {
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new CliError(`--format must be one of ${FORMATS.join(", ")} (got "${opts.format}")`, EXIT.usage);
   }
-  const store = await openCliStore(opts);
+  const store = await openCliStore(opts, suiteFileFor(opts.suite), { mustExist: true });
   try {
     const run = await resolveRun(store, ref);
     let text: string;

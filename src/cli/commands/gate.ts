@@ -3,7 +3,7 @@ import { defaultCandidate, gateConfigOf, gateRuns, resolveBaseline } from "../..
 import { loadSuite } from "../../config/load.ts";
 import { gateJunit, gateMarkdown, renderComparison, renderGate } from "../../report/comparison.ts";
 import { resolveRun } from "../../store/resolve.ts";
-import { type GlobalOptions, openCliStore, writeJson, writeOutput } from "../io.ts";
+import { type GlobalOptions, openCliStore, storeLocationOf, writeJson, writeOutput } from "../io.ts";
 
 export interface GateCommandOptions extends GlobalOptions {
   allowEvaluatorChange?: boolean;
@@ -12,13 +12,16 @@ export interface GateCommandOptions extends GlobalOptions {
   junit?: string;
   md?: string;
   json?: string;
+  /** list every rule, and print the comparison after them */
+  verbose?: boolean;
 }
 
 /** `assay gate [SUITE]`: apply the suite's gate policy; exit 0 pass (warnings allowed), 1 fail. */
 export async function gateCommand(suiteArg: string | undefined, opts: GateCommandOptions): Promise<number> {
   const suite = await loadSuite(suiteArg);
   const config = gateConfigOf(suite);
-  const store = await openCliStore(opts, suite.file);
+  // the gate only reads: a store it would have to create holds no run to gate
+  const store = await openCliStore(opts, suite.file, { mustExist: true });
   try {
     const targetIds = suite.config.targets.map((t) => t.id);
     const baselineRef = opts.baseline ?? config.baseline;
@@ -37,13 +40,16 @@ export async function gateCommand(suiteArg: string | undefined, opts: GateComman
     const { gate, comparison } = await gateRuns(store, config, candidate, baseline, {
       allowEvaluatorChange: opts.allowEvaluatorChange,
     });
-    if (comparison) process.stdout.write(`${renderComparison(comparison)}\n\n`);
-    process.stdout.write(`${renderGate(gate)}\n`);
+    // quiet by default: the verdict line first; every rule and the comparison with --verbose
+    process.stdout.write(`${renderGate(gate, { verbose: opts.verbose })}\n`);
+    if (comparison && opts.verbose) process.stdout.write(`\n${renderComparison(comparison)}\n`);
     const md = gateMarkdown(gate, comparison);
     if (opts.md) writeOutput(opts.md, md);
     if (process.env.GITHUB_STEP_SUMMARY) appendFileSync(process.env.GITHUB_STEP_SUMMARY, md);
     if (opts.junit) writeOutput(opts.junit, gateJunit(gate));
-    if (opts.json) writeJson(opts.json, { ...gate, comparison: comparison ?? null });
+    if (opts.json) {
+      writeJson(opts.json, { ...gate, store: storeLocationOf(store), comparison: comparison ?? null });
+    }
     return gate.exitCode;
   } finally {
     await store.close();

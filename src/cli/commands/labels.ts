@@ -5,7 +5,7 @@ import { importLabels } from "../../labels/import.ts";
 import { isLabelKind, LABEL_KINDS } from "../../labels/values.ts";
 import { resolveRun } from "../../store/resolve.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore, writeOutput } from "../io.ts";
+import { type GlobalOptions, openCliStore, suiteFileFor, writeOutput } from "../io.ts";
 
 export interface LabelsImportOptions extends GlobalOptions {
   run: string;
@@ -22,7 +22,8 @@ export async function labelsImportCommand(file: string, opts: LabelsImportOption
     throw new CliError(`--kind must be one of ${LABEL_KINDS.join(", ")} (got "${opts.kind}")`, EXIT.usage);
   }
   const scale = opts.scale ? parseScale(opts.scale) : null;
-  const store = await openCliStore(opts);
+  // labels belong to a stored run: a missing store is a wrong folder, never a store to create
+  const store = await openCliStore(opts, undefined, { mustExist: true });
   try {
     const run = await resolveRun(store, opts.run);
     const other = opts.otherRun ? await resolveRun(store, opts.otherRun) : undefined;
@@ -57,6 +58,8 @@ export interface LabelsExportOptions extends GlobalOptions {
   dimension?: string;
   labeller?: string;
   out?: string;
+  /** suite file or folder whose store holds the run (default: the suite here) */
+  suite?: string;
 }
 
 /** `assay labels export --run RUN [--format csv|jsonl] [--history] [--out FILE]` */
@@ -65,7 +68,7 @@ export async function labelsExportCommand(opts: LabelsExportOptions): Promise<nu
   if (format !== "csv" && format !== "jsonl") {
     throw new CliError(`--format must be csv or jsonl (got "${format}")`, EXIT.usage);
   }
-  const store = await openCliStore(opts);
+  const store = await openCliStore(opts, suiteFileFor(opts.suite), { mustExist: true });
   try {
     const run = await resolveRun(store, opts.run);
     const labels = await store.listLabels({

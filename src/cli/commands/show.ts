@@ -1,24 +1,16 @@
-import { findSuiteFile } from "../../config/load.ts";
 import { table } from "../../report/format.ts";
 import { renderScorecard } from "../../report/terminal.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
 import { resolveRun } from "../../store/resolve.ts";
-import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
-
-function suiteFileIfAny(): string | undefined {
-  try {
-    return findSuiteFile(undefined);
-  } catch {
-    return undefined;
-  }
-}
+import { type GlobalOptions, openCliStore, storeLocationOf, suiteFileFor, writeJson } from "../io.ts";
 
 /** `assay show RUN[@N]`: print a stored scorecard; `--score-sets` lists the run's score sets. */
 export async function showCommand(
   ref: string,
-  opts: GlobalOptions & { json?: string; scoreSets?: boolean },
+  opts: GlobalOptions & { json?: string; scoreSets?: boolean; suite?: string },
 ): Promise<number> {
-  const store = await openCliStore(opts, suiteFileIfAny());
+  const store = await openCliStore(opts, suiteFileFor(opts.suite), { mustExist: true });
+  const where = storeLocationOf(store);
   try {
     const run = await resolveRun(store, ref);
     if (opts.scoreSets) {
@@ -32,23 +24,28 @@ export async function showCommand(
           .join(" "),
       ]);
       process.stdout.write(`${table(rows, ["score set", "status", "created", "evaluators"])}\n`);
-      if (opts.json) writeJson(opts.json, { run: run.id, current: run.scoreSet ?? 1, scoreSets: sets });
+      if (opts.json)
+        writeJson(opts.json, { run: run.id, current: run.scoreSet ?? 1, scoreSets: sets, store: where });
       return 0;
     }
     const card = await loadScorecard(store, run);
     process.stdout.write(`${renderScorecard(card)}\n`);
-    if (opts.json) writeJson(opts.json, card);
+    if (opts.json) writeJson(opts.json, { ...card, store: where });
     return 0;
   } finally {
     await store.close();
   }
 }
 
-/** `assay runs`: list stored runs, newest first. */
+/**
+ * `assay runs [SUITE]`: list stored runs, newest first, from the store beside SUITE (a file or
+ * folder), else the suite here. `--suite NAME` filters by suite name.
+ */
 export async function runsCommand(
+  suitePath: string | undefined,
   opts: GlobalOptions & { suite?: string; target?: string; limit?: number; json?: boolean },
 ): Promise<number> {
-  const store = await openCliStore(opts, suiteFileIfAny());
+  const store = await openCliStore(opts, suiteFileFor(suitePath), { mustExist: true });
   try {
     const runs = await store.listRuns({ suite: opts.suite, target: opts.target, limit: opts.limit ?? 50 });
     if (opts.json) {

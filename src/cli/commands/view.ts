@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "commander";
 import { ServeConfigError } from "../../server/security.ts";
 import { startServer } from "../../server/serve.ts";
 import { EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore } from "../io.ts";
+import { type GlobalOptions, openCliStore, suiteFileFor } from "../io.ts";
 
 export interface ViewOptions extends GlobalOptions {
   port?: number;
@@ -12,11 +12,12 @@ export interface ViewOptions extends GlobalOptions {
 
 /**
  * `assay view`: the web app over the store, on 127.0.0.1 unless told otherwise (then only with a
- * token). Prints the address and serves until Ctrl-C.
+ * token). Prints the address and serves until Ctrl-C. The store is the one beside SUITE (a file or
+ * folder), else beside the suite here; a missing store is exit 2, never an empty app.
  */
-export async function viewCommand(opts: ViewOptions): Promise<number> {
+export async function viewCommand(suitePath: string | undefined, opts: ViewOptions): Promise<number> {
   const token = opts.token ?? (process.env.ASSAY_TOKEN || undefined);
-  const store = await openCliStore(opts);
+  const store = await openCliStore(opts, suiteFileFor(suitePath), { mustExist: true });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({ store, host: opts.host, port: opts.port, token, warm: true });

@@ -1,4 +1,6 @@
+import { z } from "zod";
 import type { Price } from "../../llm/types.ts";
+import { optionNames } from "../option-schema.ts";
 import { describe as describeValue, OptionReader } from "../options.ts";
 import { isValidPath } from "../path.ts";
 import { EvaluatorConfigError } from "../types.ts";
@@ -14,27 +16,101 @@ export const KIND = "llm-judge";
 export type JudgeScale = { kind: "numeric"; min: number; max: number } | { kind: "binary" };
 export type JudgeTarget = "final" | "turns" | "session";
 
-const OPTIONS = [
-  "model",
-  "baseUrl",
-  "apiKeyEnv",
-  "rubric",
-  "scale",
-  "threshold",
-  "samples",
-  "reference",
-  "field",
-  "context",
-  "target",
-  "temperature",
-  "maxTokens",
-  "timeoutMs",
-  "cache",
-  "price",
-] as const;
-
 const MAX_SCALE_SPAN = 10;
 const MAX_SAMPLES = 50;
+
+/** The `with:` options of an llm-judge (see llm-judge.ts for what each does in detail). */
+export const JUDGE_OPTIONS = z.strictObject({
+  model: z
+    .string()
+    .min(1)
+    .describe('the judge, "<provider>:<model>": `openai:gpt-4o-mini`, `anthropic:claude-…`'),
+  baseUrl: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("an OpenAI-compatible server for the judge (a local model, a proxy)"),
+  apiKeyEnv: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("the environment variable holding the judge's API key (default: the provider's usual one)"),
+  rubric: z
+    .string()
+    .min(1)
+    .describe(
+      "a Markdown rubric relative to the suite's folder, or a built-in one (grounding, factuality, " +
+        "relevance, tone, refusal, …); every level of the scale needs an anchor line in it (`5: …`, `pass: …`)",
+    ),
+  scale: z
+    .union([z.tuple([z.number().int(), z.number().int()]), z.literal("binary")])
+    .optional()
+    .describe(
+      '`[min, max]` (integers, at most 10 apart) or "binary" (pass/fail); default: the run of levels ' +
+        "the rubric anchors, else binary when it anchors pass/fail",
+    ),
+  threshold: z
+    .union([z.number(), z.literal("pass")])
+    .optional()
+    .describe(
+      "the judge's pass mark, in the scale's units (binary: the share of passing samples), kept in " +
+        "details.pass; default 4 on 1–5 (0.75 of the range), 1 for binary. The dimension's own " +
+        "`threshold` is what the scorecard uses",
+    ),
+  samples: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_SAMPLES)
+    .default(1)
+    .describe("independent judge calls per output; the score is their mean, the spread is in details.spread"),
+  reference: z
+    .boolean()
+    .default(false)
+    .describe("show the judge the expected answer (`with.expected`, else the case's)"),
+  field: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "a dotted path narrowing the reference answer to one field of the expected value (needs reference: true)",
+    ),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "a dotted path to the source passage the judge checks against: `input.<path>`, " +
+        "`expected.<path>`, or a bare path looked up in the input, then in the expected value",
+    ),
+  target: z
+    .enum(["final", "turns", "session"])
+    .default("final")
+    .describe(
+      "what is judged: `final` (the answer), `turns` (each assistant turn with the conversation " +
+        "before it; score = mean), or `session` (the whole transcript with tool calls and results)",
+    ),
+  temperature: z.number().min(0).max(2).default(0).describe("the judge's sampling temperature"),
+  maxTokens: z.number().int().min(1).optional().describe("the most tokens the judge may reply with"),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("the time limit per judge call, in ms (default 120000); failed calls are retried twice"),
+  cache: z.boolean().default(true).describe("cache judge responses (false: call the judge every time)"),
+  price: z
+    // ≥ 0 is checked by readPrice, whose message names the price field
+    .strictObject({
+      input: z.number().describe("USD per million input tokens (≥ 0)"),
+      output: z.number().describe("USD per million output tokens (≥ 0)"),
+      cachedInput: z.number().optional().describe("USD per million cached input tokens (≥ 0)"),
+    })
+    .optional()
+    .describe(
+      "the judge model's price, for models the bundled price table does not know, so judge cost is reported",
+    ),
+});
 
 /** The levels that need an anchor in the rubric. */
 export function scaleLevels(scale: JudgeScale): string[] {
@@ -181,7 +257,7 @@ export async function readJudgeOptions(
   options: Record<string, unknown>,
   baseDir: string,
 ): Promise<JudgeOptions> {
-  const r: OptionReader = new OptionReader(KIND, options, OPTIONS);
+  const r: OptionReader = new OptionReader(KIND, options, optionNames(JUDGE_OPTIONS));
   const model = readModel(r);
   const baseUrl = r.nonEmptyString("baseUrl");
   if (baseUrl !== undefined && !URL.canParse(baseUrl))

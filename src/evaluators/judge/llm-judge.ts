@@ -13,7 +13,7 @@ import {
 import { aggregateSamples, type ItemResult, judgeScore } from "./aggregate.ts";
 import { JUDGE_CALL_DEFAULTS, JudgeAccount, type JudgeCallPolicy, mapLimit } from "./call.ts";
 import { judgeSample } from "./llm-judge-call.ts";
-import { type JudgeSettings, KIND, readJudgeOptions } from "./llm-judge-options.ts";
+import { JUDGE_OPTIONS, type JudgeSettings, KIND, readJudgeOptions } from "./llm-judge-options.ts";
 import { judgedItems, LLM_JUDGE_TEMPLATE } from "./llm-judge-prompt.ts";
 import { sha256, shortHash } from "./prompt.ts";
 import type { Rubric } from "./rubric.ts";
@@ -74,6 +74,7 @@ export const llmJudgeEvaluator: EvaluatorFactory = {
   version: LLM_JUDGE_TEMPLATE.version,
   description:
     "a language model grades the output against a rubric (scale or pass/fail), hardened against injection",
+  options: JUDGE_OPTIONS,
   create(options, ctx) {
     return createLlmJudge(options, ctx);
   },

@@ -1,12 +1,46 @@
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
 import type { RunRecord } from "../../store/types.ts";
 import type { CaseDetailResponse, CaseStatus, CasesResponse } from "../api-types.ts";
+import { expectedDiffs } from "../expected-diff.ts";
 import { BadRequest, intParam } from "../http.ts";
-import { RunIndex } from "../run-index.ts";
+import { type CaseQuery, RunIndex } from "../run-index.ts";
 import type { RouteContext } from "./context.ts";
 
 const STATUSES = new Set<CaseStatus>(["pass", "fail", "error", "unscored"]);
 const MAX_LIMIT = 1000;
+const OTHER_RUNS = 20;
+
+/** The case table's filter and sort from the query string (`status` and `slice` may repeat). */
+function caseQuery(c: Context): CaseQuery {
+  const statuses = (c.req.queries("status") ?? [])
+    .flatMap((s) => s.split(","))
+    .filter(Boolean)
+    .map((s) => {
+      if (!STATUSES.has(s as CaseStatus))
+        throw new BadRequest(`status must be pass, fail, error or unscored (got "${s}")`);
+      return s as CaseStatus;
+    });
+  const slices = (c.req.queries("slice") ?? []).filter(Boolean);
+  for (const s of slices) if (!s.includes("=")) throw new BadRequest(`slice must be key=value (got "${s}")`);
+  return {
+    statuses,
+    slices,
+    dimension: c.req.query("dimension") || undefined,
+    q: c.req.query("q") || undefined,
+    sort: c.req.query("sort") || "ordinal",
+  };
+}
+
+/** A query that keeps every case in dataset order. */
+function isPlain(q: CaseQuery): boolean {
+  return (
+    q.statuses.length === 0 &&
+    q.slices.length === 0 &&
+    q.dimension === undefined &&
+    q.q === undefined &&
+    q.sort === "ordinal"
+  );
+}
 
 /** The case table (filtered, sorted, paged on the server) and one case in full. */
 export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
@@ -32,30 +66,10 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
 
   app.get("/api/runs/:id/cases", async (c) => {
     const run = await runOf(c.req.param("id"));
-    const statuses = (c.req.queries("status") ?? [])
-      .flatMap((s) => s.split(","))
-      .filter(Boolean)
-      .map((s) => {
-        if (!STATUSES.has(s as CaseStatus))
-          throw new BadRequest(`status must be pass, fail, error or unscored (got "${s}")`);
-        return s as CaseStatus;
-      });
-    const slices = (c.req.queries("slice") ?? []).filter(Boolean);
-    for (const s of slices)
-      if (!s.includes("=")) throw new BadRequest(`slice must be key=value (got "${s}")`);
+    const query = caseQuery(c);
     const offset = intParam(c.req.query("offset"), "offset", 0);
     const limit = intParam(c.req.query("limit"), "limit", 100, MAX_LIMIT);
-    const dimension = c.req.query("dimension") || undefined;
-    const q = c.req.query("q") || undefined;
-    const sort = c.req.query("sort") || "ordinal";
-    if (
-      !cache.peek(run) &&
-      statuses.length === 0 &&
-      slices.length === 0 &&
-      dimension === undefined &&
-      q === undefined &&
-      sort === "ordinal"
-    ) {
+    if (!cache.peek(run) && isPlain(query)) {
       // the run's index is not built yet (at 100,000 cases that reads the whole run and takes
       // seconds): answer the first view's page from the store directly and build it meanwhile
       const body = await firstPage(run, offset, limit);
@@ -63,7 +77,7 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
       return c.json(body);
     }
     const index = await cache.withLabels(run);
-    const positions = index.select({ slices, dimension, statuses, q, sort });
+    const positions = index.select(query);
     const body: CasesResponse = {
       total: index.entries.length,
       matched: positions.length,
@@ -77,6 +91,7 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
   app.get("/api/runs/:id/cases/:caseId", async (c) => {
     const run = await runOf(c.req.param("id"));
     const caseId = c.req.param("caseId");
+    const query = caseQuery(c);
     const index = await cache.get(run);
     const position = index.byId.get(caseId);
     if (position === undefined)
@@ -101,9 +116,23 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
       outputs: entry.outputs,
       scores,
       labels: history.map((l) => ({ ...l, current: !superseded.has(l.id) })),
+      expectedDiffs: expectedDiffs(c0.expected, entry.outputs),
+      otherRuns: (await store.listRuns({ suite: run.suite }))
+        .filter((r) => r.id !== run.id && r.datasetVersion === run.datasetVersion)
+        .slice(0, OTHER_RUNS)
+        .map((r) => ({ id: r.id, target: r.target, status: r.status, startedAt: r.startedAt })),
     };
-    if (position > 0) body.prev = index.entries[position - 1].id;
-    if (position < index.entries.length - 1) body.next = index.entries[position + 1].id;
+    // prev / next walk the case table as the reviewer left it: the same filter, the same order
+    const order = isPlain(query) ? undefined : index.select(query);
+    const at = order ? order.indexOf(position) : -1;
+    if (order && at >= 0) {
+      body.position = { index: at, matched: order.length };
+      if (at > 0) body.prev = index.entries[order[at - 1]].id;
+      if (at < order.length - 1) body.next = index.entries[order[at + 1]].id;
+    } else {
+      if (position > 0) body.prev = index.entries[position - 1].id;
+      if (position < index.entries.length - 1) body.next = index.entries[position + 1].id;
+    }
     return c.json(body);
   });
 }

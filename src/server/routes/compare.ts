@@ -1,41 +1,131 @@
+import { stat } from "node:fs/promises";
 import type { Hono } from "hono";
-import { compareRuns } from "../../compare/compare.ts";
-import type { CompareResponse } from "../api-types.ts";
+import { CompareError, compareRuns } from "../../compare/compare.ts";
+import type { GateResult } from "../../compare/gate.ts";
+import { gateConfigOf, gateRuns } from "../../compare/load.ts";
+import { InputError } from "../../config/errors.ts";
+import { loadSuite } from "../../config/load.ts";
+import { RunNotFoundError } from "../../store/resolve.ts";
+import type { RunRecord, Store } from "../../store/types.ts";
+import type { CompareResponse, GateResponse } from "../api-types.ts";
 import type { RouteContext } from "./context.ts";
 
 const COMPARE_CACHE = 8;
 
-/** The paired comparison of two runs. */
-export function compareRoutes(app: Hono, { cache, runOf }: RouteContext): void {
+/** A bounded map of pending answers, oldest dropped first; a failed answer is forgotten. */
+function remember<T>(cache: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let pending = cache.get(key);
+  if (!pending) {
+    pending = make();
+    cache.set(key, pending);
+    pending.catch(() => cache.delete(key));
+    while (cache.size > COMPARE_CACHE) cache.delete(cache.keys().next().value as string);
+  }
+  return pending;
+}
+
+/** What a pair's comparison depends on. */
+function pairKey(base: RunRecord, candidate: RunRecord, ...more: unknown[]): string {
+  return JSON.stringify([
+    base.id,
+    candidate.id,
+    ...more,
+    base.finishedAt,
+    candidate.finishedAt,
+    base.status,
+    candidate.status,
+  ]);
+}
+
+/** `gate FAIL: 2 of 41 rules failed — 1 dimension and 5 slices regressed · 3 warnings` */
+export function gateSummary(gate: GateResult): string {
+  const failed = gate.rules.filter((r) => r.status === "fail");
+  const regressed = failed.filter((r) => r.rule === "maxRegression");
+  const slices = regressed.filter((r) => r.subject.includes(" · ")).length;
+  const dims = regressed.length - slices;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const what = [
+    dims > 0 ? plural(dims, "dimension", "dimensions") : "",
+    slices > 0 ? plural(slices, "slice", "slices") : "",
+  ].filter(Boolean);
+  return (
+    `gate ${gate.verdict}: ${failed.length} of ${plural(gate.rules.length, "rule", "rules")} failed` +
+    (what.length > 0 ? ` — ${what.join(" and ")} regressed` : "") +
+    (gate.warnings > 0 ? ` · ${plural(gate.warnings, "warning", "warnings")}` : "")
+  );
+}
+
+/**
+ * The suite's gate policy applied to a pair, as `assay gate --run CANDIDATE --baseline BASE`
+ * would: the candidate's suite file (recorded in its lineage) must still be readable here. Only
+ * YAML suites are read: viewing a page must never run a suite module's code.
+ */
+async function gateForPair(store: Store, base: RunRecord, candidate: RunRecord): Promise<GateResponse> {
+  const file = candidate.lineage.suiteFile ?? base.lineage.suiteFile;
+  const none = (reason: string, suiteFile: string | null = file ?? null): GateResponse => ({
+    suiteFile,
+    gate: null,
+    summary: null,
+    reason,
+  });
+  if (!file) return none("the runs do not record their suite file");
+  if (!/\.ya?ml$/i.test(file))
+    return none(`${file} is a suite module: the web app does not run suite code (use \`assay gate\`)`);
+  const suite = await loadSuite(file);
+  if (suite.config.suite !== candidate.suite)
+    return none(`${file} is now suite "${suite.config.suite}", not "${candidate.suite}"`);
+  if (!suite.config.gate) return none(`${file} has no gate: policy`);
+  const { gate } = await gateRuns(store, gateConfigOf(suite), candidate, base);
+  return { suiteFile: file, gate, summary: gateSummary(gate) };
+}
+
+/** The paired comparison of two runs, and the suite's gate over them. */
+export function compareRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
   const compareCache = new Map<string, Promise<CompareResponse>>();
+  const gateCache = new Map<string, Promise<GateResponse>>();
+
+  const pair = (c: { req: { param(name: string): string } }) =>
+    Promise.all([runOf(c.req.param("base")), runOf(c.req.param("candidate"))]);
 
   app.get("/api/compare/:base/:candidate", async (c) => {
-    const [base, candidate] = await Promise.all([
-      runOf(c.req.param("base")),
-      runOf(c.req.param("candidate")),
-    ]);
+    const [base, candidate] = await pair(c);
     const intersect = ["1", "true", ""].includes(c.req.query("intersect") ?? "no");
-    const key = JSON.stringify([
-      base.id,
-      candidate.id,
-      intersect,
-      base.finishedAt,
-      candidate.finishedAt,
-      base.status,
-      candidate.status,
-    ]);
-    let pending = compareCache.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const [b, k] = await Promise.all([cache.get(base), cache.get(candidate)]);
-        const { flips, ...comparison } = compareRuns(b.rows, k.rows, { intersect });
-        return { flips, ...comparison, runs: { base, candidate } };
-      })();
-      compareCache.set(key, pending);
-      pending.catch(() => compareCache.delete(key));
-      while (compareCache.size > COMPARE_CACHE)
-        compareCache.delete(compareCache.keys().next().value as string);
+    const body = await remember(compareCache, pairKey(base, candidate, intersect), async () => {
+      const [b, k] = await Promise.all([cache.get(base), cache.get(candidate)]);
+      const { flips, ...comparison } = compareRuns(b.rows, k.rows, { intersect });
+      return { flips, ...comparison, runs: { base, candidate } };
+    });
+    return c.json(body);
+  });
+
+  app.get("/api/compare/:base/:candidate/gate", async (c) => {
+    const [base, candidate] = await pair(c);
+    const file = candidate.lineage.suiteFile ?? base.lineage.suiteFile;
+    // an edited suite file is a new policy
+    const version = file
+      ? await stat(file).then(
+          (s) => `${s.mtimeMs}:${s.size}`,
+          () => "missing",
+        )
+      : "";
+    if (file && version === "missing") {
+      const body: GateResponse = {
+        suiteFile: file,
+        gate: null,
+        summary: null,
+        reason: `the suite file ${file} is not readable here`,
+      };
+      return c.json(body);
     }
-    return c.json(await pending);
+    const body = await remember(gateCache, pairKey(base, candidate, file, version), () =>
+      gateForPair(store, base, candidate).catch((err: unknown): GateResponse => {
+        // a suite that no longer loads, or runs the gate cannot compare: say why, as the CLI would
+        if (err instanceof InputError || err instanceof CompareError || err instanceof RunNotFoundError) {
+          return { suiteFile: file ?? null, gate: null, summary: null, reason: err.message };
+        }
+        throw err;
+      }),
+    );
+    return c.json(body);
   });
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
+import { FAILURE_FLAG, failureFlag } from "../../labels/flags.ts";
 import type { LabelRecord, ReviewQueue, Store } from "../../store/types.ts";
 import type {
+  FlagRequest,
+  FlagResponse,
+  LabellerProgress,
   LabelRequest,
   LabelResponse,
   QueueItemView,
@@ -13,7 +17,43 @@ import { rubricOf } from "../rubric.ts";
 import type { RunIndex } from "../run-index.ts";
 import type { RouteContext } from "./context.ts";
 
-function queueSummary(q: ReviewQueue): QueueSummary {
+const itemKey = (caseId: string, epoch: number) => `${caseId}\u0000${epoch}`;
+
+/**
+ * Each labeller's progress through a queue, from the queue's current labels: the assigned
+ * labellers first (in the queue's order), then anyone else who labelled in it. An assigned
+ * labeller is asked for the items that list them (or list nobody); anyone else sees every item.
+ */
+export function queueProgress(queue: ReviewQueue, current: LabelRecord[]): LabellerProgress[] {
+  const done = new Map<string, Set<string>>();
+  for (const l of current) {
+    if (l.dimension !== queue.dimension || l.otherRunId !== queue.otherRunId) continue;
+    const set = done.get(l.labeller) ?? new Set<string>();
+    set.add(itemKey(l.caseId, l.epoch));
+    done.set(l.labeller, set);
+  }
+  const names = [...queue.labellers, ...[...done.keys()].filter((n) => !queue.labellers.includes(n)).sort()];
+  return names.map((labeller) => {
+    const assigned = queue.labellers.includes(labeller);
+    const mine = done.get(labeller) ?? new Set<string>();
+    let total = 0;
+    let labelled = 0;
+    for (const item of queue.items) {
+      if (assigned && item.labellers.length > 0 && !item.labellers.includes(labeller)) continue;
+      total++;
+      if (mine.has(itemKey(item.caseId, item.epoch))) labelled++;
+    }
+    return { labeller, assigned: total, labelled };
+  });
+}
+
+async function queueSummary(store: Store, q: ReviewQueue): Promise<QueueSummary> {
+  const current = await store.listLabels({ queueId: q.id });
+  const flagged = new Set(
+    current
+      .filter((l) => l.dimension === FAILURE_FLAG && l.value === 1)
+      .map((l) => itemKey(l.caseId, l.epoch)),
+  );
   const s: QueueSummary = {
     id: q.id,
     runId: q.runId,
@@ -22,6 +62,8 @@ function queueSummary(q: ReviewQueue): QueueSummary {
     items: q.items.length,
     labellers: q.labellers,
     createdAt: q.createdAt,
+    progress: queueProgress(q, current),
+    flagged: flagged.size,
   };
   if (q.otherRunId) s.otherRunId = q.otherRunId;
   return s;
@@ -29,7 +71,7 @@ function queueSummary(q: ReviewQueue): QueueSummary {
 
 /** Every review queue, summarised for the runs page. */
 export async function queueSummaries(store: Store): Promise<QueueSummary[]> {
-  return (await store.listQueues()).map(queueSummary);
+  return Promise.all((await store.listQueues()).map((q) => queueSummary(store, q)));
 }
 
 /** Whether a label value fits the queue's kind and scale; the normalised value. */
@@ -82,7 +124,7 @@ function labelsByItem(history: LabelRecord[]): Map<string, { label: LabelRecord;
   return out;
 }
 
-/** Review queues: the blind labelling view of a queue, and saving a label. */
+/** Review queues: the blind labelling view of a queue, saving a label, flagging a failure. */
 export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
   app.get("/api/queues", async (c) => c.json({ queues: await queueSummaries(store) }));
 
@@ -101,6 +143,15 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
       (await store.listLabels({ queueId: queue.id, labeller, history: true })).filter(
         (l) => l.dimension === queue.dimension,
       ),
+    );
+    // the labeller's own failure flags on the run (a pairwise item has two outputs: no flag there)
+    const flags = new Map(
+      queue.kind === "pairwise"
+        ? []
+        : (await store.listLabels({ runId: run.id, dimension: FAILURE_FLAG, labeller })).map((l) => [
+            itemKey(l.caseId, l.epoch),
+            l,
+          ]),
     );
     const assigned = queue.labellers.includes(labeller);
     const outputOf = (idx: RunIndex, caseId: string, epoch: number) => {
@@ -128,11 +179,13 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
       } else {
         view.output = outputOf(index, item.caseId, item.epoch);
       }
-      const current = mine.get(`${item.caseId}\u0000${item.epoch}`);
+      const current = mine.get(itemKey(item.caseId, item.epoch));
       if (current) {
         view.label = current.label;
         if (current.previous) view.previous = current.previous;
       }
+      const flag = flags.get(itemKey(item.caseId, item.epoch));
+      if (flag) view.flag = flag;
       items.push(view);
     }
     const { items: _items, ...rest } = queue;
@@ -142,6 +195,7 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
       rubric: await rubricOf(run, queue.dimension),
       labeller,
       items,
+      progress: queueProgress(queue, await store.listLabels({ queueId: queue.id })),
     };
     return c.json(body);
   });
@@ -188,6 +242,50 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
     await store.addLabels([label]);
     await cache.invalidateLabels(queue.runId);
     const res: LabelResponse = { label };
+    return c.json(res, 201);
+  });
+
+  /**
+   * Flags an output as a failure for promotion to the regression set (`assay promote RUN
+   * --flagged`), or withdraws the flag (`flagged: false`). Stored as a label (see labels/flags.ts).
+   */
+  app.post("/api/runs/:id/flags", async (c) => {
+    const run = await runOf(c.req.param("id"));
+    const body = await jsonBody<FlagRequest>(c.req);
+    const labeller = labellerName(body.labeller);
+    if (typeof body.caseId !== "string") throw new BadRequest("caseId is required");
+    if (body.epoch !== undefined && !(Number.isInteger(body.epoch) && body.epoch >= 0))
+      throw new BadRequest("epoch must be a whole number");
+    if (body.flagged !== undefined && typeof body.flagged !== "boolean")
+      throw new BadRequest("flagged must be true or false");
+    const comment = commentText(body.comment);
+    if (body.queueId !== undefined) {
+      const queue = typeof body.queueId === "string" ? await store.getQueue(body.queueId) : undefined;
+      if (!queue || queue.runId !== run.id)
+        throw new BadRequest(`queueId: no review queue "${String(body.queueId)}" of run ${run.id}`);
+    }
+    const index = await cache.get(run);
+    const position = index.byId.get(body.caseId);
+    if (position === undefined) throw new BadRequest(`run ${run.id} has no output for case "${body.caseId}"`);
+    const outputs = index.entries[position].outputs;
+    const output = body.epoch === undefined ? outputs[0] : outputs.find((o) => o.epoch === body.epoch);
+    if (!output) throw new BadRequest(`case "${body.caseId}" has no output at epoch ${body.epoch}`);
+    const current = (await store.listLabels({ runId: run.id, dimension: FAILURE_FLAG, labeller }))
+      .filter((l) => l.caseId === output.caseId && l.epoch === output.epoch)
+      .at(-1);
+    const label = failureFlag({
+      runId: run.id,
+      caseId: output.caseId,
+      epoch: output.epoch,
+      labeller,
+      comment,
+      flagged: body.flagged !== false,
+      queueId: body.queueId,
+      supersedes: current?.id,
+    });
+    await store.addLabels([label]);
+    await cache.invalidateLabels(run.id);
+    const res: FlagResponse = { label };
     return c.json(res, 201);
   });
 }
