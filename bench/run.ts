@@ -91,6 +91,16 @@ try {
   server.kill("SIGTERM");
 }
 
+// ── Start-up of the built CLI (bench/startup.ts), beside `node -e 0`.
+{
+  const startup = spawnSync(process.execPath, ["--import", "tsx", join(here, "startup.ts")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (startup.status !== 0) throw new Error("startup bench failed");
+  process.stdout.write(startup.stdout);
+}
+
 // ── UI load (bench/ui-load.ts, the web app): 100,000 cases, time to the first case-table rows
 // in Chromium and the server's peak RSS. In its own process; skipped without Debian's Chromium.
 if (existsSync("/usr/bin/chromium")) {

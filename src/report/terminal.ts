@@ -35,7 +35,8 @@ function flakyLines(card: Scorecard): string[] {
   for (const f of flaky.slice(0, FLAKY_SHOWN)) {
     lines.push(`  ${safeLine(f.caseId, 60)} · ${f.dimension}: ${epochVerdicts(f.verdicts)}`);
   }
-  if (flaky.length > FLAKY_SHOWN) lines.push(`  … ${flaky.length - FLAKY_SHOWN} more (--json lists every one)`);
+  if (flaky.length > FLAKY_SHOWN)
+    lines.push(`  … ${flaky.length - FLAKY_SHOWN} more (--json lists every one)`);
   return lines;
 }
 

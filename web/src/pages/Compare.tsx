@@ -1,12 +1,24 @@
 import { useState } from "react";
-import { type CompareResponse, enc, useApi } from "../api.ts";
+import { type CompareResponse, enc, type GateResponse, type GateRuleResult, useApi } from "../api.ts";
 import { ErrorNote, Loading, Section, StatusBadge, TextBlock } from "../components/common.tsx";
-import { ci, int, ms, num, pct, usd } from "../format.ts";
-import { Link } from "../router.tsx";
+import { int, ms, num, pct, points, pts, ptsCi, pval, usd } from "../format.ts";
+import { Link, navigate } from "../router.tsx";
 
 type Diff = Array<[-1 | 0 | 1, string]>;
 type Flip = CompareResponse["flips"][number];
 type Paired = CompareResponse["dimensions"][string];
+type Verdict = Paired["verdict"];
+
+const VERDICTS: Verdict[] = ["regressed", "improved", "underpowered", "no-change"];
+const RANK: Record<Verdict, number> = { regressed: 0, improved: 1, underpowered: 2, "no-change": 3 };
+
+/** Rows in verdict order (regressed first), dataset order kept within a verdict. */
+function byVerdict(rows: Array<[string, Paired]>): Array<[string, Paired]> {
+  return rows
+    .map((r, i) => ({ r, i }))
+    .sort((a, b) => RANK[a.r[1].verdict] - RANK[b.r[1].verdict] || a.i - b.i)
+    .map(({ r }) => r);
+}
 
 /** One side of a word diff: the base shows what was removed, the candidate what was added. */
 function DiffSide(props: { diff: Diff; side: "base" | "candidate"; fallback: string; testId: string }) {
@@ -73,39 +85,47 @@ function FlipCard(props: { flip: Flip; base: string; candidate: string }) {
   );
 }
 
-function VerdictTable(props: { rows: Array<[string, Paired]>; label: string }) {
+/** Scores and deltas in points, p in scientific notation when small: the CLI's conventions. */
+function VerdictTable(props: { rows: Array<[string, Paired]>; label: string; testId?: string }) {
   return (
-    <table className="grid-table compact" data-testid={`verdicts-${props.label}`}>
+    <table className="grid-table compact" data-testid={props.testId ?? `verdicts-${props.label}`}>
       <thead>
         <tr>
           <th>{props.label}</th>
           <th className="num">base</th>
           <th className="num">candidate</th>
-          <th className="num">delta</th>
-          <th>95% CI</th>
+          <th className="num">Δ pts</th>
+          <th>95% CI (pts)</th>
           <th>test</th>
           <th className="num">p</th>
           <th className="num">p (Holm)</th>
           <th className="num">pass rate</th>
           <th className="num">n</th>
+          <th className="num" title="smallest drop this many pairs detect at 80% power">
+            MDE
+          </th>
           <th>verdict</th>
         </tr>
       </thead>
       <tbody>
         {props.rows.map(([name, d]) => (
-          <tr key={name} className={`verdict-${d.verdict}`}>
-            <td>{name}</td>
-            <td className="num">{num(d.base)}</td>
-            <td className="num">{num(d.candidate)}</td>
-            <td className="num">{d.delta === null ? "—" : `${d.delta >= 0 ? "+" : ""}${num(d.delta)}`}</td>
-            <td>{ci(d.ci)}</td>
+          <tr key={name} className={`verdict-${d.verdict}`} data-subject={name} data-verdict={d.verdict}>
+            <td>
+              {name}
+              {d.evaluatorChanged ? " *" : ""}
+            </td>
+            <td className="num">{points(d.base)}</td>
+            <td className="num">{points(d.candidate)}</td>
+            <td className="num delta">{points(d.delta, true)}</td>
+            <td>{ptsCi(d.ci)}</td>
             <td className="mono">{d.test}</td>
-            <td className="num">{num(d.p, 4)}</td>
-            <td className="num">{num(d.pAdjusted, 4)}</td>
+            <td className="num">{pval(d.p)}</td>
+            <td className="num">{pval(d.pAdjusted)}</td>
             <td className="num">
               {pct(d.passRate.base, 0)} → {pct(d.passRate.candidate, 0)}
             </td>
             <td className="num">{int(d.n)}</td>
+            <td className="num">{d.mde === null ? "—" : points(d.mde)}</td>
             <td>
               <StatusBadge status={d.verdict} />
             </td>
@@ -116,11 +136,115 @@ function VerdictTable(props: { rows: Array<[string, Paired]>; label: string }) {
   );
 }
 
-/** `/compare/:base/:candidate`: verdicts per dimension and slice, and the flipped cases side by side. */
-export function ComparePage(props: { base: string; candidate: string }) {
-  const { data, error } = useApi<CompareResponse>(`/api/compare/${enc(props.base)}/${enc(props.candidate)}`);
+/** The comparison's own verdict when no gate policy applies: what regressed or improved. */
+function comparisonVerdict(dims: Array<[string, Paired]>, slices: Array<[string, Paired]>) {
+  const count = (rows: Array<[string, Paired]>, v: Verdict) => rows.filter(([, d]) => d.verdict === v).length;
+  const phrase = (v: Verdict) => {
+    const nd = count(dims, v);
+    const ns = count(slices, v);
+    return [
+      nd > 0 ? `${nd} dimension${nd === 1 ? "" : "s"}` : "",
+      ns > 0 ? `${ns} slice${ns === 1 ? "" : "s"}` : "",
+    ]
+      .filter(Boolean)
+      .join(" and ");
+  };
+  const all = [...dims, ...slices];
+  const underpowered = count(all, "underpowered");
+  const tail = underpowered > 0 ? ` · ${underpowered} underpowered (a drop too small to tell from noise here)` : "";
+  if (count(all, "regressed") > 0)
+    return { verdict: "regressed" as const, line: `${phrase("regressed")} regressed${tail}` };
+  if (count(all, "improved") > 0)
+    return { verdict: "improved" as const, line: `${phrase("improved")} improved, nothing regressed${tail}` };
+  return { verdict: "no-change" as const, line: `no detectable change${tail}` };
+}
+
+function RuleList(props: { rules: GateRuleResult[]; testId: string }) {
+  return (
+    <ul className="rules" data-testid={props.testId}>
+      {props.rules.map((r, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a rule and subject can repeat
+        <li key={i} className={`rule rule-${r.status}`}>
+          <span className="rule-name mono">{r.rule}</span> {r.message}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The first thing on the page: the gate's verdict when the suite has a policy, else the comparison's. */
+function VerdictBanner(props: {
+  gate: GateResponse | undefined;
+  gateError?: string;
+  fallback: ReturnType<typeof comparisonVerdict>;
+  base: string;
+}) {
+  const { gate, fallback } = props;
+  if (gate?.gate && gate.summary) {
+    const g = gate.gate;
+    const failed = g.rules.filter((r) => r.status === "fail");
+    const warned = g.rules.filter((r) => r.status === "warn");
+    return (
+      <section
+        className={`banner banner-${g.verdict === "PASS" ? "pass" : "fail"}`}
+        data-testid="verdict-banner"
+        data-verdict={g.verdict}
+      >
+        <div className="banner-head">
+          <strong className="banner-verdict">gate {g.verdict}</strong>
+          <span data-testid="verdict-summary">{gate.summary}</span>
+        </div>
+        {failed.length > 0 && <RuleList rules={failed} testId="failing-rules" />}
+        {warned.length > 0 && (
+          <details>
+            <summary>{warned.length} warnings</summary>
+            <RuleList rules={warned} testId="warning-rules" />
+          </details>
+        )}
+        <p className="muted banner-note">
+          policy: <span className="mono">{gate.suiteFile}</span> · baseline{" "}
+          <span className="mono">{props.base}</span>
+        </p>
+      </section>
+    );
+  }
+  const label = { regressed: "REGRESSED", improved: "IMPROVED", "no-change": "NO DETECTABLE CHANGE" }[
+    fallback.verdict
+  ];
+  return (
+    <section
+      className={`banner banner-${fallback.verdict === "regressed" ? "fail" : fallback.verdict === "improved" ? "pass" : "neutral"}`}
+      data-testid="verdict-banner"
+      data-verdict={fallback.verdict}
+    >
+      <div className="banner-head">
+        <strong className="banner-verdict">{label}</strong>
+        <span data-testid="verdict-summary">{fallback.line}</span>
+      </div>
+      <p className="muted banner-note">
+        {gate === undefined && !props.gateError
+          ? "checking the suite's gate policy…"
+          : `no gate applied: ${gate?.reason ?? props.gateError}`}
+      </p>
+    </section>
+  );
+}
+
+/**
+ * `/compare/:base/:candidate`: the verdict first (the suite's gate when it has a policy), then
+ * what regressed, the dimension and slice verdicts (filterable), then the flipped cases.
+ */
+export function ComparePage(props: { base: string; candidate: string; search: URLSearchParams }) {
+  const path = `/api/compare/${enc(props.base)}/${enc(props.candidate)}`;
+  const { data, error } = useApi<CompareResponse>(path);
+  const gate = useApi<GateResponse>(`${path}/gate`);
   const [direction, setDirection] = useState<"all" | "pass→fail" | "fail→pass">("all");
   const [shown, setShown] = useState(50);
+  const filter = (props.search.get("verdict") ?? "") as Verdict | "";
+  const setFilter = (v: Verdict | "") =>
+    navigate(`/compare/${enc(props.base)}/${enc(props.candidate)}${v ? `?verdict=${v}` : ""}`, {
+      replace: true,
+    });
   if (error)
     return (
       <>
@@ -133,15 +257,18 @@ export function ComparePage(props: { base: string; candidate: string }) {
   if (!data) return <Loading what="comparison (paired tests take a moment on large runs)" />;
   const flips = data.flips.filter((f) => direction === "all" || f.direction === direction);
   const regressions = data.flips.filter((f) => f.direction === "pass→fail").length;
-  const sliceRows: Array<[string, Paired]> = Object.entries(data.slices)
-    .flatMap(([slice, dims]) =>
+  const dimRows = byVerdict(Object.entries(data.dimensions));
+  const sliceRows = byVerdict(
+    Object.entries(data.slices).flatMap(([slice, dims]) =>
       Object.entries(dims).map(([d, v]): [string, Paired] => [`${slice} · ${d}`, v]),
-    )
-    .sort((a, b) => {
-      const rank = (v: Paired) =>
-        v.verdict === "regressed" ? 0 : v.verdict === "improved" ? 1 : v.verdict === "underpowered" ? 2 : 3;
-      return rank(a[1]) - rank(b[1]);
-    });
+    ),
+  );
+  const regressed = [...dimRows, ...sliceRows].filter(([, d]) => d.verdict === "regressed");
+  const shownRows = (rows: Array<[string, Paired]>) =>
+    filter ? rows.filter(([, d]) => d.verdict === filter) : rows;
+  const counts = Object.fromEntries(
+    VERDICTS.map((v) => [v, [...dimRows, ...sliceRows].filter(([, d]) => d.verdict === v).length]),
+  );
   return (
     <>
       <p className="crumbs">
@@ -151,14 +278,50 @@ export function ComparePage(props: { base: string; candidate: string }) {
         <Link to={`/runs/${enc(data.base)}`}>{data.targets.base}</Link> →{" "}
         <Link to={`/runs/${enc(data.candidate)}`}>{data.targets.candidate}</Link>
       </h1>
+      <VerdictBanner
+        gate={gate.data}
+        gateError={gate.error}
+        fallback={comparisonVerdict(dimRows, sliceRows)}
+        base={data.base}
+      />
       <p className="meta">
         base <span className="mono">{data.base}</span> · candidate{" "}
         <span className="mono">{data.candidate}</span> · {int(data.cases)} paired cases · α {data.alpha} ·{" "}
         {data.power.statement}
       </p>
-      <Section title="Dimensions">
-        <VerdictTable rows={Object.entries(data.dimensions)} label="dimension" />
+      <Section title={`What regressed (${int(regressed.length)})`} id="regressed">
+        {regressed.length === 0 ? (
+          <p className="muted" data-testid="regressed-none">
+            No dimension or slice regressed significantly.
+          </p>
+        ) : (
+          <VerdictTable rows={regressed} label="dimension or slice" testId="regressed" />
+        )}
       </Section>
+      <div className="filters verdict-filter" data-testid="verdict-filter">
+        <span className="muted">show</span>
+        {(["", ...VERDICTS] as const).map((v) => (
+          <button
+            key={v || "all"}
+            type="button"
+            className={filter === v ? "on" : ""}
+            aria-pressed={filter === v}
+            data-verdict={v || "all"}
+            onClick={() => setFilter(v)}
+          >
+            {v || "all"}
+            {v ? ` ${int(counts[v])}` : ""}
+          </button>
+        ))}
+      </div>
+      <Section title="Dimensions">
+        <VerdictTable rows={shownRows(dimRows)} label="dimension" />
+      </Section>
+      {sliceRows.length > 0 && (
+        <Section title="Slices">
+          <VerdictTable rows={shownRows(sliceRows)} label="slice" />
+        </Section>
+      )}
       <Section
         title={`Flips (${int(data.flips.length)}: ${int(regressions)} pass→fail, ${int(data.flips.length - regressions)} fail→pass)`}
         right={
@@ -188,11 +351,6 @@ export function ComparePage(props: { base: string; candidate: string }) {
           </button>
         )}
       </Section>
-      {sliceRows.length > 0 && (
-        <Section title="Slices">
-          <VerdictTable rows={sliceRows} label="slice" />
-        </Section>
-      )}
       <Section title="Latency, cost and errors">
         <table className="grid-table compact">
           <thead>
@@ -227,7 +385,7 @@ export function ComparePage(props: { base: string; candidate: string }) {
               <td>error rate</td>
               <td className="num">{pct(data.errorRate.base)}</td>
               <td className="num">{pct(data.errorRate.candidate)}</td>
-              <td />
+              <td className="num">{pts(data.errorRate.candidate - data.errorRate.base)}</td>
             </tr>
           </tbody>
         </table>
