@@ -1,20 +1,37 @@
 /**
- * assay's public library API. The CLI is a thin shell over these functions.
+ * assay's public library API. The CLI is a thin shell over these functions: every name a command
+ * uses from the library is exported here (test/api/cli-uses-public-api.test.ts checks it), so a
+ * script can do whatever a command does. The commands import the defining modules directly, so
+ * that each loads only what it needs.
  */
 
+export * from "./baseline/index.ts";
+export * from "./calibrate/index.ts";
 export * from "./compare/index.ts";
 export { InputError } from "./config/errors.ts";
+export { evaluatorOptionsJsonSchema, suiteJsonSchema } from "./config/json-schema.ts";
 export { findSuiteFile, type LoadedSuite, loadSuite } from "./config/load.ts";
 export {
   type DimensionSpec,
   defineSuite,
+  dimensionSchema,
   type SuiteConfig,
   type SuiteInput,
-  suiteJsonSchema,
+  suiteSchema,
   type TargetSpec,
+  targetSchema,
 } from "./config/schema.ts";
 export * from "./dataset/index.ts";
+export {
+  type CredentialNeed,
+  checkCredentials,
+  credentialNeeds,
+  keyVariable,
+  missingCredentials,
+  missingCredentialsMessage,
+} from "./engine/credentials.ts";
 export type { EngineEvent, EngineListener, RunProgress } from "./engine/events.ts";
+export { gitCommit, toolVersion } from "./engine/lineage.ts";
 export { buildDimensions, buildTargets } from "./engine/prepare.ts";
 export { rescoreRun } from "./engine/rescore.ts";
 export { type RunSuiteOptions, type RunSuiteResult, runSuite } from "./engine/run-suite.ts";
@@ -27,6 +44,16 @@ export {
   type PairwiseCase,
   type PairwiseResult,
 } from "./evaluators/judge/index.ts";
+export { type InitOptions, type InitResult, initSuite } from "./init/init.ts";
+export * from "./labels/index.ts";
+export {
+  CacheFileError,
+  type CacheMode,
+  type CacheSummary,
+  clearCache,
+  defaultCachePath,
+  summarizeCache,
+} from "./llm/cache.ts";
 export {
   type ChatClientSpec,
   createChatClient,
@@ -34,9 +61,29 @@ export {
   type LlmRuntime,
 } from "./llm/index.ts";
 export type * from "./llm/types.ts";
+export {
+  comparisonMarkdown,
+  gateJunit,
+  gateMarkdown,
+  leaderboardMarkdown,
+  renderComparison,
+  renderGate,
+  renderLeaderboard,
+} from "./report/comparison.ts";
 export { exportCsv, exportJsonl, exportJunit } from "./report/export.ts";
+export { fmtCi, fmtMs, fmtP, fmtPct, fmtPts, fmtScore, fmtUsd, safeLine, table } from "./report/format.ts";
 export { scorecardMarkdown } from "./report/markdown.ts";
 export { renderScorecard } from "./report/terminal.ts";
 export * from "./scorecard/index.ts";
+export {
+  type AppOptions,
+  createApp,
+  DEFAULT_HOST,
+  DEFAULT_PORT,
+  type RunningServer,
+  ServeConfigError,
+  type ServeOptions,
+  startServer,
+} from "./server/index.ts";
 export * from "./store/index.ts";
 export * from "./targets/index.ts";

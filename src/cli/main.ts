@@ -346,14 +346,18 @@ export function buildProgram(): Command {
       "append a run's case to a regression dataset (JSONL), tagged source=failure, with provenance",
     )
     .argument("<run>", "run id, prefix, tag or latest")
-    .argument("<case>", "case id")
+    .argument("[case]", "case id (or --flagged)")
     .requiredOption("--to <file>", "dataset file to append to (.jsonl)")
+    .option(
+      "--flagged",
+      "promote every output flagged as a failure in the web app's review, with the flags as provenance",
+    )
     .option("--label <text>", "why it is promoted (kept in metadata.promotedFrom.label)")
     .option("--epoch <k>", "which epoch's output (default: the first)", wholeNumber)
     .option("--id <id>", "id of the new case (default: the case id)")
     .option("--expected <json>", "a corrected expected value (JSON)")
     .action(
-      act(async (run: string, caseId: string, opts: Parameters<typeof promoteCommand>[2]) =>
+      act(async (run: string, caseId: string | undefined, opts: Parameters<typeof promoteCommand>[2]) =>
         (await import("./commands/promote.ts")).promoteCommand(run, caseId, { ...global(), ...opts }),
       ),
     );
@@ -404,7 +408,7 @@ export function buildProgram(): Command {
     .description("print the suite file's JSON Schema (for editor completion)")
     .action(
       act(async () => {
-        const { suiteJsonSchema } = await import("../config/schema.ts");
+        const { suiteJsonSchema } = await import("../config/json-schema.ts");
         process.stdout.write(`${JSON.stringify(suiteJsonSchema(), null, 2)}\n`);
         return EXIT.ok;
       }),

@@ -22,7 +22,14 @@ export type GateSelection = z.output<ReturnType<typeof selection>>;
 /** The suite's `gate:` block (DESIGN.md §4.1). */
 export const gateSchema = z.strictObject({
   /** a target id (its latest run on the same dataset), a run id, or a baseline tag */
-  baseline: z.string().min(1).optional(),
+  baseline: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "what the candidate is compared with: a target id (its latest completed run on the same dataset), " +
+        "a run id or a baseline tag (`assay baseline set`); --baseline overrides it",
+    ),
   /** minimum scores: `aggregate` or a dimension name → floor in [0, 1]; a slice → such floors */
   floors: z
     .record(z.string(), z.union([score, z.record(z.string(), score)]))
@@ -32,7 +39,12 @@ export const gateSchema = z.strictObject({
         '("category=billing") → { aggregate or dimension: floor } checked on that slice\'s cases',
     ),
   /** floors apply to the point estimate (`mean`) or the lower 95% bound (`lower`) */
-  floorOn: z.enum(["mean", "lower"]).default("mean"),
+  floorOn: z
+    .enum(["mean", "lower"])
+    .default("mean")
+    .describe(
+      "floors apply to the point estimate (`mean`) or to the lower bound of its 95% interval (`lower`)",
+    ),
   /** largest tolerated drop per dimension and slice, in score points */
   maxRegression: z
     .union([score, z.record(z.string(), score)])
@@ -43,7 +55,14 @@ export const gateSchema = z.strictObject({
         "`default` for the rest ({default: 0.02, latency: 0.1}); without `default`, only the dimensions " +
         "named are checked. Unset: no regression check.",
     ),
-  alpha: z.number().gt(0).lt(1).default(0.05),
+  alpha: z
+    .number()
+    .gt(0)
+    .lt(1)
+    .default(0.05)
+    .describe(
+      "significance level of the regression tests, after Holm correction across what the gate checks",
+    ),
   /** tag keys whose slices the regression rule checks (default: every tag) */
   slices: selection("slices")
     .optional()
@@ -60,11 +79,25 @@ export const gateSchema = z.strictObject({
     ),
   regressionSet: z
     .strictObject({
-      tag: z.string().regex(/^[^=]+=.*$/, 'a slice as "key=value"'),
-      mustPass: z.enum(["all", "baseline"]).default("all"),
+      tag: z
+        .string()
+        .regex(/^[^=]+=.*$/, 'a slice as "key=value"')
+        .describe('the cases of the regression set, as a slice "key=value" (e.g. "source=failure")'),
+      mustPass: z
+        .enum(["all", "baseline"])
+        .default("all")
+        .describe(
+          "`all`: every case in the set must pass; `baseline`: at least as many must pass as in the baseline run",
+        ),
     })
-    .optional(),
-  maxErrorRate: z.number().min(0).max(1).optional(),
+    .optional()
+    .describe("cases that once failed (promoted with `assay promote`) and must keep passing"),
+  maxErrorRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .describe("largest share of calls that ended in an error (after retries), in [0, 1]"),
   // Optional rather than defaulted: the check always runs (at DEFAULT_MAX_UNSCORED_RATE when unset),
   // but a passing check is reported only when the suite set the limit, so gates stay quiet.
   maxUnscoredRate: z
@@ -79,26 +112,72 @@ export const gateSchema = z.strictObject({
         "are not counted. Set 1 to turn the check off.",
     ),
   latency: z
-    .strictObject({ p95Ms: z.number().positive().optional(), maxIncrease: z.number().min(0).optional() })
-    .optional(),
+    .strictObject({
+      p95Ms: z.number().positive().optional().describe("budget for the 95th-percentile latency, in ms"),
+      maxIncrease: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("largest relative rise of the p95 latency over the baseline's (0.2 = +20%)"),
+    })
+    .optional()
+    .describe("latency budgets"),
   cost: z
-    .strictObject({ perCase: z.number().min(0).optional(), maxIncrease: z.number().min(0).optional() })
-    .optional(),
-  minCases: z.number().int().min(0).optional(),
+    .strictObject({
+      perCase: z.number().min(0).optional().describe("budget for the mean cost per case, in USD"),
+      maxIncrease: z
+        .number()
+        .min(0)
+        .optional()
+        .describe("largest relative rise of the cost per case over the baseline's (0.1 = +10%)"),
+    })
+    .optional()
+    .describe("cost budgets"),
+  minCases: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("fewest cases the candidate run must have (a guard against a truncated dataset)"),
   /**
    * judge calibration: every LLM-judge dimension (or the listed ones) needs a current calibration
    * of its exact evaluator version against human labels (`assay calibrate --run … --dimension …`)
    */
   calibration: z
     .strictObject({
-      minKappa: z.number().min(-1).max(1).optional(),
-      minAlpha: z.number().min(-1).max(1).optional(),
-      minLabels: z.number().int().min(0).optional(),
-      dimensions: z.array(z.string().min(1)).optional(),
+      minKappa: z
+        .number()
+        .min(-1)
+        .max(1)
+        .optional()
+        .describe("lowest kappa (the calibration's headline figure) between the judge and the human labels"),
+      minAlpha: z
+        .number()
+        .min(-1)
+        .max(1)
+        .optional()
+        .describe("lowest Krippendorff's alpha between the judge and the human labels"),
+      minLabels: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .describe("fewest label pairs the calibration must rest on"),
+      dimensions: z
+        .array(z.string().min(1))
+        .optional()
+        .describe("the judge dimensions that need a calibration (default: every llm-judge dimension)"),
       /** no current calibration: fail (default) or warn */
-      failOnMissing: z.boolean().default(true),
+      failOnMissing: z
+        .boolean()
+        .default(true)
+        .describe("a judge without a current calibration fails the gate (true) or only warns (false)"),
     })
-    .optional(),
+    .optional()
+    .describe(
+      "judge calibration: each LLM-judge dimension needs a current calibration of its exact evaluator " +
+        "version against human labels (`assay calibrate --run … --dimension …`)",
+    ),
 });
 
 export type GateConfig = z.output<typeof gateSchema>;

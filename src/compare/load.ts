@@ -4,6 +4,8 @@ import { buildScorecard } from "../scorecard/build.ts";
 import { caseResults } from "../scorecard/case-results.ts";
 import { RunNotFoundError, resolveRun } from "../store/resolve.ts";
 import type { RunRecord, Store } from "../store/types.ts";
+import { didYouMeanSuffix } from "../util/did-you-mean.ts";
+import { knownKeysAt } from "../util/zod-keys.ts";
 import { type CompareOptions, compareRuns, type RunRows } from "./compare.ts";
 import { evaluateGate, type GateResult } from "./gate.ts";
 import { type GateConfig, gateSchema } from "./gate-config.ts";
@@ -28,9 +30,10 @@ export function gateConfigOf(suite: LoadedSuite): GateConfig {
       // An unknown field is reported at its own key (`gate.maxRegresion`), not at the gate block.
       // The YAML suite's errorAt takes an anchor; a module suite's ignores it.
       const errorAtKey = suite.errorAt as (p: FieldPath, m: string, at?: "key" | "value") => Error;
+      const near = didYouMeanSuffix(issue.keys[0], knownKeysAt(gateSchema, issue.path));
       throw errorAtKey(
         [...path, issue.keys[0]],
-        `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`,
+        `unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}${near}`,
         "key",
       );
     }

@@ -4,8 +4,8 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/temp.ts";
 import { InputError } from "./errors.ts";
+import { suiteJsonSchema } from "./json-schema.ts";
 import { findSuiteFile, formatFieldPath, loadSuite } from "./load.ts";
-import { suiteJsonSchema } from "./schema.ts";
 
 const tmp = tempDir("assay-config-");
 afterAll(() => tmp.remove());
@@ -157,7 +157,9 @@ dimension:
 `;
     const dir = suiteDir(text);
     const err = await loadError(dir);
-    expect(err.message).toBe(`${join(dir, "assay.yaml")}:6:1 dimension: unknown field "dimension"`);
+    expect(err.message).toBe(
+      `${join(dir, "assay.yaml")}:6:1 dimension: unknown field "dimension" (did you mean "dimensions"?)`,
+    );
   });
 
   it("an unknown key inside a target names its line and path", async () => {
@@ -172,7 +174,9 @@ dimensions:
     const dir = suiteDir(text);
     const err = await loadError(dir);
     // reported before the consequence (the target has no kind) and at the key, not at `- id: a`
-    expect(err.message).toBe(`${join(dir, "assay.yaml")}:5:5 targets[0].exce: unknown field "exce"`);
+    expect(err.message).toBe(
+      `${join(dir, "assay.yaml")}:5:5 targets[0].exce: unknown field "exce" (did you mean "exec"?)`,
+    );
   });
 
   it("an unknown key with no value still names its line", async () => {

@@ -3,6 +3,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { didYouMeanSuffix } from "../util/did-you-mean.ts";
+import { knownKeysAt } from "../util/zod-keys.ts";
 import { InputError } from "./errors.ts";
 import { type SuiteConfig, suiteSchema } from "./schema.ts";
 
@@ -153,11 +155,16 @@ function nodeAt(root: unknown, path: FieldPath, at: ErrorAnchor): unknown {
 type ErrorAnchor = "value" | "key";
 type ErrorAt = (path: FieldPath, message: string, at?: ErrorAnchor) => InputError;
 
-/** An unknown field is reported at its own key, not at the object holding it. */
+/**
+ * An unknown field is reported at its own key, not at the object holding it, with the known key
+ * it was probably meant to be (`dimension` → "did you mean "dimensions"?").
+ */
 function issueError(issue: z.core.$ZodIssue, errorAt: ErrorAt): InputError {
   const message = describeIssue(issue);
-  if (issue.code === "unrecognized_keys")
-    return errorAt([...(issue.path as FieldPath), issue.keys[0]], message, "key");
+  if (issue.code === "unrecognized_keys") {
+    const near = didYouMeanSuffix(issue.keys[0], knownKeysAt(suiteSchema, issue.path));
+    return errorAt([...(issue.path as FieldPath), issue.keys[0]], `${message}${near}`, "key");
+  }
   return errorAt(issue.path as FieldPath, message);
 }
 

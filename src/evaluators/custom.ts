@@ -43,6 +43,28 @@ const OPTIONS = z.strictObject({
     ),
 });
 
+/**
+ * What a custom evaluator's function returns: a score in [0, 1], a boolean (true = 1), or a Score
+ * `{score, reason?, details?}` where `score: null` means unscored (with `reason` saying why).
+ * Anything else, a number outside [0, 1] included, leaves the case unscored with the reason.
+ */
+export type CustomEvaluatorResult =
+  | number
+  | boolean
+  | { score: number | null; reason?: string; details?: Record<string, unknown> };
+
+/**
+ * The contract of a `custom` evaluator: the function a suite names with `with: {module, export}`.
+ * `input` holds the case, the target's output (`text`, `json` when it parses, `trace`, usage…) and
+ * the expected value (`with.expected`, else the case's); `options` is `with.options` as written.
+ * It may be async; a throw, or taking longer than the dimension's `evaluatorTimeoutMs`, leaves
+ * the case unscored (`evaluator-error`, `evaluator-timeout`).
+ */
+export type CustomEvaluatorFunction<Options = unknown> = (
+  input: EvaluationInput,
+  options: Options,
+) => CustomEvaluatorResult | Promise<CustomEvaluatorResult>;
+
 type CustomFn = (input: EvaluationInput, options?: unknown) => unknown;
 
 function pickExport(mod: Record<string, unknown>, name: string): unknown {

@@ -1,7 +1,7 @@
 export { type BleuDetails, bleuEvaluator, corpusBleuFromDetails } from "./bleu.ts";
 export { containsEvaluator } from "./contains.ts";
 export { costEvaluator } from "./cost.ts";
-export { customEvaluator } from "./custom.ts";
+export { type CustomEvaluatorFunction, type CustomEvaluatorResult, customEvaluator } from "./custom.ts";
 export { equalsEvaluator } from "./equals.ts";
 export { jsonFieldEvaluator } from "./json-field.ts";
 export { type FieldResult, jsonFieldsEvaluator } from "./json-fields.ts";

@@ -1,6 +1,15 @@
 /** Human labels: import and export, review queues, promotion of failures into the regression set. */
 export { exportLabels, type LabelExportFormat } from "./export.ts";
 export {
+  FAILURE_FLAG,
+  type FlaggedOutput,
+  type FlagInput,
+  failureFlag,
+  flaggedOutputs,
+  flagProvenance,
+  isFailureFlag,
+} from "./flags.ts";
+export {
   importLabels,
   type LabelImportOptions,
   type LabelImportResult,

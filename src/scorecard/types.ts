@@ -1,3 +1,4 @@
+import type { FieldTable } from "../core/field-docs.ts";
 import type { ErrorClass } from "../core/output.ts";
 import type { RunLineage, RunStatus } from "../store/types.ts";
 
@@ -123,3 +124,224 @@ export interface Scorecard {
   weaknesses: StrengthOrWeakness[];
   methods: Record<string, string>;
 }
+
+// --- Field tables: the meaning of each field of `assay run|show --json` (docs/reference/json.md) ---
+
+const CI = "[lo, hi] | null";
+
+export const DIMENSION_STATS_FIELDS: FieldTable<DimensionStats> = {
+  mean: { type: "number | null", doc: "mean score over the cases with a score (null when none)" },
+  ci: { type: CI, doc: "95% interval of the mean: Student-t, cluster-robust when cases carry `cluster`" },
+  passRate: {
+    type: "number | null",
+    doc: "share of scored cases whose score reaches the dimension's threshold",
+  },
+  passCi: { type: CI, doc: "Wilson 95% interval of the pass rate" },
+  n: { type: "number", doc: "cases with a score" },
+  unscored: { type: "number", doc: "cases the evaluator could not score (never counted as 0)" },
+  unscoredReasons: {
+    type: "{reason: count}",
+    doc: "why they were unscored: the evaluator's code (`no-expected`, `evaluator-timeout`, …) or its reason; counts add up to `unscored`",
+  },
+  passed: { type: "number", doc: "cases that passed" },
+};
+
+const CALIBRATED_FIELDS: FieldTable<CalibratedMarker> = {
+  kappa: { type: "number | null", doc: "Cohen's kappa (quadratic-weighted on ordinal scales)" },
+  alpha: { type: "number | null", doc: "Krippendorff's alpha" },
+  n: { type: "number", doc: "label pairs the calibration used" },
+  at: { type: "string", doc: "when it was computed (ISO 8601)" },
+  id: { type: "string", doc: "the calibration record's id" },
+};
+
+const DIMENSION_SUMMARY_FIELDS: FieldTable<DimensionSummary> = {
+  ...DIMENSION_STATS_FIELDS,
+  evaluator: { type: "string", doc: "the evaluator's id, `kind@version#settings-hash`" },
+  weight: { type: "number", doc: "the dimension's weight in the aggregate" },
+  threshold: { type: "number", doc: "the score a case needs to pass" },
+  calibrated: {
+    type: "object | null",
+    doc: "LLM-judge dimensions: the current calibration of this exact evaluator version against human labels, or null (uncalibrated); absent for other dimensions",
+    fields: CALIBRATED_FIELDS,
+  },
+};
+
+const LINEAGE_FIELDS: FieldTable<RunLineage> = {
+  suiteHash: { type: "string", doc: "sha256 of the suite file's text" },
+  suiteFile: { type: "string", doc: "the suite file's path, when known" },
+  datasetVersion: { type: "string", doc: "content hash of the canonicalised cases" },
+  datasetFiles: { type: "string[]", doc: "the dataset files read" },
+  targetConfigHash: { type: "string", doc: "hash of the target's configuration, secrets removed" },
+  evaluators: { type: "{dimension: id}", doc: "each dimension's evaluator id in the score set read" },
+  gitCommit: { type: "string", doc: "the suite folder's git commit, when it is in a repository" },
+  toolVersion: { type: "string", doc: "assay's version" },
+  nodeVersion: { type: "string", doc: "Node.js's version" },
+};
+
+const RUN_FIELDS: FieldTable<Scorecard["run"]> = {
+  id: { type: "string", doc: "the run's id" },
+  suite: { type: "string", doc: "the suite's name" },
+  target: { type: "string", doc: "the target's id" },
+  datasetVersion: { type: "string", doc: "the dataset version the run used" },
+  startedAt: { type: "string", doc: "when the run started (ISO 8601)" },
+  finishedAt: { type: "string", doc: "when it finished, once it has" },
+  status: { type: "string", doc: "`running`, `completed`, `interrupted` or `failed`" },
+  statusReason: { type: "string", doc: "why the run is `failed` or `interrupted`" },
+  scoreSet: {
+    type: "number",
+    doc: "the score set read: 1 is the run's own scoring, `assay rescore` adds more (RUN@N)",
+  },
+  epochs: { type: "number", doc: "how many times each case ran" },
+  lineage: {
+    type: "object",
+    doc: "what the run was made from, to reproduce it or explain a difference",
+    fields: LINEAGE_FIELDS,
+  },
+};
+
+const STRENGTH_FIELDS: FieldTable<StrengthOrWeakness> = {
+  dimension: { type: "string", doc: "the dimension" },
+  slice: { type: "string", doc: "the slice (`key=value`), when the finding is about one" },
+  passRate: { type: "number", doc: "pass rate" },
+  mean: { type: "number", doc: "mean score" },
+  margin: { type: "number", doc: "mean minus the threshold, in score points" },
+  n: { type: "number", doc: "cases" },
+};
+
+export const SCORECARD_FIELDS: FieldTable<Scorecard> = {
+  run: { type: "object", doc: "the run the scorecard is of", fields: RUN_FIELDS },
+  cases: { type: "number", doc: "distinct cases with a stored result" },
+  results: { type: "number", doc: "(case, epoch) results" },
+  missing: { type: "number", doc: "cases of the dataset with no stored result (an interrupted run)" },
+  errors: {
+    type: "object",
+    doc: "target calls that ended in a classified error, after retries",
+    fields: {
+      count: { type: "number", doc: "results that are errors" },
+      rate: { type: "number", doc: "count / results" },
+      byClass: {
+        type: "{class: count}",
+        doc: "errors by class: `timeout`, `rate-limited`, `server-error`, …",
+      },
+    } satisfies FieldTable<Scorecard["errors"]>,
+  },
+  dimensions: {
+    type: "object",
+    doc: "per dimension, over every case",
+    entries: { key: "{name}", type: "object", doc: "one dimension", fields: DIMENSION_SUMMARY_FIELDS },
+  },
+  aggregate: {
+    type: "object",
+    doc: "the weighted mean of the dimensions, per case, then over cases",
+    fields: {
+      mean: { type: "number | null", doc: "mean aggregate score" },
+      ci: { type: CI, doc: "its 95% interval" },
+      n: { type: "number", doc: "cases with an aggregate" },
+    } satisfies FieldTable<Scorecard["aggregate"]>,
+  },
+  slices: {
+    type: "object",
+    doc: "per tag value (`category=billing`): every case carrying it",
+    entries: {
+      key: "{key=value}",
+      type: "object",
+      doc: "one slice",
+      entries: {
+        key: "{dimension}",
+        type: "object",
+        doc: "the statistics of `dimensions.{name}` (mean, ci, passRate, passCi, n, unscored, unscoredReasons, passed) over the slice's cases; `aggregate` too",
+      },
+    },
+  },
+  latencyMs: {
+    type: "object",
+    doc: "target latency per result, in ms (linear interpolation, R type 7)",
+    fields: {
+      p50: { type: "number | null", doc: "median" },
+      p95: { type: "number | null", doc: "95th percentile" },
+      p99: { type: "number | null", doc: "99th percentile" },
+      mean: { type: "number | null", doc: "mean" },
+    } satisfies FieldTable<Scorecard["latencyMs"]>,
+  },
+  tokens: {
+    type: "object",
+    doc: "tokens the target used",
+    fields: {
+      input: { type: "number", doc: "input (prompt) tokens" },
+      output: { type: "number", doc: "output (completion) tokens" },
+      perCase: { type: "number | null", doc: "input + output per result" },
+    } satisfies FieldTable<Scorecard["tokens"]>,
+  },
+  cost: {
+    type: "object",
+    doc: "what the calls cost, in USD",
+    fields: {
+      total: { type: "number", doc: "the target's calls" },
+      perCase: { type: "number | null", doc: "total per result" },
+      judge: { type: "number", doc: "what LLM judges cost to score the run, reported apart" },
+      judgeTokens: {
+        type: "object",
+        doc: "tokens the judges used",
+        fields: {
+          input: { type: "number", doc: "input tokens" },
+          output: { type: "number", doc: "output tokens" },
+        } satisfies FieldTable<Scorecard["cost"]["judgeTokens"]>,
+      },
+    } satisfies FieldTable<Scorecard["cost"]>,
+  },
+  cache: {
+    type: "object",
+    doc: "LLM calls the response cache answered instead of a provider",
+    fields: {
+      hits: { type: "number", doc: "cached target outputs plus cached judge calls" },
+      savedCost: { type: "number", doc: "what those calls cost when they were made, in USD" },
+      outputs: { type: "number", doc: "target outputs whose every call was cached" },
+      judgeCalls: { type: "number", doc: "cached judge calls" },
+    } satisfies FieldTable<Scorecard["cache"]>,
+  },
+  worst: {
+    type: "object[]",
+    doc: "the lowest-scoring cases that failed a dimension",
+    items: {
+      caseId: { type: "string", doc: "the case" },
+      aggregate: { type: "number | null", doc: "its aggregate score" },
+      tags: { type: "{key: value}", doc: "its tags" },
+      failing: {
+        type: "object[]",
+        doc: "the dimensions it failed: `{dimension, score, reason}`",
+      },
+    } satisfies FieldTable<WorstCase>,
+  },
+  flaky: {
+    type: "object[]",
+    doc: "cases whose verdict differs between epochs, per dimension",
+    items: {
+      caseId: { type: "string", doc: "the case" },
+      dimension: { type: "string", doc: "the dimension" },
+      verdicts: { type: "(boolean | null)[]", doc: "pass (true), fail (false) or unscored (null) per epoch" },
+    } satisfies FieldTable<Scorecard["flaky"][number]>,
+  },
+  patterns: {
+    type: "object[]",
+    doc: "recurring failures: the same wrong value for the same field",
+    items: {
+      dimension: { type: "string", doc: "the dimension" },
+      field: { type: "string", doc: "the output field, for field-wise evaluators" },
+      expected: { type: "string", doc: "the expected value" },
+      actual: { type: "string", doc: "the value produced instead" },
+      count: { type: "number", doc: "how often" },
+      caseIds: { type: "string[]", doc: "the cases" },
+    } satisfies FieldTable<FailurePattern>,
+  },
+  strengths: {
+    type: "object[]",
+    doc: "up to 5 dimensions (and slices of ≥ 5 cases) with the highest pass rates",
+    items: STRENGTH_FIELDS,
+  },
+  weaknesses: {
+    type: "object[]",
+    doc: "up to 5 dimensions (and slices of ≥ 5 cases) with the lowest pass rates below 1",
+    items: STRENGTH_FIELDS,
+  },
+  methods: { type: "{name: text}", doc: "the statistical method behind each figure, in words" },
+};

@@ -2,7 +2,6 @@
  * The JSON shapes of the web API. The web app (web/) imports these types and nothing else from the
  * server: it talks to it over HTTP only. Type-only imports keep this file free of runtime code.
  */
-import type { GateResult, GateRuleResult } from "../compare/gate.ts";
 import type { Comparison } from "../compare/types.ts";
 import type { CaseInput, ChatMessage } from "../core/case.ts";
 import type { Scorecard } from "../scorecard/types.ts";
@@ -20,8 +19,6 @@ export type {
   CaseInput,
   ChatMessage,
   Comparison,
-  GateResult,
-  GateRuleResult,
   LabelRecord,
   ReviewQueue,
   RunRecord,
@@ -223,13 +220,38 @@ export interface FlagResponse {
   label: LabelRecord;
 }
 
+/**
+ * A gate rule's outcome, as compare/gate.ts's GateRuleResult (restated here: that module's imports
+ * reach Node-only code the web app cannot type-check; the server assigns one to the other).
+ */
+export interface GateRuleResult {
+  rule: string;
+  subject: string;
+  status: "pass" | "fail" | "warn";
+  message: string;
+  values: Record<string, unknown>;
+}
+
+/** The gate's verdict, as compare/gate.ts's GateResult. */
+export interface GateResult {
+  verdict: "PASS" | "FAIL";
+  exitCode: 0 | 1;
+  warnings: number;
+  failed: number;
+  checks: number;
+  regressed: { dimensions: string[]; slices: string[] };
+  /** `gate FAIL: 2 of 41 rules — 5 slices regressed`, as the CLI prints it first */
+  summary: string;
+  candidate: string;
+  baseline: string | null;
+  rules: GateRuleResult[];
+}
+
 /** GET /api/compare/:base/:candidate/gate: the suite's gate policy applied to the pair */
 export interface GateResponse {
   /** the suite file whose `gate:` policy was applied; null when none could be */
   suiteFile: string | null;
   gate: GateResult | null;
-  /** `gate FAIL: 2 of 41 rules failed — 5 slices regressed` */
-  summary: string | null;
   /** why no gate was applied (no suite file recorded, not readable here, no policy, …) */
   reason?: string;
 }

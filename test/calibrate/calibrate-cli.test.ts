@@ -146,7 +146,7 @@ describe("assay calibrate", { timeout: 90_000 }, () => {
       "--seed",
       "3",
     );
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(`store: ${db}\n`);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/calibration of llm-judge@1#good on "quality"/);
     expect(r.stdout).toMatch(/Cohen's kappa/);

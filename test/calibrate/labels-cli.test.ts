@@ -55,7 +55,7 @@ describe("assay labels", { timeout: 60_000 }, () => {
       'id,labeller,value,comment\nc-000,ann,pass,fine\nc-001,ann,fail,"wrong, badly"\nc-002,ann,1,\n',
     );
     const r = await cli(["labels", "import", file, "--run", "lab-run", "--dimension", "quality"]);
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(`store: ${db}\n`); // the store it wrote to, and nothing else
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/imported 3 labels into run lab-run \(quality 3\)/);
     let current = await labels();
@@ -169,7 +169,7 @@ describe("assay labels", { timeout: 60_000 }, () => {
         await store.close();
       }
       const i = await cli(["labels", "import", out, "--run", "lab-run"], target);
-      expect(i.stderr).toBe("");
+      expect(i.stderr).toBe(`store: ${target}\n`);
       expect(i.code).toBe(0);
       const first = await cli(["labels", "export", "--run", "lab-run", "--format", format]);
       const second = await cli(["labels", "export", "--run", "lab-run", "--format", format], target);

@@ -72,7 +72,7 @@ describe("assay review create", { timeout: 90_000 }, () => {
       "--json",
       tmp.path("q1.json"),
     );
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(`store: ${db}\n`);
     expect(r.code).toBe(0);
     const q = queueJson("q1.json");
     expect(r.stdout).toContain(`created review queue ${q.id}: 20 of 80 outputs of run rev-a`);
@@ -217,7 +217,7 @@ describe("assay promote", { timeout: 90_000 }, () => {
     );
     const before = await summarizeDataset([file]);
     const r = await cli("promote", "prod-run", "p-1", "--to", file, "--label", "wrong action");
-    expect(r.stderr).toBe("");
+    expect(r.stderr).toBe(`store: ${db}\n`);
     expect(r.code).toBe(0);
     const lines = readFileSync(file, "utf8").trim().split("\n");
     expect(lines).toHaveLength(2);

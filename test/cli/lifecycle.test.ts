@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCli, runCliInProcess, startCli } from "../support/cli.ts";
+import { runCli, runCliInProcess, startCli, unlessExited } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
 import { waitForCount, waitForStoredOutputs } from "../support/poll.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
@@ -102,14 +102,11 @@ describe("run lifecycle", () => {
   it("a write lock held past the retry window: the run is `failed` with the reason; --resume completes it, calling no stored case again", async () => {
     // Ten answers go through; the rest wait at the server until SQLite's write lock is taken.
     hold(10);
-    const T0 = performance.now(); const lap = (w: string) => require("node:fs").appendFileSync("/tmp/e_laps.txt", `LAP ${w} ${Math.round(performance.now() - T0)}\n`);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"], { env: { ASSAY_WRITE_RETRY_MS: "200" } });
     // The 11th request is held: the run is under way with its store open, and ten answers are
     // on their way to it; then poll until the first batch is written.
-    await requestsReach(11);
-    lap("reach11");
+    await unlessExited(requestsReach(11), done);
     await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, child);
-    lap("stored");
     const locker = new BetterSqlite3(tmp.path(".assay/assay.db"));
     locker.exec("BEGIN IMMEDIATE");
     gate?.open();
@@ -123,7 +120,6 @@ describe("run lifecycle", () => {
       });
       child.once("close", () => resolve());
     });
-    lap("stopping " + JSON.stringify(stderr));
     locker.exec("ROLLBACK");
     locker.close();
     const failed = await done;
@@ -131,7 +127,6 @@ describe("run lifecycle", () => {
     expect(failed.stderr).toMatch(/database is locked/);
     expect(failed.stderr).toMatch(/assay run --resume/);
 
-    lap("done " + JSON.stringify(failed));
     const before = await readRun();
     expect(before.run.status).toBe("failed");
     expect(before.run.statusReason).toMatch(/write to the store failed: .*database is locked/);
@@ -139,7 +134,6 @@ describe("run lifecycle", () => {
     const storedBefore = new Set(before.ids);
 
     requested = [];
-    lap("resuming");
     const resumed = await runCliInProcess([
       "run",
       tmp.dir,
@@ -148,7 +142,6 @@ describe("run lifecycle", () => {
       "--json",
       tmp.path("card.json"),
     ]);
-    lap("resumed");
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = await readRun();
     expect(after.run.id).toBe(before.run.id);
@@ -166,7 +159,7 @@ describe("run lifecycle", () => {
     // past the 30th are held, so the kill lands mid-run however slow the machine.
     hold(30);
     const first = startCli(["run", tmp.dir, "--quiet"]);
-    await requestsReach(31);
+    await unlessExited(requestsReach(31), first.done);
     first.child.kill("SIGKILL");
     await first.done;
     const before = await readRun();
@@ -179,7 +172,7 @@ describe("run lifecycle", () => {
     hold();
     const a = startCli(["run", tmp.dir, "--resume", "--quiet"]);
     // `a` took the dead driver's lease over at once (same host, pid gone) and is calling the target.
-    await requestsReach(1);
+    await unlessExited(requestsReach(1), a.done);
     const b = await runCli(["run", tmp.dir, "--resume", "--quiet"]);
     expect(b.code, b.stderr).toBe(2);
     expect(b.stderr).toMatch(new RegExp(`run ${before.run.id} is being driven by pid ${a.child.pid}`));

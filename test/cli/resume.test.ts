@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { runCliInProcess, startCli } from "../support/cli.ts";
+import { runCliInProcess, startCli, unlessExited } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
 import { waitForStoredOutputs } from "../support/poll.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
@@ -109,7 +109,7 @@ describe("kill and resume", () => {
   it("SIGKILL mid-run, then --resume: every case stored exactly once, none stored before the kill re-requested", async () => {
     holdAfter(120);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"]);
-    await requestsReach(121);
+    await unlessExited(requestsReach(121), done);
     // kill once some answers are stored (outputs are written in batches)
     await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, child);
     child.kill("SIGKILL");
@@ -140,7 +140,7 @@ describe("kill and resume", () => {
   it("Ctrl-C stops cleanly: what finished is stored, the run is marked interrupted, exit 3, resume completes", async () => {
     holdAfter(60);
     const { child, done } = startCli(["run", tmp.dir, "--quiet"]);
-    await requestsReach(61);
+    await unlessExited(requestsReach(61), done);
     child.kill("SIGINT");
     const stopped = await done;
     expect(stopped.code).toBe(3);

@@ -104,6 +104,30 @@ describe("assay compare", () => {
     expect(res.stdout).toMatch(/40 pass→fail, 0 fail→pass/);
   });
 
+  it("console and Markdown lead with what regressed, in points, with a small p in scientific notation", async () => {
+    const res = await cli("drop-base", "drop-cand", "--md", tmp.path("drop.md"));
+    expect(res.code, res.stderr).toBe(1);
+    const lines = res.stdout.split("\n");
+    const regressedAt = lines.findIndex((l) => l.startsWith("regressed: 2 of 2 dimensions"));
+    expect(regressedAt).toBe(3);
+    expect(regressedAt).toBeLessThan(lines.indexOf("dimensions"));
+    // base 80.0 → candidate 60.0 points, Δ −20.0; exact McNemar p = 2^-39 ≈ 1.8e-12
+    const first = lines[regressedAt + 2].trim().split(/\s{2,}/);
+    expect(first.slice(0, 4)).toEqual(["correct", "80.0", "60.0", "-20.0"]);
+    expect(first).toContain("1.8e-12");
+    expect(res.stdout).not.toMatch(/0\.0000/);
+
+    const md = readFileSync(tmp.path("drop.md"), "utf8");
+    expect(md.indexOf("### Regressed (")).toBeGreaterThan(0);
+    expect(md.indexOf("### Regressed (")).toBeLessThan(md.indexOf("### Dimensions"));
+    expect(md).toMatch(/^\| correct \| 80\.0 \| 60\.0 \| -20\.0 \| .* \| 1\.8e-12 \|/m);
+
+    const none = await cli("mc-base", "mc-cand");
+    expect(none.stdout.split("\n")[3]).toMatch(
+      /^nothing regressed: no dimension or slice dropped significantly/,
+    );
+  });
+
   it("lists unmatched ids on both sides and pairs only the shared cases", async () => {
     const res = await cli("um-base", "um-cand", "--json", tmp.path("um.json"));
     expect(res.code, res.stderr).toBe(0);

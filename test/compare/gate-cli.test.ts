@@ -88,21 +88,35 @@ describe("assay gate", () => {
     const dir = suiteDir("  maxRegression: 0.05");
     const res = await gate(dir, ["--run", "small-cand", "--baseline", "small-base"]);
     expect(res.code, res.stderr).toBe(0);
+    // quiet: the summary first, warnings counted, not listed
+    const lines = res.stdout.split("\n");
+    expect(lines[0]).toBe("gate PASS: 2 rules — 2 warnings");
+    expect(res.stdout).not.toMatch(/WARN/);
     expect(res.stdout).toMatch(
+      /^2 warnings \(maxRegression ×2\) · 1 passed \(maxRegression\) — --verbose lists them$/m,
+    );
+
+    const verbose = await gate(dir, ["--run", "small-cand", "--baseline", "small-base", "--verbose"]);
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stdout.split("\n")[0]).toBe(lines[0]);
+    expect(verbose.stdout).toMatch(
       /WARN\s+maxRegression\s+correct: dropped more than 5\.0 pts but not significantly/,
     );
-    expect(res.stdout).toMatch(
+    expect(verbose.stdout).toMatch(
       /with 12 cases this suite detects changes of \d+\.\d pts or more at 80% power/,
     );
-    expect(res.stdout).toMatch(/PASS \(2 warnings\) — exit 0/);
+    // --verbose also prints the comparison, after the rules
+    expect(verbose.stdout.indexOf("compare base-target (small-base)")).toBeGreaterThan(
+      verbose.stdout.indexOf("WARN"),
+    );
   });
 
   it("fails, exit 1, on a large significant drop", async () => {
     const dir = suiteDir("  maxRegression: 0.05");
     const res = await gate(dir, ["--run", "big-cand", "--baseline", "big-base"]);
     expect(res.code, res.stderr).toBe(1);
-    expect(res.stdout).toMatch(/FAIL\s+maxRegression\s+correct: regressed beyond 5\.0 pts/);
-    expect(res.stdout).toMatch(/FAIL — exit 1/);
+    expect(res.stdout.split("\n")[0]).toBe("gate FAIL: 2 of 2 rules — 2 dimensions regressed");
+    expect(res.stdout).toMatch(/^ {2}FAIL\s+maxRegression\s+correct: regressed beyond 5\.0 pts/m);
   });
 
   it("passes a significant drop smaller than maxRegression", async () => {
@@ -184,8 +198,9 @@ describe("assay gate", () => {
 
     const md = readFileSync(files.md, "utf8");
     expect(md).toMatch(/^## assay gate: ❌ FAIL/);
-    expect(md).toMatch(/\| FAIL \| maxRegression \| correct: regressed beyond/);
-    expect(md).toMatch(/\| correct \|/); // the comparison table follows
+    expect(md.split("\n")[1]).toContain("gate FAIL: 3 of 7 rules — 2 dimensions regressed, floors failed");
+    expect(md).toMatch(/^- \*\*FAIL\*\* maxRegression: correct: regressed beyond/m);
+    expect(md).toMatch(/\| correct \|/); // the comparison table follows, folded
 
     const appended = readFileSync(summary, "utf8");
     expect(appended.startsWith("# earlier step\n")).toBe(true);
@@ -219,6 +234,28 @@ describe("assay gate", () => {
       expect(res.code).toBe(2);
       expect(res.stderr).toMatch(new RegExp(`assay\\.yaml:${line}:\\d+ gate\\.floors\\.corect`));
       expect(res.stderr).toMatch(/correct/);
+    });
+
+    it("an unknown dimension in gate.dimensions, a maxRegression map or a slice floor", async () => {
+      const at = async (gateBlock: string, needle: string, field: string) => {
+        const dir = suiteDir(gateBlock);
+        const text = readFileSync(`${dir}/assay.yaml`, "utf8").split("\n");
+        const line = text.findIndex((l) => l.includes(needle)) + 1;
+        const res = await gate(dir, ["--run", "small-cand"]);
+        expect(res.code, res.stderr).toBe(2);
+        expect(res.stderr).toMatch(
+          new RegExp(`assay\\.yaml:${line}:\\d+ ${field.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`),
+        );
+        return res.stderr;
+      };
+      expect(
+        await at("  dimensions:\n    exclude: [corect]", "corect", "gate.dimensions.exclude[0]"),
+      ).toMatch(/no dimension "corect" \(dimensions: correct, or aggregate\)/);
+      await at("  maxRegression:\n    default: 0.02\n    corect: 0.1", "corect", "gate.maxRegression.corect");
+      await at('  floors:\n    "kind=x": { corect: 0.9 }', "corect", "gate.floors.kind=x.corect");
+      expect(await at("  floors:\n    correct: { kind: 0.9 }", "kind", "gate.floors.correct")).toMatch(
+        /per-slice floors are keyed by a slice/,
+      );
     });
 
     it("a value of the wrong type", async () => {

@@ -155,3 +155,14 @@ function setEnv(vars: NodeJS.ProcessEnv): () => void {
     }
   };
 }
+
+/**
+ * Settles as `event` does, but fails at once, with the CLI's exit and stderr, when the CLI started
+ * by startCli exits first (instead of waiting for an event that can no longer come).
+ */
+export function unlessExited<T>(event: Promise<T>, done: Promise<CliResult>): Promise<T> {
+  const exited = done.then((r): never => {
+    throw new Error(`the CLI exited first (code ${r.code}, signal ${r.signal}); stderr:\n${r.stderr}`);
+  });
+  return Promise.race([event, exited]);
+}

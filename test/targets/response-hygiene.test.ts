@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is the env-placeholder syntax under test
 import { afterEach, describe, expect, it } from "vitest";
-import { suiteJsonSchema, targetSchema } from "../../src/config/schema.ts";
+import { suiteJsonSchema } from "../../src/config/json-schema.ts";
+import { targetSchema } from "../../src/config/schema.ts";
 import { ERROR_CLASSES } from "../../src/core/output.ts";
 import { excerpt } from "../../src/evaluators/judge/parse.ts";
 import { isRetryable } from "../../src/faults/retry.ts";

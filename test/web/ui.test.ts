@@ -187,8 +187,9 @@ describe("the web app", () => {
     expect(await p.getByTestId("case-count").textContent()).toBe("1 of 41 cases");
     expect(p.url()).toContain("q=c-039");
 
+    // the case keeps the table's filter in its address, so its prev / next walk the filtered list
     await p.getByRole("link", { name: "c-039" }).click();
-    await p.waitForURL(/\/runs\/cand-run\/cases\/c-039$/);
+    await p.waitForURL(/\/runs\/cand-run\/cases\/c-039\?q=c-039$/);
     await p.getByTestId("case-id").getByText("c-039").waitFor();
     expect(await p.getByTestId("case-output").textContent()).toBe("our answer for c-039 is wrong today");
     expect(await p.getByTestId("scores").textContent()).toContain("correct scored 0");
@@ -320,11 +321,16 @@ describe("the web app", () => {
     expect(await p.locator('a[href^="javascript:"]').count()).toBe(0);
   });
 
-  it("lists calibration records", async () => {
+  it("lists calibration records under readable names", async () => {
     const p = await open("/calibration");
     const table = p.getByTestId("calibration-table");
     await table.waitFor();
-    expect(await table.textContent()).toContain("llm-judge@3");
-    expect(await table.textContent()).toContain("kappa");
+    const row = table.locator("tr[data-record=cal-1]");
+    expect(await row.textContent()).toContain("llm-judge, version 3");
+    // the evaluator id the record is bound to stays visible beside its name
+    expect(await row.textContent()).toContain("llm-judge@3");
+    expect(await row.textContent()).toContain("κ 0.710");
+    // an older record holds bare numbers only: shown under readable names too
+    expect(await p.locator("#cal-cal-1").textContent()).toContain("agreement90.0%");
   });
 });

@@ -13,10 +13,25 @@ function route(path: string, search: URLSearchParams): ReactNode {
   const run = match("/runs/:runId", path);
   if (run) return <RunPage key={run.runId} runId={run.runId} search={search} />;
   const kase = match("/runs/:runId/cases/:caseId", path);
-  if (kase) return <CasePage key={`${kase.runId}/${kase.caseId}`} runId={kase.runId} caseId={kase.caseId} />;
+  if (kase)
+    return (
+      <CasePage
+        key={`${kase.runId}/${kase.caseId}`}
+        runId={kase.runId}
+        caseId={kase.caseId}
+        search={search}
+      />
+    );
   const cmp = match("/compare/:base/:candidate", path);
   if (cmp)
-    return <ComparePage key={`${cmp.base}/${cmp.candidate}`} base={cmp.base} candidate={cmp.candidate} />;
+    return (
+      <ComparePage
+        key={`${cmp.base}/${cmp.candidate}`}
+        base={cmp.base}
+        candidate={cmp.candidate}
+        search={search}
+      />
+    );
   const review = match("/review/:queueId", path);
   if (review) return <ReviewPage key={review.queueId} queueId={review.queueId} search={search} />;
   return <p className="error-note">No page at {path}.</p>;

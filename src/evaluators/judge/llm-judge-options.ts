@@ -67,7 +67,7 @@ export const JUDGE_OPTIONS = z.strictObject({
   reference: z
     .boolean()
     .default(false)
-    .describe("show the judge the expected answer (`with.expected`, else the case's)"),
+    .describe("show the judge the case's expected answer (`field` narrows it)"),
   field: z
     .string()
     .min(1)

@@ -1,7 +1,6 @@
 import { stat } from "node:fs/promises";
 import type { Hono } from "hono";
 import { CompareError, compareRuns } from "../../compare/compare.ts";
-import type { GateResult } from "../../compare/gate.ts";
 import { gateConfigOf, gateRuns } from "../../compare/load.ts";
 import { InputError } from "../../config/errors.ts";
 import { loadSuite } from "../../config/load.ts";
@@ -37,24 +36,6 @@ function pairKey(base: RunRecord, candidate: RunRecord, ...more: unknown[]): str
   ]);
 }
 
-/** `gate FAIL: 2 of 41 rules failed — 1 dimension and 5 slices regressed · 3 warnings` */
-export function gateSummary(gate: GateResult): string {
-  const failed = gate.rules.filter((r) => r.status === "fail");
-  const regressed = failed.filter((r) => r.rule === "maxRegression");
-  const slices = regressed.filter((r) => r.subject.includes(" · ")).length;
-  const dims = regressed.length - slices;
-  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-  const what = [
-    dims > 0 ? plural(dims, "dimension", "dimensions") : "",
-    slices > 0 ? plural(slices, "slice", "slices") : "",
-  ].filter(Boolean);
-  return (
-    `gate ${gate.verdict}: ${failed.length} of ${plural(gate.rules.length, "rule", "rules")} failed` +
-    (what.length > 0 ? ` — ${what.join(" and ")} regressed` : "") +
-    (gate.warnings > 0 ? ` · ${plural(gate.warnings, "warning", "warnings")}` : "")
-  );
-}
-
 /**
  * The suite's gate policy applied to a pair, as `assay gate --run CANDIDATE --baseline BASE`
  * would: the candidate's suite file (recorded in its lineage) must still be readable here. Only
@@ -65,7 +46,6 @@ async function gateForPair(store: Store, base: RunRecord, candidate: RunRecord):
   const none = (reason: string, suiteFile: string | null = file ?? null): GateResponse => ({
     suiteFile,
     gate: null,
-    summary: null,
     reason,
   });
   if (!file) return none("the runs do not record their suite file");
@@ -76,7 +56,7 @@ async function gateForPair(store: Store, base: RunRecord, candidate: RunRecord):
     return none(`${file} is now suite "${suite.config.suite}", not "${candidate.suite}"`);
   if (!suite.config.gate) return none(`${file} has no gate: policy`);
   const { gate } = await gateRuns(store, gateConfigOf(suite), candidate, base);
-  return { suiteFile: file, gate, summary: gateSummary(gate) };
+  return { suiteFile: file, gate };
 }
 
 /** The paired comparison of two runs, and the suite's gate over them. */
@@ -112,7 +92,6 @@ export function compareRoutes(app: Hono, { store, cache, runOf }: RouteContext):
       const body: GateResponse = {
         suiteFile: file,
         gate: null,
-        summary: null,
         reason: `the suite file ${file} is not readable here`,
       };
       return c.json(body);
@@ -121,7 +100,7 @@ export function compareRoutes(app: Hono, { store, cache, runOf }: RouteContext):
       gateForPair(store, base, candidate).catch((err: unknown): GateResponse => {
         // a suite that no longer loads, or runs the gate cannot compare: say why, as the CLI would
         if (err instanceof InputError || err instanceof CompareError || err instanceof RunNotFoundError) {
-          return { suiteFile: file ?? null, gate: null, summary: null, reason: err.message };
+          return { suiteFile: file ?? null, gate: null, reason: err.message };
         }
         throw err;
       }),

@@ -139,6 +139,9 @@ export function CaseTable(props: {
   // biome-ignore lint/correctness/useExhaustiveDependencies: keyed by the ids of the rows in view
   const visible = useMemo(() => visibleNow, [visibleKey, current]);
   const dimensions = state.dimensions;
+  // a case opened from the table keeps its filter and order, so its prev / next walk this list
+  const keepQuery = `${filter}${sort && sort !== "ordinal" ? `${filter ? "&" : ""}sort=${encodeURIComponent(sort)}` : ""}`;
+  const keep = keepQuery ? `?${keepQuery}` : "";
 
   const columns = useMemo<ColumnDef<CaseRow>[]>(
     () => [
@@ -148,7 +151,7 @@ export function CaseTable(props: {
         accessorFn: (r) => r.id,
         header: "case",
         cell: ({ row }) => (
-          <Link to={`/runs/${enc(runId)}/cases/${enc(row.original.id)}`} className="mono">
+          <Link to={`/runs/${enc(runId)}/cases/${enc(row.original.id)}${keep}`} className="mono">
             {row.original.id}
           </Link>
         ),
@@ -216,7 +219,7 @@ export function CaseTable(props: {
         cell: ({ row }) => <span className="num">{row.original.labels || ""}</span>,
       },
     ],
-    [dimensions, runId],
+    [dimensions, runId, keep],
   );
 
   const sorting = useMemo(() => toSorting(sort), [sort]);

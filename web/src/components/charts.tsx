@@ -1,5 +1,7 @@
 import type { HistogramBin, Scorecard } from "../api.ts";
-import { ms, num, pct } from "../format.ts";
+import { ci, ms, num, pct } from "../format.ts";
+
+type DimensionStats = Scorecard["slices"][string][string];
 
 /** Charts as plain SVG: no inline styles or scripts, so they sit within the strict CSP. */
 
@@ -91,7 +93,27 @@ export function heatClass(v: number | null): string {
   return `heat-${Math.max(0, Math.min(9, Math.floor(v * 10)))}`;
 }
 
-/** Slice × dimension mean scores; a cell click filters the case table to that slice's failures. */
+/** Slices with fewer cases than this are hatched: their means swing with a case or two. */
+export const SMALL_SLICE = 10;
+
+/** What a heat-map cell says on hover: the mean with its interval, the pass rate with its interval, n. */
+function cellTitle(slice: string, dimension: string, st: DimensionStats | undefined): string {
+  if (!st) return `${slice} × ${dimension}: no scores`;
+  const parts = [`${slice} × ${dimension}`, `mean ${num(st.mean)} ${ci(st.ci)}`];
+  if (st.passRate !== null) parts.push(`pass ${pct(st.passRate, 0)} ${pctCi(st.passCi)}`);
+  parts.push(`n ${st.n}${st.unscored > 0 ? ` (+${st.unscored} unscored)` : ""}`);
+  if (st.n < SMALL_SLICE) parts.push(`fewer than ${SMALL_SLICE} cases: read with care`);
+  return parts.join(" · ");
+}
+
+function pctCi(v: [number, number] | null): string {
+  return v ? `[${pct(v[0], 0)}, ${pct(v[1], 0)}]` : "";
+}
+
+/**
+ * Slice × dimension mean scores. Hovering a cell gives its interval and n; slices with fewer than
+ * SMALL_SLICE cases are hatched; a click filters the case table to that slice's failures.
+ */
 export function SliceHeatMap(props: {
   scorecard: Scorecard;
   onPick?: (slice: string, dimension: string) => void;
@@ -120,23 +142,26 @@ export function SliceHeatMap(props: {
                 {[...dims, "aggregate"].map((d) => {
                   const st = entry[d];
                   const mean = st?.mean ?? null;
-                  const label = `${s} × ${d}: mean ${num(mean)}, n ${st?.n ?? 0}`;
+                  const n = st?.n ?? 0;
+                  const label = cellTitle(s, d, st);
+                  const small = n < SMALL_SLICE ? " heat-small" : "";
                   return (
-                    <td key={d} className={heatClass(mean)}>
+                    <td key={d} className={`${heatClass(mean)}${small}`} data-cell={`${s}|${d}`}>
                       {props.onPick && d !== "aggregate" ? (
                         <button
                           type="button"
                           className="heat-cell"
                           title={label}
+                          aria-label={label}
                           onClick={() => props.onPick?.(s, d)}
                         >
                           {num(mean, 2)}
-                          <small>n {st?.n ?? 0}</small>
+                          <small>n {n}</small>
                         </button>
                       ) : (
                         <span className="heat-cell" title={label}>
                           {num(mean, 2)}
-                          <small>n {st?.n ?? 0}</small>
+                          <small>n {n}</small>
                         </span>
                       )}
                     </td>
@@ -147,6 +172,10 @@ export function SliceHeatMap(props: {
           })}
         </tbody>
       </table>
+      <p className="muted heat-legend">
+        <span className="heat-swatch heat-small" /> hatched: fewer than {SMALL_SLICE} cases · hover a cell for
+        its 95% interval
+      </p>
     </div>
   );
 }

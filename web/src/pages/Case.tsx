@@ -1,5 +1,12 @@
 import type { ReactNode } from "react";
-import { type CaseDetailResponse, enc, type StoredOutput, type StoredScore, useApi } from "../api.ts";
+import {
+  type CaseDetailResponse,
+  enc,
+  type StoredOutput,
+  type StoredScore,
+  useApi,
+  type WordDiff,
+} from "../api.ts";
 import {
   ErrorNote,
   InputView,
@@ -11,6 +18,56 @@ import {
 } from "../components/common.tsx";
 import { asText, int, ms, num, usd, when } from "../format.ts";
 import { Link } from "../router.tsx";
+
+/** The case table's filter and order, carried from the run page so prev / next walk the same list. */
+export const CASE_FILTER_KEYS = ["slice", "dimension", "status", "q", "sort"] as const;
+
+export function filterQuery(search: URLSearchParams): string {
+  const out = new URLSearchParams();
+  for (const k of CASE_FILTER_KEYS) for (const v of search.getAll(k)) if (v) out.append(k, v);
+  return out.toString();
+}
+
+const FAILURE_FLAG = "@failure";
+
+/** Expected against the output, inline: what only expected has is struck, what only the output has is marked. */
+function ExpectedDiff(props: { diff: WordDiff; testId: string }) {
+  return (
+    <pre className="text diff" data-testid={props.testId}>
+      {props.diff.map(([op, text], i) =>
+        op === 0 ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: diff chunks have no identity beyond order
+          <span key={i}>{text}</span>
+        ) : (
+          // biome-ignore lint/suspicious/noArrayIndexKey: diff chunks have no identity beyond order
+          <mark key={i} className={op === -1 ? "del" : "ins"}>
+            {text}
+          </mark>
+        ),
+      )}
+    </pre>
+  );
+}
+
+/** An output as text, or pretty-printed when it is JSON (the raw text one click away). */
+function OutputText(props: { output: StoredOutput }) {
+  const o = props.output;
+  const json = o.json !== undefined && o.json !== null && typeof o.json === "object" ? o.json : undefined;
+  const empty = o.error ? "(no output)" : "(empty output)";
+  if (json === undefined) return <TextBlock text={o.text} testId="case-output" empty={empty} />;
+  const pretty = asText(json);
+  return (
+    <>
+      <TextBlock text={pretty} testId="case-output" className="json" />
+      {pretty !== o.text && (
+        <details>
+          <summary>raw output</summary>
+          <TextBlock text={o.text} testId="case-output-raw" />
+        </details>
+      )}
+    </>
+  );
+}
 
 /** What an LLM judge said on the way to its verdict, wherever its details keep it. */
 function judgeReasoning(details: Record<string, unknown> | undefined): string | undefined {
@@ -118,14 +175,16 @@ function ScoreRow(props: { s: StoredScore; epochs: number }) {
 }
 
 /** `/runs/:runId/cases/:caseId`: input, expected, outputs with traces, every score, labels. */
-export function CasePage(props: { runId: string; caseId: string }) {
+export function CasePage(props: { runId: string; caseId: string; search: URLSearchParams }) {
   const { runId, caseId } = props;
-  const { data, error } = useApi<CaseDetailResponse>(`/api/runs/${enc(runId)}/cases/${enc(caseId)}`);
+  const filter = filterQuery(props.search);
+  const keep = filter ? `?${filter}` : "";
+  const { data, error } = useApi<CaseDetailResponse>(`/api/runs/${enc(runId)}/cases/${enc(caseId)}${keep}`);
   const base = `/runs/${enc(runId)}`;
   return (
     <>
       <p className="crumbs">
-        <Link to="/">Runs</Link> / <Link to={base}>{runId}</Link> / {caseId}
+        <Link to="/">Runs</Link> / <Link to={`${base}${keep}`}>{runId}</Link> / {caseId}
       </p>
       {error && <ErrorNote error={error} />}
       {!data && !error && <Loading what="case" />}
@@ -138,8 +197,21 @@ export function CasePage(props: { runId: string; caseId: string }) {
             <StatusBadge status={data.status} />
             <span className="muted">aggregate {num(data.aggregate)}</span>
             <span className="spacer" />
-            {data.prev && <Link to={`${base}/cases/${enc(data.prev)}`}>← {data.prev}</Link>}
-            {data.next && <Link to={`${base}/cases/${enc(data.next)}`}>{data.next} →</Link>}
+            {data.position && (
+              <span className="muted" data-testid="case-position">
+                {int(data.position.index + 1)} of {int(data.position.matched)} matching cases
+              </span>
+            )}
+            {data.prev && (
+              <Link to={`${base}/cases/${enc(data.prev)}${keep}`} title="previous case">
+                <span data-testid="case-prev">← {data.prev}</span>
+              </Link>
+            )}
+            {data.next && (
+              <Link to={`${base}/cases/${enc(data.next)}${keep}`} title="next case">
+                <span data-testid="case-next">{data.next} →</span>
+              </Link>
+            )}
           </div>
           <p className="meta">
             {Object.entries(data.case.tags).map(([k, v]) => (
@@ -148,7 +220,26 @@ export function CasePage(props: { runId: string; caseId: string }) {
               </span>
             ))}
             {data.case.cluster && <span className="tag">cluster {data.case.cluster}</span>}
+            {data.labels.some((l) => l.current && l.dimension === FAILURE_FLAG && l.value === 1) && (
+              <span className="tag tag-flag" data-testid="case-flagged">
+                flagged as a failure
+              </span>
+            )}
           </p>
+          {data.otherRuns.length > 0 && (
+            <p className="meta other-runs" data-testid="other-runs">
+              this case in other runs:{" "}
+              {data.otherRuns.map((r) => (
+                <Link
+                  key={r.id}
+                  to={`/runs/${enc(r.id)}/cases/${enc(caseId)}`}
+                  title={`${r.status}, started ${when(r.startedAt)}`}
+                >
+                  <span className="mono">{r.target}</span> <span className="muted">({r.id})</span>
+                </Link>
+              ))}
+            </p>
+          )}
           <div className="two-col">
             <Section title="Input">
               <InputView input={data.case.input} />
@@ -182,17 +273,18 @@ export function CasePage(props: { runId: string; caseId: string }) {
                   {o.error.status ? ` (${o.error.status})` : ""}: {o.error.message}
                 </p>
               )}
-              <TextBlock
-                text={o.text}
-                testId="case-output"
-                empty={o.error ? "(no output)" : "(empty output)"}
-              />
-              {o.json !== undefined && typeof o.json === "object" && (
-                <details>
-                  <summary>parsed JSON</summary>
-                  <JsonBlock value={o.json} />
-                </details>
-              )}
+              <OutputText output={o} />
+              {data.expectedDiffs
+                .filter((d) => d.epoch === o.epoch)
+                .map((d) => (
+                  <details key={d.epoch} open className="expected-diff">
+                    <summary>
+                      against expected: <mark className="del">expected only</mark>{" "}
+                      <mark className="ins">output only</mark>
+                    </summary>
+                    <ExpectedDiff diff={d.diff} testId="expected-diff" />
+                  </details>
+                ))}
               <Trace output={o} />
             </Section>
           ))}
@@ -241,7 +333,7 @@ export function CasePage(props: { runId: string; caseId: string }) {
                 <tbody>
                   {data.labels.map((l) => (
                     <tr key={l.id} className={l.current ? "" : "superseded"}>
-                      <td>{l.dimension}</td>
+                      <td>{l.dimension === FAILURE_FLAG ? "flag as a failure" : l.dimension}</td>
                       <td>{l.labeller}</td>
                       <td>{asText(l.value)}</td>
                       <td>

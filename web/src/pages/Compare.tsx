@@ -141,7 +141,8 @@ function comparisonVerdict(dims: Array<[string, Paired]>, slices: Array<[string,
   const count = (rows: Array<[string, Paired]>, v: Verdict) => rows.filter(([, d]) => d.verdict === v).length;
   const phrase = (v: Verdict) => {
     const nd = count(dims, v);
-    const ns = count(slices, v);
+    // a slice counts once however many of its dimensions moved (as the gate counts them)
+    const ns = new Set(slices.filter(([, d]) => d.verdict === v).map(([name]) => name.split(" · ")[0])).size;
     return [
       nd > 0 ? `${nd} dimension${nd === 1 ? "" : "s"}` : "",
       ns > 0 ? `${ns} slice${ns === 1 ? "" : "s"}` : "",
@@ -151,7 +152,8 @@ function comparisonVerdict(dims: Array<[string, Paired]>, slices: Array<[string,
   };
   const all = [...dims, ...slices];
   const underpowered = count(all, "underpowered");
-  const tail = underpowered > 0 ? ` · ${underpowered} underpowered (a drop too small to tell from noise here)` : "";
+  const tail =
+    underpowered > 0 ? ` · ${underpowered} underpowered (a drop too small to tell from noise here)` : "";
   if (count(all, "regressed") > 0)
     return { verdict: "regressed" as const, line: `${phrase("regressed")} regressed${tail}` };
   if (count(all, "improved") > 0)
@@ -180,7 +182,7 @@ function VerdictBanner(props: {
   base: string;
 }) {
   const { gate, fallback } = props;
-  if (gate?.gate && gate.summary) {
+  if (gate?.gate) {
     const g = gate.gate;
     const failed = g.rules.filter((r) => r.status === "fail");
     const warned = g.rules.filter((r) => r.status === "warn");
@@ -192,7 +194,7 @@ function VerdictBanner(props: {
       >
         <div className="banner-head">
           <strong className="banner-verdict">gate {g.verdict}</strong>
-          <span data-testid="verdict-summary">{gate.summary}</span>
+          <span data-testid="verdict-summary">{g.summary}</span>
         </div>
         {failed.length > 0 && <RuleList rules={failed} testId="failing-rules" />}
         {warned.length > 0 && (

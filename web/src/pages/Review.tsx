@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import {
   enc,
+  type FlagResponse,
   getJson,
+  type LabellerProgress,
   type LabelRecord,
   type LabelResponse,
   postJson,
@@ -13,9 +15,11 @@ import { asText } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
 /**
- * `/review/:queueId`: label a queue with the keyboard alone. Blind: the page never asks for
- * evaluator scores. Number keys label and move on, j / k move, u undoes. Each label is saved at
- * once; an edit supersedes the earlier label (history is kept).
+ * `/review/:queueId`: label a queue, for experts who are not engineers: the rubric on top, a
+ * button per label (the number keys do the same), a comment saved with the label, and "flag as a
+ * failure" to queue an output for the regression set. Blind: the page never asks for evaluator
+ * scores. Number keys label and move on, j / k move, u undoes. Each label is saved at once; an
+ * edit supersedes the earlier label (history is kept).
  */
 
 interface KeyChoice {
@@ -121,7 +125,13 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
 
   /** Saves one label now; the saves run one after another so an undo lands after its label. */
   const save = useCallback(
-    (at: number, item: QueueItemView, value: string | number, then: (label: LabelRecord) => void) => {
+    (
+      at: number,
+      item: QueueItemView,
+      value: string | number,
+      then: (label: LabelRecord) => void,
+      comment?: string,
+    ) => {
       setSaving((n) => n + 1);
       chain.current = chain.current
         .then(() =>
@@ -130,6 +140,7 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
             epoch: item.epoch,
             value,
             labeller,
+            ...(comment ? { comment } : {}),
           }),
         )
         .then(
@@ -145,6 +156,75 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
     },
     [queueId, labeller],
   );
+
+  // the comment box belongs to the item in view: it shows (and edits) that item's label comment
+  const [comment, setComment] = useState("");
+  const shownItem = items[index];
+  const shownKey = shownItem ? `${shownItem.caseId}\u0000${shownItem.epoch}` : "";
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when another item comes into view
+  useEffect(() => {
+    setComment(shownItem?.label?.comment ?? "");
+  }, [shownKey]);
+
+  /** Labels the item in view (a key press or a button click) with the comment typed, and moves on. */
+  const labelWith = useCallback(
+    (choice: KeyChoice) => {
+      const item = items[index];
+      if (!item) return;
+      let value = choice.value;
+      if (item.pair && (value === "left" || value === "right")) value = item.pair[value].side;
+      const at = index;
+      setUndo((u) => [...u, { index: at, before: item.label }]);
+      setNote(`${item.caseId}: ${choice.label}${comment.trim() ? " (with your comment)" : ""}`);
+      save(at, item, value, () => {}, comment.trim() || undefined);
+      // on to the next item without a label (or simply the next one)
+      const nextOpen = items.findIndex((x, i) => i > at && !x.label);
+      setIndex(nextOpen >= 0 ? nextOpen : Math.min(items.length - 1, at + 1));
+    },
+    [items, index, comment, save],
+  );
+
+  /** Saves an edited comment on the item's current label (a new label that supersedes it). */
+  const saveComment = () => {
+    const item = items[index];
+    if (!item?.label) return;
+    const at = index;
+    save(
+      at,
+      item,
+      item.label.value,
+      () => setNote(`${item.caseId}: comment saved`),
+      comment.trim() || undefined,
+    );
+  };
+
+  /** Flags the item's output as a failure for the regression set, or withdraws the flag. */
+  const flag = (flagged: boolean, reason: string) => {
+    const item = items[index];
+    if (!item || !data) return;
+    const at = index;
+    setSaving((n) => n + 1);
+    postJson<FlagResponse>(`/api/runs/${enc(data.run.id)}/flags`, {
+      caseId: item.caseId,
+      epoch: item.epoch,
+      labeller,
+      queueId,
+      flagged,
+      ...(reason.trim() ? { comment: reason.trim() } : {}),
+    })
+      .then(
+        (res) => {
+          setItems((list) => list.map((x, i) => (i === at ? { ...x, flag: res.label } : x)));
+          setNote(
+            flagged
+              ? `${item.caseId}: flagged as a failure, queued for \`assay promote ${data.run.id} --flagged\``
+              : `${item.caseId}: flag withdrawn`,
+          );
+        },
+        (err: unknown) => setNote(`not saved: ${err instanceof Error ? err.message : String(err)}`),
+      )
+      .finally(() => setSaving((n) => n - 1));
+  };
 
   const onKey = useCallback(
     (e: KeyboardEvent) => {
@@ -173,8 +253,12 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
         const undone = items[step.index];
         if (step.before) {
           const before = step.before;
-          save(step.index, undone, before.value, () =>
-            setNote(`undone: ${undone.caseId} is back to ${asText(before.value)}`),
+          save(
+            step.index,
+            undone,
+            before.value,
+            () => setNote(`undone: ${undone.caseId} is back to ${asText(before.value)}`),
+            before.comment,
           );
         } else {
           setNote(
@@ -204,17 +288,9 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
       }
       if (!choice || !item) return;
       e.preventDefault();
-      let value = choice.value;
-      if (item.pair && (value === "left" || value === "right")) value = item.pair[value].side;
-      const at = index;
-      setUndo((u) => [...u, { index: at, before: item.label }]);
-      setNote(`${item.caseId}: ${choice.label}`);
-      save(at, item, value, () => {});
-      // on to the next item without a label (or simply the next one)
-      const nextOpen = items.findIndex((x, i) => i > at && !x.label);
-      setIndex(nextOpen >= 0 ? nextOpen : Math.min(items.length - 1, at + 1));
+      labelWith(choice);
     },
-    [data, items, index, undo, choices, save, typed, buffer],
+    [data, items, index, undo, choices, save, typed, buffer, labelWith],
   );
 
   useEffect(() => {
@@ -263,6 +339,7 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
         </span>
         <span className="muted">{saving > 0 ? "saving…" : "saved"}</span>
       </div>
+      <LabellerOverview progress={data.progress} me={labeller} myDone={done} myTotal={items.length} />
       <Section title="Rubric">
         {data.rubric.text ? (
           <TextBlock text={data.rubric.text} testId="rubric" />
@@ -276,20 +353,19 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
         )}
       </Section>
       <div className="keys" data-testid="keys">
-        {data.queue.kind === "ordinal" &&
-        choices.length > 1 &&
-        choices.every((c) => String(c.value) === c.key) ? (
-          <span>
-            <kbd>{choices[0].key}</kbd> … <kbd>{choices[choices.length - 1].key}</kbd> score (
-            {choices[0].label} lowest)
-          </span>
-        ) : (
-          choices.map((c) => (
-            <span key={c.key}>
-              <kbd>{c.key}</kbd> {c.label}
-            </span>
-          ))
-        )}
+        {choices.map((c) => (
+          <button
+            key={c.key}
+            type="button"
+            className="label-button"
+            data-value={String(c.value)}
+            onClick={() => labelWith(c)}
+            disabled={!items[index]}
+            title={`label this output "${c.label}" (key ${c.key})`}
+          >
+            <kbd>{c.key}</kbd> {c.label}
+          </button>
+        ))}
         {typed && (
           <span>
             type a score from {typed[0]} to {typed[1]}, then <kbd>Enter</kbd>
@@ -321,6 +397,27 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
             </span>
             <span data-testid="current-label">your label: {shownValue(item.label)}</span>
           </header>
+          <div className="review-notes">
+            <label className="grow">
+              comment <span className="muted">(saved with your label)</span>
+              <textarea
+                value={comment}
+                onChange={(e) => setComment(e.target.value)}
+                rows={2}
+                maxLength={10_000}
+                placeholder="what is wrong or right about this output"
+                data-testid="review-comment"
+              />
+            </label>
+            {item.label && comment.trim() !== (item.label.comment ?? "") && (
+              <button type="button" onClick={saveComment} data-testid="save-comment">
+                Save comment
+              </button>
+            )}
+            {!item.pair && (
+              <FlagControl key={`${item.caseId}\u0000${item.epoch}`} flag={item.flag} onFlag={flag} />
+            )}
+          </div>
           <div className="two-col">
             <Section title="Input">
               <InputView input={item.input} />
@@ -352,5 +449,92 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
         </article>
       )}
     </>
+  );
+}
+
+/** "Flag as a failure": a reason, then the flag; once flagged, who flagged it and a way back. */
+function FlagControl(props: { flag?: LabelRecord; onFlag: (flagged: boolean, reason: string) => void }) {
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const flagged = props.flag?.value === 1;
+  if (flagged) {
+    return (
+      <div className="flag flag-on" data-testid="flagged">
+        <span>
+          Flagged as a failure{props.flag?.comment ? `: ${props.flag.comment}` : ""} — queued for the
+          regression set
+        </span>
+        <button type="button" onClick={() => props.onFlag(false, "")} data-testid="flag-withdraw">
+          Withdraw
+        </button>
+      </div>
+    );
+  }
+  if (!open) {
+    return (
+      <button type="button" className="flag-button" onClick={() => setOpen(true)} data-testid="flag-failure">
+        Flag as a failure…
+      </button>
+    );
+  }
+  return (
+    <div className="flag" data-testid="flag-form">
+      <label className="grow">
+        why is it a failure? <span className="muted">(kept with the regression case)</span>
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          maxLength={10_000}
+          placeholder="e.g. invents a due date"
+          data-testid="flag-reason"
+        />
+      </label>
+      <button
+        type="button"
+        onClick={() => {
+          props.onFlag(true, reason);
+          setOpen(false);
+        }}
+        data-testid="flag-confirm"
+      >
+        Flag
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** Everyone's progress through the queue; this labeller's from the page itself (it moves as they label). */
+function LabellerOverview(props: {
+  progress: LabellerProgress[];
+  me: string;
+  myDone: number;
+  myTotal: number;
+}) {
+  const rows = props.progress.some((p) => p.labeller === props.me)
+    ? props.progress
+    : [...props.progress, { labeller: props.me, assigned: props.myTotal, labelled: 0 }];
+  return (
+    <ul className="progress-list review-overview" data-testid="labeller-progress">
+      {rows.map((p) => {
+        const mine = p.labeller === props.me;
+        const labelled = mine ? props.myDone : p.labelled;
+        const assigned = mine ? props.myTotal : p.assigned;
+        return (
+          <li key={p.labeller} data-labeller={p.labeller} className={mine ? "me" : ""}>
+            <span className="labeller">
+              {p.labeller}
+              {mine ? " (you)" : ""}
+            </span>
+            <progress max={Math.max(assigned, 1)} value={labelled} />
+            <span className="num">
+              {labelled} / {assigned}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
   );
 }

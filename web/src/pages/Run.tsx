@@ -20,6 +20,54 @@ function unscoredSummary(reasons: Record<string, number> | undefined, limit = 3)
   return shown.join(", ") + (rest > 0 ? `, +${rest} more` : "");
 }
 const FILTER_KEYS = ["slice", "dimension", "status", "q"] as const;
+const FLAKY_SHOWN = 30;
+
+/** Cases whose verdict differs between epochs: which, on what, and each epoch's verdict. */
+function FlakyCases(props: {
+  runId: string;
+  flaky: ScorecardResponse["scorecard"]["flaky"];
+  epochs: number;
+}) {
+  const [all, setAll] = useState(false);
+  const shown = all ? props.flaky : props.flaky.slice(0, FLAKY_SHOWN);
+  const mark = (v: boolean | null) => (v === null ? "–" : v ? "✓" : "✗");
+  return (
+    <Section
+      title={`Flaky cases (${int(props.flaky.length)})`}
+      right={<span className="muted">verdict differs between the {props.epochs} epochs</span>}
+    >
+      <table className="grid-table compact" data-testid="flaky">
+        <thead>
+          <tr>
+            <th>case</th>
+            <th>dimension</th>
+            <th>verdict per epoch</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((f) => (
+            <tr key={`${f.caseId}|${f.dimension}`} data-case={f.caseId}>
+              <td>
+                <Link to={`/runs/${enc(props.runId)}/cases/${enc(f.caseId)}`} className="mono">
+                  {f.caseId}
+                </Link>
+              </td>
+              <td>{f.dimension}</td>
+              <td className="mono" title="✓ pass · ✗ fail · – unscored">
+                {f.verdicts.map(mark).join(" ")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {!all && props.flaky.length > FLAKY_SHOWN && (
+        <button type="button" onClick={() => setAll(true)}>
+          Show all {int(props.flaky.length)}
+        </button>
+      )}
+    </Section>
+  );
+}
 
 /** `/runs/:runId`: the scorecard and the case table, its filters kept in the address. */
 export function RunPage(props: { runId: string; search: URLSearchParams }) {
@@ -153,9 +201,16 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
           >
             <SliceHeatMap
               scorecard={sc}
-              onPick={(slice, dimension) => setParams({ slice, dimension, status: "fail" })}
+              onPick={(slice, dimension) => {
+                setParams({ slice, dimension, status: "fail" });
+                // the filtered table is what the click asked for: bring it into view
+                requestAnimationFrame(() =>
+                  document.getElementById("cases")?.scrollIntoView({ block: "start" }),
+                );
+              }}
             />
           </Section>
+          {sc.flaky.length > 0 && <FlakyCases runId={runId} flaky={sc.flaky} epochs={sc.run.epochs} />}
           {sc.patterns.length > 0 && (
             <Section title="Failure patterns">
               <ul className="patterns">

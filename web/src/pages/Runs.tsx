@@ -1,10 +1,60 @@
-import { useState } from "react";
-import { enc, type RunsResponse, useApi } from "../api.ts";
+import { useEffect, useState } from "react";
+import {
+  enc,
+  getJson,
+  type QueueSummary,
+  type RunSummaryResponse,
+  type RunsResponse,
+  useApi,
+} from "../api.ts";
 import { ErrorNote, Loading, Section } from "../components/common.tsx";
-import { int, when } from "../format.ts";
+import { ci, duration, int, num, when } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
 const FILTERS = ["suite", "target", "tag"] as const;
+/** runs whose aggregate the list fetches, and how many at a time (the server builds them one by one) */
+const SUMMARIZED = 200;
+const PARALLEL = 2;
+
+/** The runs' aggregates, fetched a few at a time in list order; a failed one shows as missing. */
+function useSummaries(ids: string[]): Map<string, RunSummaryResponse | "failed"> {
+  const [found, setFound] = useState(new Map<string, RunSummaryResponse | "failed">());
+  const key = ids.slice(0, SUMMARIZED).join("\u0000");
+  useEffect(() => {
+    const ctl = new AbortController();
+    const queue = key === "" ? [] : key.split("\u0000");
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined && !ctl.signal.aborted; id = queue.shift()) {
+        const runId = id;
+        const result = await getJson<RunSummaryResponse>(`/api/runs/${enc(runId)}/summary`, ctl.signal).catch(
+          () => "failed" as const,
+        );
+        if (!ctl.signal.aborted) setFound((m) => new Map(m).set(runId, result));
+      }
+    };
+    for (let i = 0; i < PARALLEL; i++) void worker();
+    return () => ctl.abort();
+  }, [key]);
+  return found;
+}
+
+/** Each labeller's progress through a queue: `ann 5 / 6` with a bar. */
+function QueueProgress(props: { queue: QueueSummary }) {
+  if (props.queue.progress.length === 0) return <span className="muted">no labellers yet</span>;
+  return (
+    <ul className="progress-list" data-testid={`queue-progress-${props.queue.id}`}>
+      {props.queue.progress.map((p) => (
+        <li key={p.labeller} data-labeller={p.labeller}>
+          <span className="labeller">{p.labeller}</span>
+          <progress max={Math.max(p.assigned, 1)} value={p.labelled} />
+          <span className="num">
+            {int(p.labelled)} / {int(p.assigned)}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /** `/`: every stored run, newest first, filtered by suite, target and tag; pick two to compare. */
 export function RunsPage(props: { search: URLSearchParams }) {
@@ -16,6 +66,7 @@ export function RunsPage(props: { search: URLSearchParams }) {
   const query = params.toString();
   const { data, error, loading } = useApi<RunsResponse>(`/api/runs${query ? `?${query}` : ""}`);
   const [picked, setPicked] = useState<string[]>([]);
+  const summaries = useSummaries(data?.runs.map((r) => r.id) ?? []);
 
   const setFilter = (name: (typeof FILTERS)[number], value: string) => {
     const next = new URLSearchParams(params);
@@ -73,15 +124,18 @@ export function RunsPage(props: { search: URLSearchParams }) {
               <th>target</th>
               <th>dataset</th>
               <th>status</th>
+              <th className="num">aggregate</th>
               <th className="num">cases</th>
               <th>started</th>
+              <th className="num">duration</th>
+              <th>commit</th>
               <th>tags</th>
             </tr>
           </thead>
           <tbody>
             {data.runs.length === 0 && (
               <tr>
-                <td colSpan={9} className="muted">
+                <td colSpan={12} className="muted">
                   No runs{query ? " match these filters" : " stored yet: try `assay run`"}.
                 </td>
               </tr>
@@ -105,8 +159,17 @@ export function RunsPage(props: { search: URLSearchParams }) {
                 <td>
                   <span className={`run-status run-${r.status}`}>{r.status}</span>
                 </td>
+                <td className="num" data-testid="run-aggregate">
+                  <Aggregate summary={summaries.get(r.id)} />
+                </td>
                 <td className="num">{int(r.caseCount)}</td>
                 <td>{when(r.startedAt)}</td>
+                <td className="num">
+                  {r.status === "running" ? "running" : duration(r.startedAt, r.finishedAt)}
+                </td>
+                <td className="mono" title={r.lineage.gitCommit ?? "not in a git repository"}>
+                  {r.lineage.gitCommit ? r.lineage.gitCommit.slice(0, 8) : "—"}
+                </td>
                 <td>{r.tags.join(", ")}</td>
               </tr>
             ))}
@@ -123,7 +186,8 @@ export function RunsPage(props: { search: URLSearchParams }) {
                 <th>dimension</th>
                 <th>kind</th>
                 <th className="num">items</th>
-                <th>labellers</th>
+                <th>progress per labeller</th>
+                <th className="num">flagged</th>
               </tr>
             </thead>
             <tbody>
@@ -139,7 +203,15 @@ export function RunsPage(props: { search: URLSearchParams }) {
                   <td>{q.dimension}</td>
                   <td>{q.kind}</td>
                   <td className="num">{int(q.items)}</td>
-                  <td>{q.labellers.join(", ")}</td>
+                  <td>
+                    <QueueProgress queue={q} />
+                  </td>
+                  <td
+                    className="num"
+                    title="outputs flagged as failures: `assay promote RUN --flagged --to FILE`"
+                  >
+                    {int(q.flagged)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -147,5 +219,14 @@ export function RunsPage(props: { search: URLSearchParams }) {
         </Section>
       )}
     </>
+  );
+}
+
+function Aggregate(props: { summary: RunSummaryResponse | "failed" | undefined }) {
+  const s = props.summary;
+  if (s === undefined) return <span className="muted">…</span>;
+  if (s === "failed" || s.aggregate.mean === null) return <span className="muted">—</span>;
+  return (
+    <span title={`95% CI ${ci(s.aggregate.ci)} · n ${int(s.aggregate.n)}`}>{num(s.aggregate.mean)}</span>
   );
 }
