@@ -7,6 +7,7 @@
 
 export * from "./baseline/index.ts";
 export * from "./calibrate/index.ts";
+export { isNullVerdict, NULL_VERDICTS, type NullVerdict } from "./calibrate/pairwise.ts";
 export * from "./compare/index.ts";
 export { InputError } from "./config/errors.ts";
 export { evaluatorOptionsJsonSchema, suiteJsonSchema } from "./config/json-schema.ts";

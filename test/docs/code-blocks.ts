@@ -89,9 +89,9 @@ export function shellLines(content: string): string[] {
   const out: string[] = [];
   let current = "";
   for (const raw of content.split("\n")) {
-    const line = raw.trimEnd();
+    const line = raw.trim();
     if (line.endsWith("\\")) {
-      current += `${line.slice(0, -1)} `;
+      current += `${line.slice(0, -1).trimEnd()} `;
       continue;
     }
     out.push((current + line).trim());
@@ -143,7 +143,7 @@ export async function runPage(file: string, markdown = readFileSync(file, "utf8"
     }
     if (isSuiteYaml(block) || isSuiteFragment(block)) {
       result.suites++;
-      result.outcomes.push(await checkSnippet(at, block, root));
+      result.outcomes.push(await checkSnippet(at, block, root, project));
     }
   }
   return result;
@@ -188,19 +188,38 @@ const MINIMAL_SUITE = {
   dimensions: { d: { evaluator: "equals" } },
 };
 
-/** A suite or a fragment shown in prose: checked in a folder of its own, inside a minimal suite. */
-async function checkSnippet(at: string, block: CodeBlock, root: string): Promise<BlockOutcome> {
+/**
+ * A suite or a fragment shown in prose, checked in a folder of its own. A fragment is checked
+ * inside the page's project suite as it stands at that point (so a `gate:` fragment may name the
+ * project's dimensions), or inside a minimal suite when the project has none yet.
+ */
+async function checkSnippet(
+  at: string,
+  block: CodeBlock,
+  root: string,
+  project: string,
+): Promise<BlockOutcome> {
   const dir = mkdtempSync(join(root, "snippet-"));
   const fragment = parseDocument(block.content).toJS() as Record<string, unknown>;
-  const suite = isSuiteYaml(block) ? fragment : { ...MINIMAL_SUITE, ...fragment };
+  const projectSuite = join(project, "assay.yaml");
+  const base = existsSync(projectSuite)
+    ? (parseDocument(readFileSync(projectSuite, "utf8")).toJS() as Record<string, unknown>)
+    : MINIMAL_SUITE;
+  const suite = isSuiteYaml(block) ? fragment : { ...base, ...fragment };
   const file = join(dir, "assay.yaml");
   writeFileSync(file, JSON.stringify(suite, null, 2));
   const outcome = await checkSuiteFile(at, file);
   return { ...outcome, what: `yaml block at ${at}` };
 }
 
-function runLine(at: string, line: string, cwd: string, bin: string): Promise<BlockOutcome> {
-  const want = expectedExit(line);
+/** Runs one documented shell line through bash, `npx assay` meaning this repository's CLI. */
+export function runLine(
+  at: string,
+  line: string,
+  cwd: string,
+  bin: string,
+  want = expectedExit(line),
+): Promise<BlockOutcome> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" };
   for (const name of ["ASSAY_DB", "ASSAY_CACHE", "GITHUB_STEP_SUMMARY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]) {
     delete env[name];
@@ -228,7 +247,7 @@ function runLine(at: string, line: string, cwd: string, bin: string): Promise<Bl
 }
 
 /** `npx assay …` and `assay …` run this repository's CLI; any other npx is refused (offline). */
-function shims(root: string): string {
+export function shims(root: string): string {
   const bin = join(root, "bin");
   if (existsSync(bin)) return bin;
   mkdirSync(bin);

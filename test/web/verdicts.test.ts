@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { calibrationReport, type RatingPair } from "../../src/calibrate/report.ts";
+import { BINARY_SCALE } from "../../src/calibrate/scale.ts";
 import type { RunRows } from "../../src/compare/compare.ts";
 import { FAILURE_FLAG } from "../../src/labels/flags.ts";
 import type { CaseDetailResponse, GateResponse, RunSummaryResponse } from "../../src/server/api-types.ts";
@@ -152,6 +154,24 @@ beforeAll(async () => {
       epoch: 0,
       labellers: i < 3 ? ["ann"] : ["bob"],
     })),
+  });
+  // a calibration as `assay calibrate` stores it: the judge agrees on 34 of 40 items
+  const pairs: RatingPair[] = Array.from({ length: 40 }, (_, i) => ({
+    item: `c-${i}`,
+    labeller: "ann",
+    human: i < 20 ? 1 : 0,
+    judge: i < 17 || (i >= 20 && i < 23) ? 1 : 0,
+  }));
+  const report = calibrationReport(pairs, { scale: BINARY_SCALE, resamples: 200 });
+  await store.putCalibration({
+    id: "cal-judge",
+    evaluator: "llm-judge@2#5e1f0c",
+    dimension: "correct",
+    runId: "cand-v2",
+    labelSetHash: "f00d",
+    n: report.n,
+    metrics: { ...report, status: "ok" },
+    createdAt: "2025-03-03T09:00:00.000Z",
   });
   await built;
   server = await startServer({ store, port: 0 });
@@ -329,6 +349,9 @@ describe("the run and case pages", () => {
       "fewer than 10 cases",
     );
 
+    // below the fold until the click brings it up
+    await p.getByTestId("case-count").getByText("120 of 120 cases").waitFor();
+    expect((await p.getByTestId("case-table").boundingBox())?.y).toBeGreaterThan(900);
     await cell.click();
     await expect.poll(() => p.url()).toMatch(/slice=category%3Da.*dimension=correct.*status=fail/);
     // category a's 20 failing cases (14 that regressed, 6 failing in both runs), the table in view
@@ -493,6 +516,29 @@ describe("review for experts", () => {
     await p.getByTestId("flag-failure").waitFor();
     const none = await runCliInProcess(["--db", db, "promote", "cand-v2", "--flagged", "--to", regression]);
     expect(none.stdout).toContain("nothing to promote");
+  });
+});
+
+describe("the calibration page", () => {
+  it("names the statistics, gives their intervals, and shows the confusion matrix as a table", async () => {
+    const p = await open("/calibration");
+    const row = p.getByTestId("calibration-table").locator("tr[data-record=cal-judge]");
+    await row.waitFor();
+    const text = (await row.textContent()) ?? "";
+    expect(text).toContain("llm-judge, version 2");
+    // Cohen's kappa with its bootstrap interval: (0.85 − 0.5) / (1 − 0.5) = 0.700
+    expect(text).toMatch(/Cohen's κ 0\.700 \[0\.\d{3}, 0\.\d{3}\]/);
+    const detail = p.locator("#cal-cal-judge");
+    expect(await detail.textContent()).toContain("agreement85.0%");
+    // rows are what people said, columns what the judge said: 17 and 17 agree, 3 and 3 do not
+    const cells = await p
+      .getByTestId("confusion-cal-judge")
+      .locator("tbody tr")
+      .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    expect(cells).toEqual([
+      ["0", "17", "3", "20"],
+      ["1", "3", "17", "20"],
+    ]);
   });
 });
 

@@ -84,3 +84,14 @@ export function duration(from: string | undefined, to: string | undefined): stri
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
+
+/** Text that is a JSON object or array, indented (parsed as data, never evaluated); other text as it is. */
+export function prettyJson(text: string): string {
+  const t = text.trim();
+  if (!(t.startsWith("{") && t.endsWith("}")) && !(t.startsWith("[") && t.endsWith("]"))) return text;
+  try {
+    return JSON.stringify(JSON.parse(t), null, 2);
+  } catch {
+    return text;
+  }
+}

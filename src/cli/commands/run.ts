@@ -6,7 +6,7 @@ import { renderScorecard } from "../../report/terminal.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
+import { type GlobalOptions, openCliStore, storeLocationOf, writeJson } from "../io.ts";
 import { progressReporter } from "../progress.ts";
 import { type CacheFlags, cacheFileFor, cacheModeOf } from "./llm-flags.ts";
 
@@ -102,7 +102,13 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     }
     if (opts.json) {
       const [first] = cards;
-      writeJson(opts.json, cards.length === 1 ? first : { ...first, scorecards: cards });
+      const storeLocation = storeLocationOf(store);
+      writeJson(
+        opts.json,
+        cards.length === 1
+          ? { ...first, store: storeLocation }
+          : { ...first, store: storeLocation, scorecards: cards },
+      );
     }
     if (controller.signal.aborted) {
       process.stderr.write(

@@ -1,4 +1,3 @@
-import { InvalidArgumentError } from "commander";
 import { ServeConfigError } from "../../server/security.ts";
 import { startServer } from "../../server/serve.ts";
 import { EXIT } from "../exit.ts";
@@ -47,5 +46,3 @@ export async function viewCommand(suitePath: string | undefined, opts: ViewOptio
   await store.close();
   return EXIT.ok;
 }
-
-/** `--port`: 0 (any free port) to 65535. */

@@ -88,8 +88,12 @@ function headline(m: Metrics): { label: string; value: number | null; ci: Interv
 }
 
 /** Rows are what people said, columns what the judge said; the diagonal is agreement. */
-function ConfusionTable(props: { confusion: Confusion; testId: string }) {
-  const { labels, matrix } = props.confusion;
+function ConfusionTable(props: { confusion: Confusion; binary: boolean; testId: string }) {
+  const { matrix } = props.confusion;
+  // a binary scale's 0 / 1 read as fail / pass
+  const labels = props.confusion.labels.map((l) =>
+    props.binary && (l === 0 || l === 1) ? `${l === 1 ? "pass" : "fail"} (${l})` : l,
+  );
   return (
     <table className="grid-table compact confusion" data-testid={props.testId}>
       <thead>
@@ -179,7 +183,11 @@ function RecordDetail(props: { record: CalibrationRecord }) {
       {confusion && Array.isArray(confusion.labels) && Array.isArray(confusion.matrix) ? (
         <>
           <h4>Confusion matrix</h4>
-          <ConfusionTable confusion={confusion} testId={`confusion-${r.id}`} />
+          <ConfusionTable
+            confusion={confusion}
+            binary={objectAt<{ kind?: string }>(m, "scale")?.kind === "binary"}
+            testId={`confusion-${r.id}`}
+          />
         </>
       ) : (
         <p className="muted">No confusion matrix in this record.</p>

@@ -9,6 +9,8 @@ type Flip = CompareResponse["flips"][number];
 type Paired = CompareResponse["dimensions"][string];
 type Verdict = Paired["verdict"];
 
+/** failing rules listed in the banner; the rest one click away */
+const RULES_SHOWN = 5;
 const VERDICTS: Verdict[] = ["regressed", "improved", "underpowered", "no-change"];
 const RANK: Record<Verdict, number> = { regressed: 0, improved: 1, underpowered: 2, "no-change": 3 };
 
@@ -186,17 +188,27 @@ function VerdictBanner(props: {
     const g = gate.gate;
     const failed = g.rules.filter((r) => r.status === "fail");
     const warned = g.rules.filter((r) => r.status === "warn");
+    // `gate FAIL: 2 of 41 rules — …`: the verdict large, the rest beside it
+    const colon = g.summary.indexOf(":");
+    const head = colon > 0 ? g.summary.slice(0, colon + 1) : `gate ${g.verdict}`;
+    const tail = colon > 0 ? g.summary.slice(colon + 1) : g.summary;
     return (
       <section
         className={`banner banner-${g.verdict === "PASS" ? "pass" : "fail"}`}
         data-testid="verdict-banner"
         data-verdict={g.verdict}
       >
-        <div className="banner-head">
-          <strong className="banner-verdict">gate {g.verdict}</strong>
-          <span data-testid="verdict-summary">{g.summary}</span>
+        <div className="banner-head" data-testid="verdict-summary">
+          <strong className="banner-verdict">{head}</strong>
+          <span>{tail}</span>
         </div>
-        {failed.length > 0 && <RuleList rules={failed} testId="failing-rules" />}
+        {failed.length > 0 && <RuleList rules={failed.slice(0, RULES_SHOWN)} testId="failing-rules" />}
+        {failed.length > RULES_SHOWN && (
+          <details>
+            <summary>{failed.length - RULES_SHOWN} more failing rules</summary>
+            <RuleList rules={failed.slice(RULES_SHOWN)} testId="more-failing-rules" />
+          </details>
+        )}
         {warned.length > 0 && (
           <details>
             <summary>{warned.length} warnings</summary>

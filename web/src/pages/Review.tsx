@@ -11,7 +11,7 @@ import {
   type QueueResponse,
 } from "../api.ts";
 import { ErrorNote, InputView, JsonBlock, Loading, Section, TextBlock } from "../components/common.tsx";
-import { asText } from "../format.ts";
+import { asText, prettyJson } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
 /**
@@ -431,18 +431,18 @@ export function ReviewPage(props: { queueId: string; search: URLSearchParams }) 
           {item.output && (
             <Section title="Output">
               {item.output.error && <p className="error-note">{item.output.error}</p>}
-              <TextBlock text={item.output.text} testId="review-output" />
+              <TextBlock text={prettyJson(item.output.text)} testId="review-output" />
             </Section>
           )}
           {item.pair && (
             <div className="side-by-side">
               <Section title="Left">
                 {item.pair.left.error && <p className="error-note">{item.pair.left.error}</p>}
-                <TextBlock text={item.pair.left.text} testId="review-left" />
+                <TextBlock text={prettyJson(item.pair.left.text)} testId="review-left" />
               </Section>
               <Section title="Right">
                 {item.pair.right.error && <p className="error-note">{item.pair.right.error}</p>}
-                <TextBlock text={item.pair.right.text} testId="review-right" />
+                <TextBlock text={prettyJson(item.pair.right.text)} testId="review-right" />
               </Section>
             </div>
           )}
