@@ -1,4 +1,5 @@
-import { COMPARISON_FIELDS, GATE_FIELDS } from "../../src/compare/types.ts";
+import { GATE_FIELDS } from "../../src/compare/gate-fields.ts";
+import { COMPARISON_FIELDS } from "../../src/compare/types.ts";
 import { type FieldDoc, fieldRows } from "../../src/core/field-docs.ts";
 import { SCORECARD_FIELDS } from "../../src/scorecard/types.ts";
 import { code, generatedBanner, table } from "./markdown.ts";

@@ -21,3 +21,13 @@ export function referencePages(repoRoot: string): Record<string, string> {
     [`${REFERENCE_DIR}/json.md`]: jsonPage(),
   };
 }
+
+/** The pages under `repoRoot` that differ from what `npm run docs` would write (or are missing). */
+export function staleReferencePages(repoRoot: string): string[] {
+  return Object.entries(referencePages(repoRoot))
+    .filter(([path, text]) => {
+      const file = join(repoRoot, path);
+      return !existsSync(file) || readFileSync(file, "utf8") !== text;
+    })
+    .map(([path]) => path);
+}

@@ -235,5 +235,7 @@ export interface FakeGithub {
 
 export function fakeGithub(home: string): FakeGithub {
   const file = join(home, "gh-comments.json");
-  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as FakeGithub) : { comments: [], calls: [] };
+  return existsSync(file)
+    ? (JSON.parse(readFileSync(file, "utf8")) as FakeGithub)
+    : { comments: [], calls: [] };
 }

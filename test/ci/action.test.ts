@@ -22,7 +22,15 @@ describe("the composite GitHub Action (action.yml)", () => {
     demoLikeSuite(origin);
     expect((await runCli(["run", origin, "-q"])).code).toBe(0);
     referenceCode = (await runCli(["gate", origin])).code;
-    const out = await runCli(["baseline", "export", "latest:rules-v1", "--suite", origin, "--out", baselineFile]);
+    const out = await runCli([
+      "baseline",
+      "export",
+      "latest:rules-v1",
+      "--suite",
+      origin,
+      "--out",
+      baselineFile,
+    ]);
     expect(out.code, out.stderr).toBe(0);
   });
   afterAll(() => tmp.remove());
@@ -46,7 +54,13 @@ describe("the composite GitHub Action (action.yml)", () => {
     const inputs = { "baseline-file": baselineFile, "run-args": "--target rules-v2" };
     const first = await runAction({ workspace, home, inputs, pullRequest: 7 });
 
-    for (const step of ["import the baseline", "run the suite", "gate", "step summary", "pull-request comment"]) {
+    for (const step of [
+      "import the baseline",
+      "run the suite",
+      "gate",
+      "step summary",
+      "pull-request comment",
+    ]) {
       expect(statusOf(first, step), logs(first)).toBe("success");
     }
     // the gate verdict on the runner is the one the origin's own store gives

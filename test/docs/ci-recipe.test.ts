@@ -117,9 +117,10 @@ describe("docs/ci.md: the CI recipes run", () => {
 
   it("the action the recipe uses ships in the npm package (package.json files)", () => {
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { files: string[] };
-    expect(pkg.files, 'docs/ci.md tells users `uses: ./node_modules/assay`: add "action.yml" to files').toContain(
-      "action.yml",
-    );
+    expect(
+      pkg.files,
+      'docs/ci.md tells users `uses: ./node_modules/assay`: add "action.yml" to files',
+    ).toContain("action.yml");
   });
 
   it("GitLab CI: the default branch's job exports the baseline; a merge request imports it and gates", async () => {

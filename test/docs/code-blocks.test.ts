@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../support/cli.ts";
 import {
@@ -18,7 +18,7 @@ const pages = readdirSync(DOCS)
   .sort();
 
 /** Blocks that cannot run offline (a real provider, a server that stays up) stay few. */
-const MAX_NO_RUN = 16;
+const MAX_NO_RUN = 10;
 
 async function checkPage(file: string, markdown?: string): Promise<PageResult> {
   const result = await runPage(file, markdown);
@@ -65,14 +65,9 @@ describe("every code block in docs/ that is a command or a suite runs", () => {
 
 describe("the docs check itself", () => {
   it("fails when a documented command fails, and names the page and line", async () => {
-    const page = [
-      "# a page",
-      "",
-      "```bash",
-      "npx assay --version",
-      "npx assay show no-such-run",
-      "```",
-    ].join("\n");
+    const page = ["# a page", "", "```bash", "npx assay --version", "npx assay show no-such-run", "```"].join(
+      "\n",
+    );
     const result = await checkPage("fake.md", page);
     expect(result.commands).toBe(2);
     expect(result.outcomes.map((o) => o.ok)).toEqual([true, false]);
@@ -125,4 +120,39 @@ describe("the docs check itself", () => {
   it("the pages it checks are all of docs/ but the generated reference", () => {
     for (const page of pages) expect(readFileSync(join(DOCS, page), "utf8").length).toBeGreaterThan(200);
   });
+});
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function slug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/`/g, "")
+    .replace(/[^\p{L}\p{N} _-]/gu, "")
+    .replace(/ /g, "-");
+}
+
+function headingsOf(markdown: string): Set<string> {
+  const withoutCode = markdown.replace(/^```[\s\S]*?^```/gm, "");
+  return new Set([...withoutCode.matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) => slug(m[1])));
+}
+
+describe("links in docs/ and the README stay inside the repository and resolve", () => {
+  const files = [...pages.map((p) => join(DOCS, p)), join(REPO_ROOT, "README.md")];
+  for (const file of files) {
+    it(relative(REPO_ROOT, file), () => {
+      const markdown = readFileSync(file, "utf8").replace(/^```[\s\S]*?^```/gm, "");
+      const problems: string[] = [];
+      for (const [, target] of markdown.matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (/^[a-z]+:/i.test(target)) continue; // https://… is outside by intent, and allowed
+        const [path, anchor] = target.split("#");
+        const abs = path === "" ? file : resolve(dirname(file), path);
+        if (relative(REPO_ROOT, abs).startsWith("..")) problems.push(`${target}: outside the repository`);
+        else if (!existsSync(abs)) problems.push(`${target}: no such file`);
+        else if (anchor && abs.endsWith(".md") && !headingsOf(readFileSync(abs, "utf8")).has(anchor))
+          problems.push(`${target}: no heading #${anchor}`);
+      }
+      expect(problems).toEqual([]);
+    });
+  }
 });

@@ -221,7 +221,13 @@ export function runLine(
   want = expectedExit(line),
 ): Promise<BlockOutcome> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${bin}:${process.env.PATH}`, NO_COLOR: "1" };
-  for (const name of ["ASSAY_DB", "ASSAY_CACHE", "GITHUB_STEP_SUMMARY", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]) {
+  for (const name of [
+    "ASSAY_DB",
+    "ASSAY_CACHE",
+    "GITHUB_STEP_SUMMARY",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+  ]) {
     delete env[name];
   }
   return new Promise((resolve) => {

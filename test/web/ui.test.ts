@@ -276,7 +276,7 @@ describe("the web app", () => {
     ]);
   });
 
-  it("compares two runs picked on the runs page and shows the flips first, with a word diff", async () => {
+  it("compares two runs picked on the runs page and shows the flips with a word diff", async () => {
     const p = await open("/");
     await p.getByLabel("pick base-run to compare").check();
     await p.getByLabel("pick cand-run to compare").check();

@@ -330,6 +330,40 @@ describe("the gate endpoint", () => {
   });
 });
 
+describe("the flag endpoint", () => {
+  it("refuses what it cannot store, naming the field", async () => {
+    const { app } = createApp({ store, webDir: tmp.path("no-web") });
+    const post = async (run: string, body: unknown) => {
+      const res = await app.request(`/api/runs/${run}/flags`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, error: ((await res.json()) as { error?: string }).error };
+    };
+    const ok = { caseId: "c-005", labeller: "ann" };
+    expect(await post("cand-v2", { caseId: "c-005" })).toEqual({
+      status: 400,
+      error: "labeller: a name of 1 to 100 characters",
+    });
+    expect(await post("cand-v2", { ...ok, caseId: "nope" })).toEqual({
+      status: 400,
+      error: 'run cand-v2 has no output for case "nope"',
+    });
+    expect(await post("cand-v2", { ...ok, epoch: 3 })).toEqual({
+      status: 400,
+      error: 'case "c-005" has no output at epoch 3',
+    });
+    expect(await post("cand-v2", { ...ok, flagged: "yes" })).toMatchObject({ status: 400 });
+    expect(await post("base-v1", { ...ok, queueId: "q-experts" })).toEqual({
+      status: 400,
+      error: 'queueId: no review queue "q-experts" of run base-v1',
+    });
+    expect((await post("no-such-run", ok)).status).toBe(404);
+    expect(await store.listLabels({ dimension: FAILURE_FLAG })).toEqual([]);
+  });
+});
+
 describe("the run and case pages", () => {
   it("shows n and the interval on hover, hatches small slices, and a click scrolls to that slice's failures", async () => {
     const p = await open("/runs/cand-v2");
@@ -536,8 +570,8 @@ describe("the calibration page", () => {
       .locator("tbody tr")
       .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
     expect(cells).toEqual([
-      ["0", "17", "3", "20"],
-      ["1", "3", "17", "20"],
+      ["fail (0)", "17", "3", "20"],
+      ["pass (1)", "3", "17", "20"],
     ]);
   });
 });
