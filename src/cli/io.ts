@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { findSuiteFile } from "../config/load.ts";
+import { findSuiteFile } from "../config/find.ts";
 import { defaultStorePath, openStore } from "../store/open.ts";
 import type { Store } from "../store/types.ts";
 import { CliError, EXIT } from "./exit.ts";

@@ -1,19 +1,9 @@
 import { Command } from "commander";
 import { toolVersion } from "../engine/lineage.ts";
-import type { baselineSetCommand } from "./commands/baseline.ts";
-import type { cacheClearCommand, cacheStatsCommand } from "./commands/cache.ts";
 import type { calibrateCommand } from "./commands/calibrate.ts";
-import type { compareCommand } from "./commands/compare.ts";
-import type { exportCommand } from "./commands/export.ts";
-import type { gateCommand } from "./commands/gate.ts";
 import type { labelsExportCommand, labelsImportCommand } from "./commands/labels.ts";
-import type { pairwiseCommand } from "./commands/pairwise.ts";
 import type { promoteCommand } from "./commands/promote.ts";
-import type { rescoreCommand } from "./commands/rescore.ts";
-import type { reviewCreateCommand, reviewListCommand } from "./commands/review.ts";
-import type { runCommand } from "./commands/run.ts";
-import type { runsCommand, showCommand } from "./commands/show.ts";
-import type { viewCommand } from "./commands/view.ts";
+import type { reviewCreateCommand } from "./commands/review.ts";
 import { EXIT, exitCodeFor } from "./exit.ts";
 import {
   collect,
@@ -93,7 +83,7 @@ export function buildProgram(): Command {
     .option("--json", "print JSON")
     .action(
       act(async (suite: string | undefined, opts: Record<string, unknown>) =>
-        (await import("./commands/show.ts")).runsCommand(suite, { ...global(), ...opts }),
+        (await import("./commands/runs.ts")).runsCommand(suite, { ...global(), ...opts }),
       ),
     );
 

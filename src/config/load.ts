@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { didYouMeanSuffix } from "../util/did-you-mean.ts";
@@ -23,27 +23,10 @@ export interface LoadedSuite {
   errorAt(path: FieldPath, message: string): InputError;
 }
 
-export const SUITE_FILE_NAMES = [
-  "assay.yaml",
-  "assay.yml",
-  "assay.config.ts",
-  "assay.config.mjs",
-  "assay.config.js",
-];
+// Where suite files are found lives in find.ts (light: commands that only read load it alone).
+import { findSuiteFile } from "./find.ts";
 
-/** Resolves a suite argument: a file, a directory holding a suite file, or the current directory. */
-export function findSuiteFile(arg: string | undefined, cwd = process.cwd()): string {
-  const start = resolve(cwd, arg ?? ".");
-  if (existsSync(start) && statSync(start).isFile()) return start;
-  if (existsSync(start) && statSync(start).isDirectory()) {
-    for (const name of SUITE_FILE_NAMES) {
-      const candidate = join(start, name);
-      if (existsSync(candidate)) return candidate;
-    }
-    throw new InputError(`no suite file here (looked for ${SUITE_FILE_NAMES.join(", ")})`, { file: start });
-  }
-  throw new InputError("suite file not found", { file: start });
-}
+export { findSuiteFile, SUITE_FILE_NAMES } from "./find.ts";
 
 export function formatFieldPath(path: FieldPath): string {
   return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");

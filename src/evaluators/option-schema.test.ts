@@ -109,7 +109,13 @@ describe("evaluator options, declared once as a zod schema", () => {
         "must be at least 0, got -1",
       ],
       ["json-fields", { fields: [{ name: "a", wieght: 2 }] }, "fields.0.wieght", '(did you mean "weight"?)'],
-      ["tool-calls", { expected: [{ name: "search", args: {} }] }, "expected.0.args", "is not a known field"],
+      [
+        "tool-calls",
+        { expected: [{ name: "search", args: {} }] },
+        "expected.0.args",
+        "is not a tool call member",
+      ],
+      ["tool-calls", { expected: [3] }, "expected.0", "must be a string or an object, got 3"],
       [
         "llm-judge",
         { model: "openai:m", rubric: "relevance", samples: 0 },

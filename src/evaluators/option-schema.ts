@@ -25,6 +25,8 @@ const TYPE_WORDS: Record<string, string> = {
   boolean: "true or false",
   array: "a list",
   object: "an object",
+  record: "an object",
+  tuple: "a list",
 };
 
 /** OptionReader's wording for zod's issues; a schema's own `error` wins over it. */

@@ -34,26 +34,13 @@ const VERSION = "1";
 
 const OPTIONS = z.strictObject({
   expected: z
-    .array(
-      z.union([
-        z.string().min(1),
-        z.strictObject({
-          name: z.string().min(1).describe("the tool's name"),
-          arguments: z
-            .unknown()
-            .optional()
-            .describe("the arguments expected (an object, or a JSON string); absent: any arguments"),
-          id: z
-            .string()
-            .optional()
-            .describe("ignored (recorded calls carry ids; matching is by name and arguments)"),
-        }),
-      ]),
-    )
+    // items are checked by parseExpected, whose messages say what a tool call looks like
+    .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
     .optional()
     .describe(
-      "the expected calls for every case, `[{name, arguments?}]` or tool names (default: the case's " +
-        "expected list, or its `toolCalls`/`tool_calls` member); an empty list means no call",
+      "the expected calls for every case: tool names or `{name, arguments?}` (arguments: an object or a " +
+        "JSON string; absent: any arguments), in place of the case's expected list or its " +
+        "`toolCalls`/`tool_calls` member; an empty list means no call",
     ),
   field: z
     .string()
