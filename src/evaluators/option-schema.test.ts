@@ -40,6 +40,16 @@ const MINIMAL: Record<string, Record<string, unknown>> = {
 const build = (kind: string, options: Record<string, unknown>) =>
   createEvaluator(kind, options, { baseDir: dir, llm: { cacheMode: "off", env: {} } });
 
+/** The EvaluatorConfigError building throws; fails when it builds. */
+async function buildError(kind: string, options: Record<string, unknown>): Promise<EvaluatorConfigError> {
+  const err = await build(kind, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `${kind} ${JSON.stringify(options)}`).toBeInstanceOf(EvaluatorConfigError);
+  return err as EvaluatorConfigError;
+}
+
 describe("evaluator options, declared once as a zod schema", () => {
   it("every built-in kind declares its options, each with a description", () => {
     expect(Object.keys(MINIMAL).sort()).toEqual([...builtinEvaluators.keys()].sort());
@@ -81,12 +91,9 @@ describe("evaluator options, declared once as a zod schema", () => {
   });
 
   it("an unknown kind suggests the near one", async () => {
-    const err = await build("json-feild", {}).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EvaluatorConfigError);
-    expect((err as Error).message).toMatch(
-      /^unknown evaluator "json-feild" \(did you mean "json-field"\?\) \(known: /,
-    );
-    const far = await build("sentiment", {}).catch((e: unknown) => e as Error);
+    const err = await buildError("json-feild", {});
+    expect(err.message).toMatch(/^unknown evaluator "json-feild" \(did you mean "json-field"\?\) \(known: /);
+    const far = await buildError("sentiment", {});
     expect(far.message).not.toContain("did you mean");
   });
 
@@ -124,8 +131,7 @@ describe("evaluator options, declared once as a zod schema", () => {
       ],
     ];
     for (const [kind, options, field, message] of cases) {
-      const err = await build(kind, options).catch((e: unknown) => e as EvaluatorConfigError);
-      expect(err, `${kind} ${JSON.stringify(options)}`).toBeInstanceOf(EvaluatorConfigError);
+      const err = await buildError(kind, options);
       expect(err.field, kind).toBe(field);
       expect(err.message, kind).toContain(message);
     }
