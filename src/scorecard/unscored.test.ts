@@ -23,7 +23,9 @@ describe("unscored reasons: keys", () => {
       "judge call failed after 3 attempts",
     );
     // control characters (terminal escapes) in a reason or a code are made visible, never kept
-    expect(unscoredKey({ reason: "x", details: { unscored: "bad\u001b[31mcode" } })).toBe("bad\ufffd[31mcode");
+    expect(unscoredKey({ reason: "x", details: { unscored: "bad\u001b[31mcode" } })).toBe(
+      "bad\ufffd[31mcode",
+    );
     expect(normaliseReason("oops \u0007 bell")).toBe("oops \ufffd bell");
     // a code that is blank is no code
     expect(unscoredKey({ reason: "no latency", details: { unscored: "  " } })).toBe("no latency");
