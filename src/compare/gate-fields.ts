@@ -1,5 +1,5 @@
 import type { FieldTable } from "../core/field-docs.ts";
-import type { GateResult, GateRuleResult } from "./gate.ts";
+import type { GateResult, GateRuleResult } from "./types.ts";
 
 /**
  * The `assay gate --json` field table, apart from types.ts: the web app reads types.ts, and

@@ -5,37 +5,10 @@ import type { Scorecard } from "../scorecard/types.ts";
 import { topReasons, unscoredRate } from "../scorecard/unscored.ts";
 import { DEFAULT_MAX_UNSCORED_RATE, type GateConfig, type GateSelection } from "./gate-config.ts";
 import { adjustAndJudge } from "./paired.ts";
-import type { Comparison, PairedDimension } from "./types.ts";
+import type { Comparison, GateResult, GateRuleResult, PairedDimension, RuleStatus } from "./types.ts";
 
-export type RuleStatus = "pass" | "fail" | "warn";
-
-export interface GateRuleResult {
-  /** floors, maxRegression, regressionSet, maxErrorRate, maxUnscoredRate, latency, cost, minCases */
-  rule: string;
-  /** what was checked: `aggregate`, a dimension, `slice · dimension`, … */
-  subject: string;
-  status: RuleStatus;
-  message: string;
-  values: Record<string, unknown>;
-}
-
-export interface GateResult {
-  verdict: "PASS" | "FAIL";
-  /** 0 pass (warnings allowed), 1 fail */
-  exitCode: 0 | 1;
-  warnings: number;
-  /** rules that failed */
-  failed: number;
-  /** checks made: each rule row, and each dimension or slice the regression rule tested */
-  checks: number;
-  /** what the regression rule failed on: dimensions overall, and `key=value` slices */
-  regressed: { dimensions: string[]; slices: string[] };
-  /** one line: `gate FAIL: 2 of 41 rules — 5 slices regressed` */
-  summary: string;
-  candidate: string;
-  baseline: string | null;
-  rules: GateRuleResult[];
-}
+// The result types live in types.ts (no Node code), which the web app shares.
+export type { GateResult, GateRuleResult, RuleStatus } from "./types.ts";
 
 export interface GateInput {
   config: GateConfig;

@@ -85,6 +85,37 @@ export interface Comparison {
 
 // --- Field tables: the meaning of each field of `assay compare|gate --json` (docs/reference/json.md) ---
 
+/** The gate's verdict on a candidate (and the comparison with its baseline): `assay gate --json`. */
+export type RuleStatus = "pass" | "fail" | "warn";
+
+export interface GateRuleResult {
+  /** floors, maxRegression, regressionSet, maxErrorRate, maxUnscoredRate, latency, cost, minCases */
+  rule: string;
+  /** what was checked: `aggregate`, a dimension, `slice · dimension`, … */
+  subject: string;
+  status: RuleStatus;
+  message: string;
+  values: Record<string, unknown>;
+}
+
+export interface GateResult {
+  verdict: "PASS" | "FAIL";
+  /** 0 pass (warnings allowed), 1 fail */
+  exitCode: 0 | 1;
+  warnings: number;
+  /** rules that failed */
+  failed: number;
+  /** checks made: each rule row, and each dimension or slice the regression rule tested */
+  checks: number;
+  /** what the regression rule failed on: dimensions overall, and `key=value` slices */
+  regressed: { dimensions: string[]; slices: string[] };
+  /** one line: `gate FAIL: 2 of 41 rules — 5 slices regressed` */
+  summary: string;
+  candidate: string;
+  baseline: string | null;
+  rules: GateRuleResult[];
+}
+
 const CI = "[lo, hi] | null";
 
 export const PAIRED_DIMENSION_FIELDS: FieldTable<PairedDimension> = {

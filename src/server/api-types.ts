@@ -220,32 +220,9 @@ export interface FlagResponse {
   label: LabelRecord;
 }
 
-/**
- * A gate rule's outcome, as compare/gate.ts's GateRuleResult (restated here: that module's imports
- * reach Node-only code the web app cannot type-check; the server assigns one to the other).
- */
-export interface GateRuleResult {
-  rule: string;
-  subject: string;
-  status: "pass" | "fail" | "warn";
-  message: string;
-  values: Record<string, unknown>;
-}
+import type { GateResult } from "../compare/types.ts";
 
-/** The gate's verdict, as compare/gate.ts's GateResult. */
-export interface GateResult {
-  verdict: "PASS" | "FAIL";
-  exitCode: 0 | 1;
-  warnings: number;
-  failed: number;
-  checks: number;
-  regressed: { dimensions: string[]; slices: string[] };
-  /** `gate FAIL: 2 of 41 rules — 5 slices regressed`, as the CLI prints it first */
-  summary: string;
-  candidate: string;
-  baseline: string | null;
-  rules: GateRuleResult[];
-}
+export type { GateResult, GateRuleResult } from "../compare/types.ts";
 
 /** GET /api/compare/:base/:candidate/gate: the suite's gate policy applied to the pair */
 export interface GateResponse {
