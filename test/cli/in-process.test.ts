@@ -8,11 +8,7 @@ describe("runCliInProcess", () => {
   afterAll(() => tmp.remove());
 
   it("gives what a child process gives: exit code, stdout and stderr", async () => {
-    for (const args of [
-      ["--db", tmp.path("none.db"), "show", "no-such-run"],
-      ["frobnicate"],
-      ["schema"],
-    ]) {
+    for (const args of [["--db", tmp.path("none.db"), "show", "no-such-run"], ["frobnicate"], ["schema"]]) {
       const [inside, child] = [await runCliInProcess(args), await runCli(args)];
       expect(inside, args.join(" ")).toEqual(child);
     }
