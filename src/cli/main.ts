@@ -40,7 +40,14 @@ export function buildProgram(): Command {
     .option("--resume", "continue the latest unfinished run of the same suite, target and dataset version")
     .option("--epochs <k>", "repeat each case k times", positiveInt)
     .option("--concurrency <n>", "override the suite's concurrency", positiveInt)
-    .option("--shard <i/n>", "run only shard i of n")
+    .option(
+      "--shard <i/n>",
+      "run only shard i of n: the cases whose id hashes to i-1 modulo n (stable across machines)",
+    )
+    .option(
+      "--run-id <id>",
+      "the new run's id; shards of one run share it, and `assay merge` joins their stores",
+    )
     .option("--skip-invalid", "skip malformed dataset records and report how many")
     .option("-q, --quiet", "no progress output")
     .option("--no-cache", "neither read nor write the LLM response cache")
@@ -372,6 +379,18 @@ export function buildProgram(): Command {
     .action(
       act(async (opts: { olderThan?: number; model?: string }) =>
         (await import("./commands/cache.ts")).cacheClearCommand({ ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("merge")
+    .description("join stores of shards (`assay run --shard I/N --run-id ID` on several machines) into one")
+    .argument("<files...>", "the shard store files")
+    .requiredOption("--into <file>", "the store to merge into (created when missing)")
+    .option("--json", "print what was merged as JSON")
+    .action(
+      act(async (files: string[], opts: { into: string; json?: boolean }) =>
+        (await import("./commands/merge.ts")).mergeCommand(files, { ...global(), ...opts }),
       ),
     );
 

@@ -16,6 +16,8 @@ export interface RunSuiteOptions {
   resume?: boolean;
   skipInvalid?: boolean;
   shard?: { index: number; count: number };
+  /** the id of the new run (one target only): shards of one run share it */
+  runId?: string;
   signal?: AbortSignal;
   onEvent?: EngineListener;
   /** told of each dataset record skipped with skipInvalid */
@@ -63,6 +65,7 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
           retries: spec?.retries ?? suite.config.retries,
           resume: opts.resume,
           shard: opts.shard,
+          runId: opts.runId,
           signal: opts.signal,
           onEvent: opts.onEvent,
           backoffBaseMs: opts.backoffBaseMs,

@@ -5,7 +5,7 @@ import type { DimensionRecord, RunLineage, RunRecord, RunStatus, Store } from ".
 import { resultKey } from "../store/types.ts";
 import { callWithPolicy } from "../targets/policy.ts";
 import type { Target } from "../targets/types.ts";
-import { hashValue } from "../util/hash.ts";
+import { hashValue, sha256 } from "../util/hash.ts";
 import type { EngineListener, RunProgress } from "./events.ts";
 import { acquireLease } from "./lease.ts";
 import { gitCommit, newRunId, toolVersion } from "./lineage.ts";
@@ -27,8 +27,10 @@ export interface RunTargetOptions {
   retries: number;
   /** continue the latest unfinished run of the same suite, target config and dataset version */
   resume?: boolean;
-  /** `I/N`: only cases whose position modulo N is I-1 */
+  /** `I/N`: a stable subset, the cases whose id hashes to I-1 modulo N (see inShard) */
   shard?: { index: number; count: number };
+  /** the new run's id (shards of one run share it, to be merged later); default a fresh id */
+  runId?: string;
   signal?: AbortSignal;
   onEvent?: EngineListener;
   /** how often `progress` events fire, in ms */
@@ -69,6 +71,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     datasetFiles: opts.datasetFiles,
     targetConfigHash,
     evaluators: Object.fromEntries(opts.dimensions.map((d) => [d.name, d.evaluator.id])),
+    ...(opts.shard ? { shard: { ...opts.shard } } : {}),
     gitCommit: gitCommit(opts.suite.baseDir),
     toolVersion: toolVersion(),
     nodeVersion: process.version,
@@ -82,7 +85,9 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       (r) =>
         r.datasetVersion === opts.dataset.version &&
         r.lineage.targetConfigHash === targetConfigHash &&
-        r.epochs === opts.epochs,
+        r.epochs === opts.epochs &&
+        sameShard(r.lineage.shard, opts.shard) &&
+        (opts.runId === undefined || r.id === opts.runId),
     );
     if (latest?.status === "completed") {
       // Nothing left to do (a process killed after completing, before it printed): call nothing.
@@ -102,7 +107,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   const resumed = run !== undefined;
   if (!run) {
     run = {
-      id: newRunId(target.id),
+      id: opts.runId ?? newRunId(target.id),
       suite: opts.suite.name,
       target: target.id,
       targetKind: target.kind,
@@ -150,7 +155,8 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
 
   const progress: RunProgress = {
     run,
-    total: shardSize(opts.dataset.count, opts.shard) * opts.epochs,
+    // exact without shards; with them an estimate until the dataset has been read through
+    total: (opts.shard ? Math.ceil(opts.dataset.count / opts.shard.count) : opts.dataset.count) * opts.epochs,
     skipped: 0,
     done: 0,
     errors: 0,
@@ -178,7 +184,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     let ordinal = 0;
     for await (const sc of readDataset(opts.datasetFiles, { skipInvalid: opts.skipInvalid })) {
       const position = ordinal++;
-      if (opts.shard && position % opts.shard.count !== opts.shard.index - 1) continue;
+      if (opts.shard && !inShard(sc.case.id, opts.shard)) continue;
       if (!resumed) writer.addCase(sc.case, position);
       for (let epoch = 1; epoch <= opts.epochs; epoch++) {
         planned++;
@@ -190,6 +196,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       }
     }
     enumerated = true;
+    progress.total = planned;
   }
   if (resumed) {
     // A resumed run may have died before its cases were written; re-put them (a no-op when present).
@@ -295,10 +302,16 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
 
 const STATUS_RETRY_MS = 30_000;
 
-/** How many of `count` cases shard I of N takes: positions p with p mod N = I - 1. */
-export function shardSize(count: number, shard?: { index: number; count: number }): number {
-  if (!shard) return count;
-  return count >= shard.index ? Math.floor((count - shard.index) / shard.count) + 1 : 0;
+function sameShard(a?: { index: number; count: number }, b?: { index: number; count: number }): boolean {
+  return a?.index === b?.index && a?.count === b?.count;
+}
+
+/**
+ * Whether a case belongs to shard I of N: by a hash of its id, so the subset is stable whatever
+ * the order of the dataset or the cases added to it, and every case is in exactly one shard.
+ */
+export function inShard(caseId: string, shard: { index: number; count: number }): boolean {
+  return Number.parseInt(sha256(caseId).slice(0, 8), 16) % shard.count === shard.index - 1;
 }
 
 async function putAllCases(opts: RunTargetOptions, writer: ResultWriter): Promise<void> {

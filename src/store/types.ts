@@ -20,6 +20,8 @@ export interface RunLineage {
   gitCommit?: string;
   toolVersion: string;
   nodeVersion: string;
+  /** the run holds only shard I of N of the dataset (`assay run --shard`); `assay merge` joins shards */
+  shard?: { index: number; count: number };
 }
 
 /** The scoring configuration pinned with the run, so a stored scorecard needs no suite file. */

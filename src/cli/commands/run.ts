@@ -16,6 +16,7 @@ export interface RunCommandOptions extends GlobalOptions, CacheFlags {
   resume?: boolean;
   epochs?: number;
   shard?: string;
+  runId?: string;
   skipInvalid?: boolean;
   concurrency?: number;
   quiet?: boolean;
@@ -45,6 +46,13 @@ function stoppingOnly(event: EngineEvent): void {
 export async function runCommand(suiteArg: string | undefined, opts: RunCommandOptions): Promise<number> {
   const suite = await loadSuite(suiteArg);
   const shard = parseShard(opts.shard);
+  const targetCount = opts.target?.length ?? suite.config.targets.length;
+  if (opts.runId !== undefined && targetCount !== 1) {
+    throw new CliError(
+      `--run-id names one run: choose one target with --target (this suite has ${suite.config.targets.length})`,
+      EXIT.usage,
+    );
+  }
   const store = await openCliStore(opts, suite.file);
   const llm = createLlmRuntime({
     cacheMode: cacheModeOf(opts),
@@ -77,6 +85,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       resume: opts.resume,
       skipInvalid: opts.skipInvalid,
       shard,
+      runId: opts.runId,
       concurrency: opts.concurrency,
       llm,
       signal: controller.signal,
