@@ -382,6 +382,21 @@ export function buildProgram(): Command {
       ),
     );
 
+  const db = program
+    .command("db")
+    .description("the store's schema and contents (SQLite file or postgres:// URL)");
+  db.command("migrate")
+    .description("apply the missing schema migrations (opening any store does this too)")
+    .action(act(async () => (await import("./commands/db.ts")).dbMigrateCommand(global())));
+  db.command("info")
+    .description("backend, location (password masked), applied migrations, runs by status")
+    .option("--json", "print JSON")
+    .action(
+      act(async (opts: { json?: boolean }) =>
+        (await import("./commands/db.ts")).dbInfoCommand({ ...global(), ...opts }),
+      ),
+    );
+
   program
     .command("merge")
     .description("join stores of shards (`assay run --shard I/N --run-id ID` on several machines) into one")

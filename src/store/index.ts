@@ -1,4 +1,5 @@
-export { defaultStorePath, openStore } from "./open.ts";
+export { type MergedRun, type MergeSource, mergeStores } from "./merge.ts";
+export { defaultStorePath, isPostgresUrl, openStore } from "./open.ts";
 export { RunNotFoundError, resolveRun } from "./resolve.ts";
 export { SqlStore } from "./sql-store.ts";
 export { openSqliteStore } from "./sqlite/sqlite-store.ts";

@@ -9,9 +9,19 @@ export function defaultStorePath(suiteFile?: string, env: NodeJS.ProcessEnv = pr
   return join(dir, ".assay", "assay.db");
 }
 
+/** A `postgres://` or `postgresql://` URL (the PostgreSQL store), rather than an SQLite file path. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+/**
+ * A `postgres://` or `postgresql://` URL opens the PostgreSQL store; anything else is an SQLite
+ * file. The PostgreSQL driver is loaded only when a URL names it, so SQLite users never pay for it.
+ */
 export async function openStore(location: string): Promise<Store> {
-  if (/^postgres(ql)?:\/\//.test(location)) {
-    throw new Error("the PostgreSQL store is not available yet: use an SQLite path");
+  if (isPostgresUrl(location)) {
+    const { openPostgresStore } = await import("./postgres/postgres-store.ts");
+    return openPostgresStore(location);
   }
   return openSqliteStore(location);
 }

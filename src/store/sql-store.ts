@@ -138,16 +138,62 @@ export class SqlStore implements Store {
     return rows.map(rowToCase);
   }
 
+  /**
+   * One transaction: a batch is stored whole or not at all, and a key already stored (or twice in
+   * the batch) fails it. Over a network the commit can succeed while its answer is lost, so a
+   * batch whose every key is already stored, each once, counts as that retry and succeeds unchanged.
+   */
   async writeResults(batch: { outputs: StoredOutput[]; scores: StoredScore[] }): Promise<void> {
     if (batch.outputs.length === 0 && batch.scores.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      for (const part of chunks(batch.outputs)) {
-        await trx.insertInto("outputs").values(part.map(outputToRow)).execute();
+    try {
+      await this.db.transaction().execute(async (trx) => {
+        for (const part of chunks(batch.outputs)) {
+          await trx.insertInto("outputs").values(part.map(outputToRow)).execute();
+        }
+        for (const part of chunks(batch.scores)) {
+          await trx.insertInto("scores").values(part.map(scoreToRow)).execute();
+        }
+      });
+    } catch (err) {
+      if (!(await this.isStoredBatch(batch).catch(() => false))) throw err;
+    }
+  }
+
+  /** Every output and score key of the batch is stored, and none appears twice in the batch. */
+  private async isStoredBatch(batch: { outputs: StoredOutput[]; scores: StoredScore[] }): Promise<boolean> {
+    const outputKey = (runId: string, caseId: string, epoch: number) =>
+      JSON.stringify([runId, caseId, epoch]);
+    const scoreKey = (runId: string, set: number, caseId: string, epoch: number, dimension: string) =>
+      JSON.stringify([runId, set, caseId, epoch, dimension]);
+    const wanted = {
+      outputs: batch.outputs.map((o) => outputKey(o.runId, o.caseId, o.epoch)),
+      scores: batch.scores.map((s) => scoreKey(s.runId, s.scoreSet ?? 1, s.caseId, s.epoch, s.dimension)),
+    };
+    if (
+      new Set(wanted.outputs).size !== wanted.outputs.length ||
+      new Set(wanted.scores).size !== wanted.scores.length
+    ) {
+      return false;
+    }
+    const runIds = [...new Set([...batch.outputs, ...batch.scores].map((r) => r.runId))];
+    const stored = new Set<string>();
+    for (const part of chunks(runIds)) {
+      const outputs = await this.db
+        .selectFrom("outputs")
+        .select(["run_id", "case_id", "epoch"])
+        .where("run_id", "in", part)
+        .execute();
+      for (const r of outputs) stored.add(outputKey(r.run_id, r.case_id, Number(r.epoch)));
+      const scores = await this.db
+        .selectFrom("scores")
+        .select(["run_id", "score_set", "case_id", "epoch", "dimension"])
+        .where("run_id", "in", part)
+        .execute();
+      for (const r of scores) {
+        stored.add(scoreKey(r.run_id, Number(r.score_set), r.case_id, Number(r.epoch), r.dimension));
       }
-      for (const part of chunks(batch.scores)) {
-        await trx.insertInto("scores").values(part.map(scoreToRow)).execute();
-      }
-    });
+    }
+    return [...wanted.outputs, ...wanted.scores].every((k) => stored.has(k));
   }
 
   async storedResultKeys(runId: string): Promise<Set<string>> {
@@ -445,6 +491,13 @@ export class SqlStore implements Store {
       if (r.run_id !== null) rec.runId = r.run_id;
       return rec;
     });
+  }
+
+  /** The schema versions this database has applied (`assay db info`). */
+  async appliedMigrations(): Promise<Array<{ version: number; appliedAt: string }>> {
+    const { rows } = await sql<{ version: number | string; applied_at: string }>`
+      select version, applied_at from schema_migrations order by version`.execute(this.db);
+    return rows.map((r) => ({ version: Number(r.version), appliedAt: r.applied_at }));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
-import { dirname, join, resolve } from "node:path";
-import type { CacheMode } from "../../llm/cache.ts";
+import { type CacheMode, defaultCachePath } from "../../llm/cache.ts";
 import { defaultStorePath } from "../../store/open.ts";
 import { CliError, EXIT } from "../exit.ts";
 
@@ -28,9 +27,11 @@ export function cacheModeOf(flags: CacheFlags): CacheMode {
   return "default";
 }
 
-/** The response cache lives beside the store: `.assay/cache.db` (ASSAY_CACHE overrides). */
+/**
+ * The response cache lives beside an SQLite store (`.assay/cache.db`), in ./.assay/ for a
+ * PostgreSQL URL (never a folder named after the URL); ASSAY_CACHE overrides.
+ */
 export function cacheFileFor(flags: CacheFlags, suiteFile?: string): string {
   if (process.env.ASSAY_CACHE) return process.env.ASSAY_CACHE;
-  const store = flags.db ?? defaultStorePath(suiteFile);
-  return join(dirname(resolve(store)), "cache.db");
+  return defaultCachePath(flags.db ?? defaultStorePath(suiteFile));
 }
