@@ -1,15 +1,32 @@
 import type { Case } from "../core/case.ts";
 import type { Store, StoredOutput, StoredScore } from "../store/types.ts";
 
-/** A store that is busy (another writer holds SQLite's lock) may be free a moment later. */
+/**
+ * PostgreSQL errors worth another try (SQLSTATE): serialization failure, deadlock, the server
+ * shutting a connection down or refusing new ones for a moment.
+ */
+const TRANSIENT_PG_CODES = new Set([
+  "40001",
+  "40P01",
+  "57P01",
+  "57P02",
+  "57P03",
+  "53300",
+  "08006",
+  "08003",
+  "08001",
+]);
+
+/**
+ * A store that is busy (another writer holds SQLite's lock), or a PostgreSQL server that lost a
+ * race or a connection, may accept the same write a moment later.
+ */
 export function isTransientWriteError(err: unknown): boolean {
   const code = (err as { code?: unknown })?.code;
-  if (
-    code === "SQLITE_BUSY" ||
-    code === "SQLITE_LOCKED" ||
-    (typeof code === "string" && code.startsWith("SQLITE_BUSY_"))
-  )
-    return true;
+  if (typeof code === "string") {
+    if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED" || code.startsWith("SQLITE_BUSY_")) return true;
+    if (TRANSIENT_PG_CODES.has(code) || code === "ECONNRESET" || code === "ECONNREFUSED") return true;
+  }
   return /database is locked|database table is locked/i.test((err as Error)?.message ?? "");
 }
 
