@@ -85,7 +85,8 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
       startedAt: run.startedAt,
       finishedAt: run.finishedAt,
       status: run.status,
-      ...(run.statusReason !== undefined ? { statusReason: run.statusReason } : {}),
+      // Always present, null when there is nothing to explain, so a script can read it unguarded.
+      statusReason: run.statusReason ?? null,
       scoreSet: run.scoreSet ?? 1,
       epochs: run.epochs,
       lineage: run.lineage,

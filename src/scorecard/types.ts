@@ -84,7 +84,7 @@ export interface Scorecard {
     finishedAt?: string;
     status: RunStatus;
     /** why the run is `failed` or `interrupted` */
-    statusReason?: string;
+    statusReason: string | null;
     /** the score set the scorecard reads (1 = the run's own scoring; `rescore` adds more) */
     scoreSet: number;
     epochs: number;
@@ -190,7 +190,7 @@ const RUN_FIELDS: FieldTable<Scorecard["run"]> = {
   startedAt: { type: "string", doc: "when the run started (ISO 8601)" },
   finishedAt: { type: "string", doc: "when it finished, once it has" },
   status: { type: "string", doc: "`running`, `completed`, `interrupted` or `failed`" },
-  statusReason: { type: "string", doc: "why the run is `failed` or `interrupted`" },
+  statusReason: { type: "string | null", doc: "why the run is `failed` or `interrupted`; null otherwise" },
   scoreSet: {
     type: "number",
     doc: "the score set read: 1 is the run's own scoring, `assay rescore` adds more (RUN@N)",
