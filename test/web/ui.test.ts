@@ -1,6 +1,5 @@
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../../src/server/serve.ts";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../src/store/index.ts";
 import type { Store } from "../../src/store/types.ts";
 import {
@@ -11,16 +10,13 @@ import {
   syntheticRows,
 } from "../support/synthetic-runs.ts";
 import { tempDir } from "../support/temp.ts";
-import { ensureWebBuilt, launchBrowser, watchPage } from "./support/web.ts";
+import { ensureWebBuilt, webSession } from "./support/web.ts";
 
 /** The web app in real Chromium against a real server and SQLite store. */
 
 const tmp = tempDir("assay-web-ui-");
 let store: Store;
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-let problems: string[];
+const web = webSession({ width: 1400, height: 1000 });
 
 const IMG = `<img src=x onerror="window.__pwned=1">`;
 const LINK = "[click](javascript:window.__pwned=2)";
@@ -117,28 +113,15 @@ beforeAll(async () => {
   });
 
   await built;
-  server = await startServer({ store, port: 0 });
-  browser = await launchBrowser();
+  await web.start(store);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await store?.close();
   tmp.remove();
 });
 
-async function open(path: string): Promise<Page> {
-  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  problems = watchPage(page).problems;
-  await page.goto(`${server.origin}${path}`);
-  return page;
-}
-
-afterEach(async () => {
-  expect(problems, "no CSP violations or page errors").toEqual([]);
-  await page?.close();
-});
+const open = (path: string): Promise<Page> => web.open(path);
 
 const rowIds = (p: Page) => p.$$eval("tr[data-case]", (rows) => rows.map((r) => r.getAttribute("data-case")));
 
@@ -303,7 +286,7 @@ describe("the web app", () => {
     expect(await p.getByTestId("unscored-reasons-correct").textContent()).toBe("");
     expect(await p.locator("main img, main script").count()).toBe(0);
 
-    await p.goto(`${server.origin}/runs/xss-run/cases/x-1`);
+    await p.goto(`${web.origin}/runs/xss-run/cases/x-1`);
     await p.getByTestId("case-output").waitFor();
     const output = await p.getByTestId("case-output").textContent();
     expect(output).toBe(`${IMG}\n${LINK}\n${SCRIPT}`);

@@ -1,19 +1,18 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { calibrationReport, type RatingPair } from "../../src/calibrate/report.ts";
 import { BINARY_SCALE } from "../../src/calibrate/scale.ts";
 import type { RunRows } from "../../src/compare/compare.ts";
 import { FAILURE_FLAG } from "../../src/labels/flags.ts";
 import type { CaseDetailResponse, GateResponse, RunSummaryResponse } from "../../src/server/api-types.ts";
 import { createApp } from "../../src/server/app.ts";
-import { type RunningServer, startServer } from "../../src/server/serve.ts";
 import { openSqliteStore } from "../../src/store/index.ts";
 import type { RunRecord, Store } from "../../src/store/types.ts";
 import { runCliInProcess } from "../support/cli.ts";
 import { discordantPair, type SyntheticRun, syntheticRows } from "../support/synthetic-runs.ts";
 import { tempDir } from "../support/temp.ts";
-import { ensureWebBuilt, launchBrowser, watchPage } from "./support/web.ts";
+import { ensureWebBuilt, webSession } from "./support/web.ts";
 
 /**
  * The web app leads with verdicts (issue 9): the compare page's banner (the suite's gate when it
@@ -26,10 +25,7 @@ const tmp = tempDir("assay-web-verdicts-");
 const db = tmp.path("assay.db");
 const suiteFile = tmp.path("suite/assay.yaml");
 let store: Store;
-let server: RunningServer;
-let browser: Browser;
-let page: Page;
-let problems: string[];
+const web = webSession({ width: 1400, height: 900 });
 
 /** The gate policy the compare banner applies; the suite's name matches the runs'. */
 const SUITE_YAML = `suite: verdicts
@@ -174,28 +170,15 @@ beforeAll(async () => {
     createdAt: "2025-03-03T09:00:00.000Z",
   });
   await built;
-  server = await startServer({ store, port: 0 });
-  browser = await launchBrowser();
+  await web.start(store);
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
   await store?.close();
   tmp.remove();
 });
 
-async function open(path: string): Promise<Page> {
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  problems = watchPage(page).problems;
-  await page.goto(`${server.origin}${path}`);
-  return page;
-}
-
-afterEach(async () => {
-  expect(problems, "no CSP violations or page errors").toEqual([]);
-  await page?.close();
-});
+const open = (path: string): Promise<Page> => web.open(path);
 
 const top = async (p: Page, testId: string) => (await p.getByTestId(testId).first().boundingBox())?.y ?? -1;
 
@@ -403,7 +386,7 @@ describe("the run and case pages", () => {
     ).toBe(true);
 
     // the runs list: aggregate, duration and commit
-    await p.goto(`${server.origin}/`);
+    await p.goto(`${web.origin}/`);
     const row = p.locator("tr[data-run=cand-v2]");
     await row.getByTestId("run-aggregate").getByText("0.508").waitFor();
     expect(await row.textContent()).toContain("1 min 35 s");
@@ -444,12 +427,12 @@ describe("the run and case pages", () => {
 
     // further on, the filter skips the cases that pass in the candidate: c-040 … c-100
     const api = (await (
-      await fetch(`${server.origin}/api/runs/cand-v2/cases/c-039?status=fail`)
+      await fetch(`${web.origin}/api/runs/cand-v2/cases/c-039?status=fail`)
     ).json()) as CaseDetailResponse;
     expect([api.prev, api.next, api.position]).toEqual(["c-038", "c-101", { index: 39, matched: failing }]);
     // without a filter, neighbours are in dataset order
     const plain = (await (
-      await fetch(`${server.origin}/api/runs/cand-v2/cases/c-039`)
+      await fetch(`${web.origin}/api/runs/cand-v2/cases/c-039`)
     ).json()) as CaseDetailResponse;
     expect([plain.prev, plain.next, plain.position]).toEqual(["c-038", "c-040", undefined]);
 
@@ -505,13 +488,13 @@ describe("review for experts", () => {
       "marks the task as created instead of done",
     ]);
     // the queue overview counts it; the case page shows it
-    await p.goto(`${server.origin}/`);
+    await p.goto(`${web.origin}/`);
     await p.getByTestId("queue-progress-q-experts").waitFor();
     expect(await p.locator("tr", { has: p.getByTestId("queue-progress-q-experts") }).textContent()).toMatch(
       /1$/,
     );
     const detail = (await (
-      await fetch(`${server.origin}/api/runs/cand-v2/cases/c-001`)
+      await fetch(`${web.origin}/api/runs/cand-v2/cases/c-001`)
     ).json()) as CaseDetailResponse;
     expect(detail.labels.some((l) => l.dimension === FAILURE_FLAG && l.current)).toBe(true);
 
@@ -544,7 +527,7 @@ describe("review for experts", () => {
     expect(again.stdout).toContain("skipped c-001: already in");
 
     // withdrawing the flag takes the output off the list
-    await p.goto(`${server.origin}/review/q-experts?labeller=ann`);
+    await p.goto(`${web.origin}/review/q-experts?labeller=ann`);
     await p.getByTestId("review-item").waitFor();
     await p.getByTestId("flag-withdraw").click();
     await p.getByTestId("flag-failure").waitFor();
@@ -578,7 +561,7 @@ describe("the calibration page", () => {
 
 describe("the run summary endpoint", () => {
   it("gives the scorecard's own aggregate", async () => {
-    const res = await fetch(`${server.origin}/api/runs/base-v1/summary`);
+    const res = await fetch(`${web.origin}/api/runs/base-v1/summary`);
     const body = (await res.json()) as RunSummaryResponse;
     expect(body.aggregate.mean).toBeCloseTo(100 / 120, 12);
     expect(body.aggregate.n).toBe(N);

@@ -2,6 +2,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, afterEach, expect } from "vitest";
+import { type RunningServer, startServer } from "../../../src/server/serve.ts";
+import type { Store } from "../../../src/store/types.ts";
 import { REPO_ROOT } from "../../support/cli.ts";
 
 /** Debian's Chromium; playwright-core never downloads a browser here. */
@@ -83,4 +86,41 @@ export function watchPage(page: Page): { problems: string[] } {
   });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
   return { problems };
+}
+
+/**
+ * One server and one browser for a browser test file: `start` serves the store, `open` gives a
+ * fresh page watched for CSP violations and page errors, and after each test the page must have
+ * had none. Registers its own afterEach/afterAll hooks.
+ */
+export function webSession(viewport: { width: number; height: number }) {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let page: Page | undefined;
+  let problems: string[] = [];
+  afterEach(async () => {
+    expect(problems, "no CSP violations or page errors").toEqual([]);
+    await page?.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    async start(store: Store): Promise<void> {
+      server = await startServer({ store, port: 0 });
+      browser = await launchBrowser();
+    },
+    get origin(): string {
+      if (!server) throw new Error("webSession: start() first");
+      return server.origin;
+    },
+    async open(path: string): Promise<Page> {
+      if (!browser) throw new Error("webSession: start() first");
+      page = await browser.newPage({ viewport });
+      problems = watchPage(page).problems;
+      await page.goto(`${this.origin}${path}`);
+      return page;
+    },
+  };
 }
