@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import type { RunOrigin } from "../store/types.ts";
 
 let cachedToolVersion: string | undefined;
 
@@ -34,4 +36,27 @@ export function gitCommit(dir: string): string | undefined {
 export function newRunId(target: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
   return `${stamp}-${target}-${randomBytes(2).toString("hex")}`;
+}
+
+/** The CI job's page, from the variables the common CI services set. */
+export function ciJobUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.ASSAY_ORIGIN_URL) return env.ASSAY_ORIGIN_URL;
+  if (env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID) {
+    return `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`;
+  }
+  return env.CI_JOB_URL ?? env.BUILDKITE_BUILD_URL ?? env.BUILD_URL;
+}
+
+/** Where this process runs: host, user and CI job (ASSAY_ORIGIN_HOST / ASSAY_ORIGIN_USER override). */
+export function runOrigin(env: NodeJS.ProcessEnv = process.env): RunOrigin {
+  let user = env.ASSAY_ORIGIN_USER ?? env.GITHUB_ACTOR ?? env.GITLAB_USER_LOGIN;
+  if (!user) {
+    try {
+      user = userInfo().username;
+    } catch {
+      user = env.USER ?? "unknown";
+    }
+  }
+  const ciUrl = ciJobUrl(env);
+  return { host: env.ASSAY_ORIGIN_HOST ?? hostname(), user, ...(ciUrl ? { ciUrl } : {}) };
 }

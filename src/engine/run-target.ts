@@ -3,14 +3,15 @@ import { type DatasetSummary, readDataset } from "../dataset/dataset.ts";
 import { errorMessage } from "../faults/abort.ts";
 import type { DimensionRecord, RunLineage, RunRecord, RunStatus, Store } from "../store/types.ts";
 import { resultKey } from "../store/types.ts";
-import { callWithPolicy } from "../targets/policy.ts";
+import type { RateGate } from "../targets/policy.ts";
 import type { Target } from "../targets/types.ts";
 import { hashValue, sha256 } from "../util/hash.ts";
+import { type CaseWorkContext, runCase } from "./case-work.ts";
 import type { EngineListener, RunProgress } from "./events.ts";
 import { acquireLease } from "./lease.ts";
-import { gitCommit, newRunId, toolVersion } from "./lineage.ts";
+import { gitCommit, newRunId, runOrigin, toolVersion } from "./lineage.ts";
 import { forEachConcurrent } from "./pool.ts";
-import { ScoringCancelled, type ScoringDimension, scoreOutput } from "./scoring.ts";
+import type { ScoringDimension } from "./scoring.ts";
 import { defaultWriteRetryMs, ResultWriter, withWriteRetry } from "./writer.ts";
 
 export interface RunTargetOptions {
@@ -37,6 +38,8 @@ export interface RunTargetOptions {
   progressIntervalMs?: number;
   /** backoff base for retries (tests shorten it) */
   backoffBaseMs?: number;
+  /** paces calls to the target (the suite's `limits`; shared across workers with a queue) */
+  gate?: RateGate;
   /** how long a run's lease lives without a heartbeat (default 60 s) */
   leaseTtlMs?: number;
   /** how long writes retry a busy store before the run fails (default 30 s, ASSAY_WRITE_RETRY_MS) */
@@ -73,6 +76,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     evaluators: Object.fromEntries(opts.dimensions.map((d) => [d.name, d.evaluator.id])),
     ...(opts.shard ? { shard: { ...opts.shard } } : {}),
     gitCommit: gitCommit(opts.suite.baseDir),
+    origin: runOrigin(),
     toolVersion: toolVersion(),
     nodeVersion: process.version,
   };
@@ -203,36 +207,30 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     await putAllCases(opts, writer);
   }
 
+  const caseWork: CaseWorkContext = {
+    runId,
+    target,
+    dimensions: opts.dimensions,
+    scoreSet,
+    policy: {
+      timeoutMs: opts.timeoutMs,
+      retries: opts.retries,
+      backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs } : undefined,
+      gate: opts.gate,
+    },
+  };
   let loopError: unknown;
   try {
     await forEachConcurrent(
       work(),
       opts.concurrency,
       async ({ sc, epoch }) => {
-        const output = await callWithPolicy(target, sc.case, epoch, {
-          timeoutMs: opts.timeoutMs,
-          retries: opts.retries,
-          signal,
-          backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs } : undefined,
-        });
-        // A call cut short by Ctrl-C is not a result: it is simply not stored, and --resume redoes it.
-        if (output.error?.class === "cancelled") return;
-        // Scoring cut short by the signal (an evaluator still running) is not a result either.
-        const scores = await scoreOutput(runId, sc.case, epoch, output, opts.dimensions, { signal }).catch(
-          (err: unknown) => {
-            if (err instanceof ScoringCancelled) return undefined;
-            throw err;
-          },
-        );
-        if (scores === undefined) return;
+        const result = await runCase(caseWork, sc.case, epoch, signal);
+        if (result === undefined) return;
         if (signal.aborted && stopReason !== undefined) return;
-        if (scoreSet !== 1) for (const s of scores) s.scoreSet = scoreSet;
-        writer.add(
-          { ...output, runId, caseId: sc.case.id, epoch, createdAt: new Date().toISOString() },
-          scores,
-        );
+        writer.add(result.output, result.scores);
         progress.done++;
-        if (output.error) progress.errors++;
+        if (result.output.error) progress.errors++;
       },
       signal,
     );

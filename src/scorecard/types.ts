@@ -176,6 +176,10 @@ const LINEAGE_FIELDS: FieldTable<RunLineage> = {
   gitCommit: { type: "string", doc: "the suite folder's git commit, when it is in a repository" },
   toolVersion: { type: "string", doc: "assay's version" },
   nodeVersion: { type: "string", doc: "Node.js's version" },
+  origin: {
+    type: "{host, user, ciUrl?}",
+    doc: "where the run was made: host, user, and the CI job's page when there was one",
+  },
   shard: {
     type: "{index, count}",
     doc: "present when the run holds only shard `index` of `count` (`--shard I/N`)",

@@ -20,8 +20,18 @@ export interface RunLineage {
   gitCommit?: string;
   toolVersion: string;
   nodeVersion: string;
+  /** where the run was made: host, user, and the CI job when there was one */
+  origin?: RunOrigin;
   /** the run holds only shard I of N of the dataset (`assay run --shard`); `assay merge` joins shards */
   shard?: { index: number; count: number };
+}
+
+/** Where a run was made, shown beside runs gathered from many machines on a shared server. */
+export interface RunOrigin {
+  host: string;
+  user: string;
+  /** the CI job's page (GitHub Actions, GitLab CI, Buildkite, or ASSAY_ORIGIN_URL) */
+  ciUrl?: string;
 }
 
 /** The scoring configuration pinned with the run, so a stored scorecard needs no suite file. */

@@ -30,8 +30,21 @@ export interface CallPolicy {
   random?: () => number;
   /** a monotonic clock in ms, for latency (default performance.now) */
   now?: () => number;
+  /** paces attempts: every attempt waits for the gate, and a rate-limited answer tells it */
+  gate?: RateGate;
   /** told before each wait for a retry */
   onRetry?: (info: { attempt: number; error: TargetError; delayMs: number }) => void;
+}
+
+/**
+ * A rate limit shared by every call to one target: in process (limits.rpm), or across machines
+ * (a Redis token bucket when workers take jobs from a queue).
+ */
+export interface RateGate {
+  /** resolves when the next attempt may start; rejects only when `signal` aborts */
+  acquire(signal?: AbortSignal): Promise<void>;
+  /** the target answered 429: hold every caller back for `retryAfterMs` (or a default pause) */
+  rateLimited(retryAfterMs?: number): void;
 }
 
 /**
@@ -55,6 +68,14 @@ export async function callWithPolicy(
   let latencyMs = 0;
   for (;;) {
     if (runSignal?.aborted) return errorOutput(cancelled(), attempts, latencyMs);
+    if (policy.gate) {
+      try {
+        await policy.gate.acquire(runSignal);
+      } catch {
+        return errorOutput(cancelled(), attempts, latencyMs);
+      }
+      if (runSignal?.aborted) return errorOutput(cancelled(), attempts, latencyMs);
+    }
     attempts++;
     const result = await attempt(target, c, epoch, policy.timeoutMs, runSignal, now);
     latencyMs = result.latencyMs;
@@ -66,6 +87,7 @@ export async function callWithPolicy(
       }
     }
     const failure = result.failure!;
+    if (failure.error.class === "rate-limited") policy.gate?.rateLimited(failure.retryAfterMs);
     if (runSignal?.aborted) return errorOutput(cancelled(), attempts, latencyMs);
     if (!isRetryable(failure.error.class) || attempts >= maxAttempts) {
       return errorOutput(failure.error, attempts, latencyMs);
