@@ -15,7 +15,8 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr, pl
     const rate = elapsed > 0 ? p.done / elapsed : 0;
     const eta = rate > 0 ? Math.max(0, (p.total - finished) / rate) : 0;
     const label = `${p.run.target}`;
-    const stats = `${finished}/${p.total} ${pct}% · ${p.errors} errors · ${rate.toFixed(0)}/s · eta ${eta.toFixed(0)}s`;
+    const workers = p.workers !== undefined ? ` · ${p.workers} worker${p.workers === 1 ? "" : "s"}` : "";
+    const stats = `${finished}/${p.total} ${pct}% · ${p.errors} errors · ${rate.toFixed(0)}/s${workers} · eta ${eta.toFixed(0)}s`;
     if (event.type === "run-start") {
       const how = event.resumed ? `resuming ${p.run.id} (${p.skipped} stored)` : `run ${p.run.id}`;
       stream.write(`${label}: ${how}, ${p.total} results to produce\n`);

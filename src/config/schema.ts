@@ -30,6 +30,20 @@ const callPolicy = {
     .describe(
       "retries of a failed call (429, 5xx, timeouts, resets) for this target (default: the suite's retries)",
     ),
+  rateLimit: z
+    .strictObject({
+      perSecond: z.number().positive().describe("calls started per second, at most"),
+      group: z
+        .string()
+        .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits, '.', '_', ':' and '-'")
+        .optional()
+        .describe("targets naming the same group share one budget (one API account, say); default the target's id"),
+    })
+    .optional()
+    .describe(
+      "paces calls to this target, retries included; a 429 pauses every caller for its Retry-After. " +
+        "With `assay run --queue` the budget is shared by every worker on every machine (kept in Redis)",
+    ),
 };
 
 /** What an http or exec target may return (issue 8): on the target, or (http) inside `http:`. */

@@ -10,6 +10,8 @@ export interface RunProgress {
   done: number;
   errors: number;
   startedAtMs: number;
+  /** queue workers taking this run's jobs, when the run is dispatched to a queue */
+  workers?: number;
 }
 
 export type EngineEvent =

@@ -4,8 +4,10 @@ import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
 import type { LlmRuntime } from "../llm/client.ts";
 import type { Store } from "../store/types.ts";
 import { checkCredentials } from "./credentials.ts";
+import type { CaseDispatcher } from "./dispatch.ts";
 import type { EngineListener } from "./events.ts";
 import { buildDimensions, buildTargets } from "./prepare.ts";
+import { gatesFor, localRateGate } from "./rate-gate.ts";
 import { type RunTargetResult, runTarget } from "./run-target.ts";
 
 export interface RunSuiteOptions {
@@ -24,6 +26,8 @@ export interface RunSuiteOptions {
   onInvalid?: (error: InputError) => void;
   concurrency?: number;
   backoffBaseMs?: number;
+  /** hand each target's work to queue workers instead of calling it here (`assay run --queue`) */
+  dispatchFor?: (targetId: string) => CaseDispatcher;
   /** response cache and API-key environment for LLM targets and judges */
   llm?: LlmRuntime;
 }
@@ -43,6 +47,7 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
   const dimensions = await buildDimensions(suite, opts.llm);
   const targets = await buildTargets(suite, opts.targets, opts.store, opts.llm);
   const runs: RunTargetResult[] = [];
+  const gates = gatesFor(suite.config.targets, (_group, perSecond) => localRateGate(perSecond));
   try {
     // Every API key before the first call: a missing one is exit 2 naming the variable, not a
     // run of failed calls (or a judge dimension left unscored) that still ends "completed".
@@ -61,14 +66,15 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
           skipInvalid: opts.skipInvalid,
           epochs: opts.epochs ?? suite.config.epochs,
           concurrency: opts.concurrency ?? spec?.concurrency ?? suite.config.concurrency,
-          timeoutMs: spec?.timeoutMs ?? suite.config.timeoutMs,
-          retries: spec?.retries ?? suite.config.retries,
+          ...callSettings(suite, target.id),
           resume: opts.resume,
           shard: opts.shard,
           runId: opts.runId,
           signal: opts.signal,
           onEvent: opts.onEvent,
           backoffBaseMs: opts.backoffBaseMs,
+          gate: gates.get(target.id),
+          dispatch: opts.dispatchFor?.(target.id),
         }),
       );
     }
@@ -76,4 +82,13 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
     for (const t of targets) await t.close?.();
   }
   return { runs, invalidCases: dataset.invalid };
+}
+
+/** A target's time limit and retries: its own, else the suite's. */
+export function callSettings(suite: LoadedSuite, targetId: string): { timeoutMs: number; retries: number } {
+  const spec = suite.config.targets.find((t) => t.id === targetId);
+  return {
+    timeoutMs: spec?.timeoutMs ?? suite.config.timeoutMs,
+    retries: spec?.retries ?? suite.config.retries,
+  };
 }
