@@ -113,3 +113,14 @@ if (existsSync("/usr/bin/chromium")) {
 } else {
   process.stdout.write("ui      skipped: /usr/bin/chromium is not installed (apt-get install -y chromium)\n");
 }
+
+// ── Scale-out (bench/scale.ts): 100,000 cases through PostgreSQL and a Redis queue with 1, 2 and
+// 4 workers. Skips itself when PostgreSQL or Redis does not answer; BENCH_SCALE=0 skips it.
+if (process.env.BENCH_SCALE !== "0") {
+  const scale = spawnSync(process.execPath, ["--import", "tsx", join(here, "scale.ts")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (scale.status !== 0) throw new Error("scale bench failed");
+  process.stdout.write(scale.stdout);
+}

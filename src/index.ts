@@ -23,6 +23,7 @@ export {
   targetSchema,
 } from "./config/schema.ts";
 export * from "./dataset/index.ts";
+export { type CaseResult, type CaseWorkContext, runCase } from "./engine/case-work.ts";
 export {
   type CredentialNeed,
   checkCredentials,
@@ -31,12 +32,19 @@ export {
   missingCredentials,
   missingCredentialsMessage,
 } from "./engine/credentials.ts";
+export type { CaseDispatcher, DispatchContext } from "./engine/dispatch.ts";
 export type { EngineEvent, EngineListener, RunProgress } from "./engine/events.ts";
 export { gitCommit, toolVersion } from "./engine/lineage.ts";
 export { buildDimensions, buildTargets } from "./engine/prepare.ts";
+export { localRateGate } from "./engine/rate-gate.ts";
 export { rescoreRun } from "./engine/rescore.ts";
 export { type RunSuiteOptions, type RunSuiteResult, runSuite } from "./engine/run-suite.ts";
-export { type RunTargetOptions, type RunTargetResult, runTarget } from "./engine/run-target.ts";
+export {
+  type RunTargetOptions,
+  type RunTargetResult,
+  runTarget,
+  type ShardOutcome,
+} from "./engine/run-target.ts";
 export { type ScoringDimension, scoreOutput } from "./engine/scoring.ts";
 export * from "./evaluators/index.ts";
 export {
@@ -62,6 +70,17 @@ export {
   type LlmRuntime,
 } from "./llm/index.ts";
 export type * from "./llm/types.ts";
+// The queue (BullMQ + Redis): these modules load bullmq and ioredis only when called.
+export {
+  connectRedis,
+  DEFAULT_QUEUE_NAME,
+  loadBullMQ,
+  maskRedisUrl,
+  QueueSetupError,
+} from "./queue/connect.ts";
+export { openQueueCoordinator, type QueueCoordinator } from "./queue/coordinator.ts";
+export { queueDispatcher } from "./queue/dispatcher.ts";
+export { type RunningWorker, startWorker, type WorkerOptions } from "./queue/worker.ts";
 export {
   comparisonMarkdown,
   gateJunit,
@@ -80,10 +99,20 @@ export {
   type AppOptions,
   createApp,
   DEFAULT_HOST,
+  DEFAULT_MAX_UPLOAD_BYTES,
   DEFAULT_PORT,
+  isLoopbackHost,
+  PUSH_PATH,
+  PushError,
+  type PushOptions,
+  type PushResponse,
+  type PushResult,
+  pushRun,
   type RunningServer,
+  readTokenFile,
   ServeConfigError,
   type ServeOptions,
+  serverBase,
   startServer,
 } from "./server/index.ts";
 export * from "./store/index.ts";

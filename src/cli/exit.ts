@@ -19,11 +19,13 @@ export function exitCodeFor(err: unknown): number {
   if (err instanceof CliError) return err.exitCode;
   if (err instanceof InputError || err instanceof RunNotFoundError) return EXIT.usage;
   const name = (err as { name?: string })?.name;
-  if (name === "TargetConfigError" ||
+  if (
+    name === "TargetConfigError" ||
     name === "EvaluatorConfigError" ||
     name === "LeaseHeldError" ||
     name === "QueueSetupError" ||
-    name === "RunMismatchError")
+    name === "RunMismatchError"
+  )
     return EXIT.usage;
   return EXIT.incomplete;
 }

@@ -46,9 +46,17 @@ export function buildProgram(): Command {
     )
     .option(
       "--run-id <id>",
-      "the new run's id; shards of one run share it, and `assay merge` joins their stores",
+      "the new run's id; shards of one run share it: on a postgres:// --db they write that one run together, on SQLite files `assay merge` joins them",
     )
     .option("--skip-invalid", "skip malformed dataset records and report how many")
+    .option(
+      "--queue <url>",
+      "redis://HOST:PORT: enqueue the cases for `assay worker`s (any number, any machine) instead of calling targets here; needs a --db they share",
+    )
+    .option(
+      "--queue-name <name>",
+      "the queue's name, when several teams or suites share one Redis (default assay)",
+    )
     .option("-q, --quiet", "no progress output")
     .option("--no-cache", "neither read nor write the LLM response cache")
     .option(
@@ -59,6 +67,30 @@ export function buildProgram(): Command {
     .action(
       act(async (suite: string | undefined, opts: Record<string, unknown>) =>
         (await import("./commands/run.ts")).runCommand(suite, { ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("worker")
+    .description(
+      "take queued cases (from `assay run --queue`), call the target, score, write to the shared store; SIGTERM finishes the jobs in flight",
+    )
+    .requiredOption("--queue <url>", "redis://HOST:PORT, the coordinator's queue")
+    .option("--queue-name <name>", "the queue's name (default assay)")
+    .option("--concurrency <n>", "jobs in flight at once (default 10)", positiveInt)
+    .option("--once", "exit when the queue has nothing left to do")
+    .option(
+      "--stall-ms <ms>",
+      "a job whose worker stops renewing its lock for this long is given to another worker (default 30000)",
+      positiveInt,
+    )
+    .option("-q, --quiet", "no progress lines")
+    .option("--no-cache", "neither read nor write the LLM response cache")
+    .option("--cache-only", "answer every LLM call from the cache; a miss is an error")
+    .option("--refresh-cache", "call again what the cache would answer, and overwrite its entries")
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/worker.ts")).workerCommand({ ...global(), ...opts } as never),
       ),
     );
 
@@ -232,6 +264,37 @@ export function buildProgram(): Command {
     .action(
       act(async (suite: string | undefined, opts: Record<string, unknown>) =>
         (await import("./commands/view.ts")).viewCommand(suite, { ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("serve")
+    .description(
+      "the web app and API for a team over a shared store (--db), taking runs from `assay push`; --token-file and --host are required",
+    )
+    .option("--token-file <file>", "file holding the token every request must carry (required)")
+    .option("--host <host>", "address to listen on (required): 127.0.0.1 behind a reverse proxy, or 0.0.0.0")
+    .option("--port <port>", "port (default 7411; 0 picks a free one)", portNumber)
+    .option("--max-upload-mb <mb>", "largest pushed run taken, in MB (default 512)", positiveInt)
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/serve.ts")).serveCommand({ ...global(), ...opts }),
+      ),
+    );
+
+  program
+    .command("push")
+    .description(
+      "upload a completed run (outputs, scores, every score set, lineage, origin) to `assay serve`",
+    )
+    .argument("<run>", "run id, prefix, tag or latest")
+    .requiredOption("--to <url>", "the team server, e.g. https://assay.example.com")
+    .option("--token-file <file>", "file holding the server's token (default: ASSAY_TOKEN)")
+    .option("--suite <suite>", "suite file or folder whose store holds the run (default: the suite here)")
+    .option("--json", "print what was pushed as JSON")
+    .action(
+      act(async (run: string, opts: { to: string; tokenFile?: string; suite?: string; json?: boolean }) =>
+        (await import("./commands/push.ts")).pushCommand(run, { ...global(), ...opts }),
       ),
     );
 

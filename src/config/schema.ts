@@ -37,7 +37,9 @@ const callPolicy = {
         .string()
         .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, "letters, digits, '.', '_', ':' and '-'")
         .optional()
-        .describe("targets naming the same group share one budget (one API account, say); default the target's id"),
+        .describe(
+          "targets naming the same group share one budget (one API account, say); default the target's id",
+        ),
     })
     .optional()
     .describe(

@@ -119,4 +119,35 @@ describe("run leases", () => {
     // Releasing a lost lease leaves the new holder's alone.
     expect((await store.getLease("r1"))?.token).toBe("thief");
   });
+  it("shard leases: one driver per shard, shards of one run side by side, the run's own lease apart", async () => {
+    const one = { index: 1, count: 3 };
+    const two = { index: 2, count: 3 };
+    const first = await acquireLease(store, "r1", { shard: one });
+    const second = await acquireLease(store, "r1", { shard: two });
+    const whole = await acquireLease(store, "r1");
+    const err = await acquireLease(store, "r1", { shard: one, isAlive: () => true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LeaseHeldError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`^shard 1/3 of run r1 is being driven by pid ${process.pid} on `),
+    );
+    expect((await store.getLease("r1", one))?.token).toBe(first.token);
+    expect((await store.getLease("r1", two))?.token).toBe(second.token);
+    expect((await store.getLease("r1"))?.token).toBe(whole.token);
+    await first.release();
+    expect(await store.getLease("r1", one)).toBeUndefined();
+    expect((await store.getLease("r1", two))?.token).toBe(second.token);
+    // a dead driver on this host frees its shard at once
+    const far = new Date(Date.now() + 3_600_000).toISOString();
+    await second.release();
+    await store.claimLease(
+      "r1",
+      { token: "dead", host: hostname(), pid: 999_999_999, heartbeatAt: far, expiresAt: far },
+      null,
+      two,
+    );
+    const again = await acquireLease(store, "r1", { shard: two, isAlive: () => false });
+    expect((await store.getLease("r1", two))?.token).toBe(again.token);
+    await again.release();
+    await whole.release();
+  });
 });

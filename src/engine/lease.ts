@@ -1,12 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { RunLease, Store } from "../store/types.ts";
+import type { RunLease, ShardRef, Store } from "../store/types.ts";
 
 /**
  * One process drives a run at a time. The driver holds the run's lease and renews it by heartbeat;
  * another process may take it over only when the holder is gone: its heartbeat expired, or it ran
  * on this host and its pid is no longer alive. Taking over is a compare-and-swap on the holder's
  * token, so of two processes racing for one lease exactly one wins.
+ *
+ * A lease is the whole run's, or one shard's when several processes write a run together
+ * (`--shard I/N --run-id ID` on a shared store): each shard has a driver, the run has many.
  */
 
 export const DEFAULT_LEASE_TTL_MS = 60_000;
@@ -16,9 +19,11 @@ export class LeaseHeldError extends Error {
   constructor(
     readonly runId: string,
     readonly holder: RunLease,
+    readonly shard?: ShardRef,
   ) {
+    const what = shard ? `shard ${shard.index}/${shard.count} of run ${runId}` : `run ${runId}`;
     super(
-      `run ${runId} is being driven by pid ${holder.pid} on ${holder.host} (last heartbeat ${holder.heartbeatAt}); ` +
+      `${what} is being driven by pid ${holder.pid} on ${holder.host} (last heartbeat ${holder.heartbeatAt}); ` +
         "wait for it to finish, or stop that process and try again",
     );
     this.name = "LeaseHeldError";
@@ -33,6 +38,8 @@ export interface LeaseOptions {
   now?: () => number;
   /** whether a pid on this host is alive (injectable for tests) */
   isAlive?: (pid: number) => boolean;
+  /** the lease of this shard of the run rather than the whole run's */
+  shard?: ShardRef;
 }
 
 export interface HeldLease {
@@ -63,9 +70,10 @@ export function leaseIsStale(
   return holder.host === hostname() && !isAlive(holder.pid);
 }
 
-/** Takes the run's lease (free, stale, or already ours) and keeps it alive until released. */
+/** Takes the run's (or shard's) lease (free, stale, or already ours) and keeps it alive until released. */
 export async function acquireLease(store: Store, runId: string, opts: LeaseOptions = {}): Promise<HeldLease> {
   const ttlMs = opts.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const shard = opts.shard;
   const now = opts.now ?? Date.now;
   const token = randomBytes(12).toString("hex");
   const fresh = (): RunLease => {
@@ -78,12 +86,12 @@ export async function acquireLease(store: Store, runId: string, opts: LeaseOptio
       expiresAt: new Date(t + ttlMs).toISOString(),
     };
   };
-  const holder = await store.getLease(runId);
-  if (holder && !leaseIsStale(holder, now(), opts.isAlive)) throw new LeaseHeldError(runId, holder);
-  if (!(await store.claimLease(runId, fresh(), holder?.token ?? null))) {
+  const holder = await store.getLease(runId, shard);
+  if (holder && !leaseIsStale(holder, now(), opts.isAlive)) throw new LeaseHeldError(runId, holder, shard);
+  if (!(await store.claimLease(runId, fresh(), holder?.token ?? null, shard))) {
     // Someone else claimed it between our read and our swap.
-    const winner = await store.getLease(runId);
-    throw new LeaseHeldError(runId, winner ?? fresh());
+    const winner = await store.getLease(runId, shard);
+    throw new LeaseHeldError(runId, winner ?? fresh(), shard);
   }
 
   let lost = false;
@@ -94,7 +102,7 @@ export async function acquireLease(store: Store, runId: string, opts: LeaseOptio
         if (lost) return;
         const l = fresh();
         try {
-          if (!(await store.renewLease(runId, token, l.heartbeatAt, l.expiresAt))) {
+          if (!(await store.renewLease(runId, token, l.heartbeatAt, l.expiresAt, shard))) {
             lost = true;
             opts.onLost?.();
           }
@@ -111,7 +119,7 @@ export async function acquireLease(store: Store, runId: string, opts: LeaseOptio
     async release() {
       clearInterval(heartbeat);
       await renewing;
-      if (!lost) await store.releaseLease(runId, token);
+      if (!lost) await store.releaseLease(runId, token, shard);
     },
   };
 }

@@ -1,17 +1,27 @@
 import type { SourcedCase } from "../core/case.ts";
 import { type DatasetSummary, readDataset } from "../dataset/dataset.ts";
 import { errorMessage } from "../faults/abort.ts";
-import type { DimensionRecord, RunLineage, RunRecord, RunStatus, Store } from "../store/types.ts";
+import type {
+  DimensionRecord,
+  RunLineage,
+  RunRecord,
+  RunStatus,
+  ShardRef,
+  ShardStatus,
+  Store,
+} from "../store/types.ts";
 import { resultKey } from "../store/types.ts";
 import type { RateGate } from "../targets/policy.ts";
 import type { Target } from "../targets/types.ts";
 import { hashValue, sha256 } from "../util/hash.ts";
 import { type CaseWorkContext, runCase } from "./case-work.ts";
+import type { CaseDispatcher } from "./dispatch.ts";
 import type { EngineListener, RunProgress } from "./events.ts";
-import { acquireLease } from "./lease.ts";
+import { acquireLease, type HeldLease } from "./lease.ts";
 import { gitCommit, newRunId, runOrigin, toolVersion } from "./lineage.ts";
 import { forEachConcurrent } from "./pool.ts";
 import type { ScoringDimension } from "./scoring.ts";
+import { joinSharedRun, ShardAlreadyStartedError, settleSharedRun, sharedShardOf } from "./shared-shards.ts";
 import { defaultWriteRetryMs, ResultWriter, withWriteRetry } from "./writer.ts";
 
 export interface RunTargetOptions {
@@ -28,9 +38,13 @@ export interface RunTargetOptions {
   retries: number;
   /** continue the latest unfinished run of the same suite, target config and dataset version */
   resume?: boolean;
-  /** `I/N`: a stable subset, the cases whose id hashes to I-1 modulo N (see inShard) */
+  /**
+   * `I/N`: a stable subset, the cases whose id hashes to I-1 modulo N (see inShard). With `runId`
+   * on PostgreSQL the shards write one run together (shared-shards.ts); otherwise the shard is a
+   * run of its own, for `assay merge`.
+   */
   shard?: { index: number; count: number };
-  /** the new run's id (shards of one run share it, to be merged later); default a fresh id */
+  /** the new run's id (shards of one run share it); default a fresh id */
   runId?: string;
   signal?: AbortSignal;
   onEvent?: EngineListener;
@@ -38,6 +52,8 @@ export interface RunTargetOptions {
   progressIntervalMs?: number;
   /** backoff base for retries (tests shorten it) */
   backoffBaseMs?: number;
+  /** hands the work to queue workers instead of calling the target here */
+  dispatch?: CaseDispatcher;
   /** paces calls to the target (the suite's `limits`; shared across workers with a queue) */
   gate?: RateGate;
   /** how long a run's lease lives without a heartbeat (default 60 s) */
@@ -47,12 +63,26 @@ export interface RunTargetOptions {
 }
 
 export interface RunTargetResult {
+  /** the run as stored at the end; with a shared shard, the whole run (maybe still running) */
   run: RunRecord;
+  /** this invocation's counters; with a shared shard, `progress.run` shows the shard's own status */
   progress: RunProgress;
   resumed: boolean;
   interrupted: boolean;
-  /** `--resume` found the run already completed: nothing was called */
+  /** `--resume` found the run (or the shared shard) already completed: nothing was called */
   alreadyCompleted?: boolean;
+  /** set when this process wrote one shard of a run shared with other processes */
+  shard?: ShardOutcome;
+}
+
+/** How one shard of a shared run ended; the whole run's status is on RunTargetResult.run. */
+export interface ShardOutcome extends ShardRef {
+  status: RunStatus;
+  statusReason?: string;
+  /** (case, epoch) results the shard must hold, once it read the dataset through */
+  planned?: number;
+  /** the shards the run still waits for (none: the run has its final status) */
+  waitingFor: number[];
 }
 
 export function dimensionRecords(dims: ScoringDimension[]): Record<string, DimensionRecord> {
@@ -65,6 +95,7 @@ export function dimensionRecords(dims: ScoringDimension[]): Record<string, Dimen
  */
 export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult> {
   const { store, target } = opts;
+  const shared = sharedShardOf(store, opts);
   const targetConfig = target.describe();
   const targetConfigHash = hashValue({ kind: target.kind, ...targetConfig });
   const lineage: RunLineage = {
@@ -74,15 +105,36 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     datasetFiles: opts.datasetFiles,
     targetConfigHash,
     evaluators: Object.fromEntries(opts.dimensions.map((d) => [d.name, d.evaluator.id])),
-    ...(opts.shard ? { shard: { ...opts.shard } } : {}),
+    // a shared run stands for the whole dataset; a shard of its own says which part it holds
+    ...(opts.shard && !shared ? { shard: { ...opts.shard } } : {}),
+    ...(shared ? { shards: shared.count } : {}),
     gitCommit: gitCommit(opts.suite.baseDir),
     origin: runOrigin(),
     toolVersion: toolVersion(),
     nodeVersion: process.version,
   };
 
+  const newRun = (): RunRecord => ({
+    id: opts.runId ?? newRunId(target.id),
+    suite: opts.suite.name,
+    target: target.id,
+    targetKind: target.kind,
+    datasetVersion: opts.dataset.version,
+    status: "running",
+    startedAt: new Date().toISOString(),
+    epochs: opts.epochs,
+    caseCount: opts.dataset.count,
+    lineage,
+    targetConfig,
+    dimensions: dimensionRecords(opts.dimensions),
+    tags: [],
+    scoreSet: 1,
+  });
+
   let run: RunRecord | undefined;
-  if (opts.resume) {
+  if (shared) {
+    run = await joinSharedRun(store, newRun(), shared);
+  } else if (opts.resume) {
     // The newest run of the same suite, target configuration, dataset version and epochs.
     const candidates = await store.listRuns({ suite: opts.suite.name, target: target.id });
     const latest = candidates.find(
@@ -91,6 +143,8 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
         r.lineage.targetConfigHash === targetConfigHash &&
         r.epochs === opts.epochs &&
         sameShard(r.lineage.shard, opts.shard) &&
+        // a run shared by shard processes is continued shard by shard, never whole
+        r.lineage.shards === undefined &&
         (opts.runId === undefined || r.id === opts.runId),
     );
     if (latest?.status === "completed") {
@@ -108,27 +162,16 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     }
     run = latest;
   }
-  const resumed = run !== undefined;
+  let resumed = !shared && run !== undefined;
   if (!run) {
-    run = {
-      id: opts.runId ?? newRunId(target.id),
-      suite: opts.suite.name,
-      target: target.id,
-      targetKind: target.kind,
-      datasetVersion: opts.dataset.version,
-      status: "running",
-      startedAt: new Date().toISOString(),
-      epochs: opts.epochs,
-      caseCount: opts.dataset.count,
-      lineage,
-      targetConfig,
-      dimensions: dimensionRecords(opts.dimensions),
-      tags: [],
-      scoreSet: 1,
-    };
+    run = newRun();
     await store.createRun(run);
   }
   const runId = run.id;
+  // What this shard had done before (a shared shard resumes by its own row, not the run's).
+  const priorShard = shared
+    ? (await store.listShards(runId)).find((s) => s.index === shared.index)
+    : undefined;
 
   // Why the run stops early, besides Ctrl-C: a write that failed, or a lease taken over.
   let stopReason: string | undefined;
@@ -140,20 +183,28 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     if (progressRef.current) opts.onEvent?.({ type: "run-stopping", progress: progressRef.current, reason });
   };
   const progressRef: { current?: RunProgress } = {};
-  const onUserAbort = () => stop.abort();
-  if (opts.signal?.aborted) stop.abort();
-  opts.signal?.addEventListener("abort", onUserAbort, { once: true });
 
-  // Throws LeaseHeldError (exit 2) when another live process drives this run.
+  // Throws LeaseHeldError (exit 2) when another live process drives this run (or this shard).
   const lease = await acquireLease(store, runId, {
     ttlMs: opts.leaseTtlMs,
+    shard: shared,
     onLost: () =>
-      stopWith("lease lost: another process took the run over after this one's heartbeat expired"),
+      stopWith(
+        `lease lost: another process took the ${shared ? "shard" : "run"} over after this one's heartbeat expired`,
+      ),
   });
-  if (resumed) {
+  if (shared) {
+    const joined = await startSharedShard(store, run, shared, priorShard, opts, lease);
+    if ("done" in joined) return joined.done;
+    run = joined.run;
+    resumed = priorShard !== undefined;
+  } else if (resumed) {
     await store.updateRun(runId, { status: "running", statusReason: undefined, finishedAt: undefined });
     run = { ...run, status: "running", statusReason: undefined };
   }
+  const onUserAbort = () => stop.abort();
+  if (opts.signal?.aborted) stop.abort();
+  opts.signal?.addEventListener("abort", onUserAbort, { once: true });
   const scoreSet = run.scoreSet ?? 1;
   const stored = resumed ? await store.storedResultKeys(runId) : new Set<string>();
 
@@ -221,19 +272,23 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   };
   let loopError: unknown;
   try {
-    await forEachConcurrent(
-      work(),
-      opts.concurrency,
-      async ({ sc, epoch }) => {
-        const result = await runCase(caseWork, sc.case, epoch, signal);
-        if (result === undefined) return;
-        if (signal.aborted && stopReason !== undefined) return;
-        writer.add(result.output, result.scores);
-        progress.done++;
-        if (result.output.error) progress.errors++;
-      },
-      signal,
-    );
+    if (opts.dispatch) {
+      await opts.dispatch.dispatch({ run, work: work(), progress, alreadyStored: stored.size, signal });
+    } else {
+      await forEachConcurrent(
+        work(),
+        opts.concurrency,
+        async ({ sc, epoch }) => {
+          const result = await runCase(caseWork, sc.case, epoch, signal);
+          if (result === undefined) return;
+          if (signal.aborted && stopReason !== undefined) return;
+          writer.add(result.output, result.scores);
+          progress.done++;
+          if (result.output.error) progress.errors++;
+        },
+        signal,
+      );
+    }
   } catch (err) {
     loopError = err;
   } finally {
@@ -258,6 +313,15 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   } else if (interrupted) {
     status = "interrupted";
     statusReason = "interrupted (Ctrl-C or SIGTERM) before every case was run";
+  } else if (shared) {
+    // This shard's part only: the whole run's count is checked when every shard has finished.
+    const have = progress.done + progress.skipped;
+    if (enumerated && have === planned) {
+      status = "completed";
+    } else {
+      status = "failed";
+      statusReason = `${have} of ${planned} results of the shard stored`;
+    }
   } else {
     // Completed only when every planned (case, epoch) has a stored output: counted, not assumed.
     const have = await store.countOutputs(runId);
@@ -272,20 +336,50 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   run = { ...run, status, statusReason, finishedAt };
   progress.run = run;
   const leaseLost = stopReason?.startsWith("lease lost") === true;
+  let outcome: ShardOutcome | undefined;
+  if (shared) {
+    outcome = {
+      ...shared,
+      status,
+      statusReason,
+      planned: enumerated ? planned : undefined,
+      waitingFor: [shared.index],
+    };
+  }
   if (!leaseLost) {
+    const retryMs = Math.max(writeRetryMs, STATUS_RETRY_MS);
     try {
       // The status is the record's most important row: it gets at least 30 s of retries.
-      await withWriteRetry(
-        () => store.updateRun(runId, { status, statusReason, finishedAt }),
-        Math.max(writeRetryMs, STATUS_RETRY_MS),
-      );
+      if (shared && outcome) {
+        const own = outcome;
+        await withWriteRetry(
+          () =>
+            store.putShardStatus({
+              runId,
+              index: shared.index,
+              count: shared.count,
+              status,
+              statusReason,
+              planned: own.planned,
+              updatedAt: finishedAt,
+            }),
+          retryMs,
+        );
+        const settled = await withWriteRetry(
+          () => settleSharedRun(store, run as RunRecord, shared.count),
+          retryMs,
+        );
+        run = settled.run;
+        outcome.waitingFor = settled.waitingFor;
+      } else {
+        await withWriteRetry(() => store.updateRun(runId, { status, statusReason, finishedAt }), retryMs);
+      }
     } catch (err) {
       // The row still says `running`; its lease expires and `--resume` takes the run over.
-      run = {
-        ...run,
-        statusReason: `${statusReason ?? status}; recording the status failed too: ${errorMessage(err)}`,
-      };
-      progress.run = run;
+      const why = `${statusReason ?? status}; recording the status failed too: ${errorMessage(err)}`;
+      if (outcome) outcome.statusReason = why;
+      else run = { ...run, statusReason: why };
+      progress.run = { ...progress.run, statusReason: why };
     }
   }
   try {
@@ -295,7 +389,70 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   }
   opts.onEvent?.({ type: "run-end", progress });
   if (loopError !== undefined && stopReason === undefined) throw loopError;
-  return { run, progress, resumed, interrupted };
+  return { run, progress, resumed, interrupted, ...(outcome ? { shard: outcome } : {}) };
+}
+
+/**
+ * A shared shard that holds its lease: refused when it already ran and `--resume` was not given
+ * (its cases would be called twice); done at once when `--resume` finds it completed (the run's
+ * status is brought up to date, nothing is called); otherwise marked running, and the run too.
+ */
+async function startSharedShard(
+  store: Store,
+  run: RunRecord,
+  shard: ShardRef,
+  prior: ShardStatus | undefined,
+  opts: RunTargetOptions,
+  lease: HeldLease,
+): Promise<{ run: RunRecord } | { done: RunTargetResult }> {
+  try {
+    if (prior && !opts.resume) throw new ShardAlreadyStartedError(run.id, prior);
+    if (prior?.status === "completed") {
+      await lease.release();
+      const settled = await settleSharedRun(store, run, shard.count);
+      const total = prior.planned ?? 0;
+      const progress: RunProgress = {
+        run: { ...settled.run, status: "completed", statusReason: undefined },
+        total,
+        skipped: total,
+        done: 0,
+        errors: 0,
+        startedAtMs: Date.now(),
+      };
+      const outcome: ShardOutcome = {
+        ...shard,
+        status: "completed",
+        planned: prior.planned,
+        waitingFor: settled.waitingFor,
+      };
+      return {
+        done: {
+          run: settled.run,
+          progress,
+          resumed: true,
+          interrupted: false,
+          alreadyCompleted: true,
+          shard: outcome,
+        },
+      };
+    }
+    await store.putShardStatus({
+      runId: run.id,
+      index: shard.index,
+      count: shard.count,
+      status: "running",
+      updatedAt: new Date().toISOString(),
+    });
+    if (run.status !== "running") {
+      // a failed or interrupted run goes on: one of its shards is being continued
+      await store.updateRun(run.id, { status: "running", statusReason: undefined, finishedAt: undefined });
+      run = { ...run, status: "running", statusReason: undefined, finishedAt: undefined };
+    }
+    return { run };
+  } catch (err) {
+    await lease.release().catch(() => {});
+    throw err;
+  }
 }
 
 const STATUS_RETRY_MS = 30_000;

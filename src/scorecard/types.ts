@@ -184,6 +184,10 @@ const LINEAGE_FIELDS: FieldTable<RunLineage> = {
     type: "{index, count}",
     doc: "present when the run holds only shard `index` of `count` (`--shard I/N`)",
   },
+  shards: {
+    type: "number",
+    doc: "present when N shard processes write the run together on a shared store (`--shard I/N --run-id ID` on PostgreSQL); the run is completed once every shard is",
+  },
 };
 
 const RUN_FIELDS: FieldTable<Scorecard["run"]> = {

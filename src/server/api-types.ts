@@ -9,6 +9,7 @@ import type {
   CalibrationRecord,
   LabelRecord,
   ReviewQueue,
+  RunOrigin,
   RunRecord,
   StoredOutput,
   StoredScore,
@@ -21,6 +22,7 @@ export type {
   Comparison,
   LabelRecord,
   ReviewQueue,
+  RunOrigin,
   RunRecord,
   Scorecard,
   StoredOutput,
@@ -236,4 +238,20 @@ export interface GateResponse {
 /** GET /api/calibration */
 export interface CalibrationResponse {
   records: CalibrationRecord[];
+}
+
+/** `POST /api/push` (assay serve): what became of a pushed run. 201 when imported, 200 when already there. */
+export interface PushResponse {
+  /** `imported`, or `present`: the server already held this very run, and nothing was written */
+  status: "imported" | "present";
+  run: string;
+  suite: string;
+  target: string;
+  /** outputs (case × epoch) */
+  results: number;
+  /** scores over every score set */
+  scores: number;
+  /** the score sets pushed, oldest first (`RUN@N`) */
+  scoreSets: number[];
+  origin: RunOrigin;
 }

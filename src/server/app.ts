@@ -4,14 +4,16 @@ import { InputError } from "../config/errors.ts";
 import { RunNotFoundError, resolveRun } from "../store/resolve.ts";
 import type { RunRecord, Store } from "../store/types.ts";
 import { BadRequest } from "./http.ts";
+import { DEFAULT_MAX_UPLOAD_BYTES } from "./push/receive.ts";
 import { calibrationRoutes } from "./routes/calibration.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { compareRoutes } from "./routes/compare.ts";
 import type { RouteContext } from "./routes/context.ts";
+import { pushRoutes } from "./routes/push.ts";
 import { reviewRoutes } from "./routes/review.ts";
 import { runRoutes } from "./routes/runs.ts";
 import { QueryError, RunIndexCache } from "./run-index.ts";
-import { guard, securityHeaders } from "./security.ts";
+import { guard, ServeConfigError, securityHeaders } from "./security.ts";
 import { staticFiles, WEB_DIST } from "./static.ts";
 
 export interface AppOptions {
@@ -22,6 +24,11 @@ export interface AppOptions {
   webDir?: string;
   /** run indexes kept in memory */
   cachedRuns?: number;
+  /**
+   * Take runs pushed by `assay push` at POST /api/push (`assay serve`): only with a token, which
+   * each push must carry as `Authorization: Bearer`. `maxBytes` bounds one upload.
+   */
+  push?: { maxBytes?: number };
 }
 
 /**
@@ -31,6 +38,7 @@ export interface AppOptions {
  */
 export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache } {
   const { store } = opts;
+  if (opts.push && !opts.token) throw new ServeConfigError("a server that takes pushed runs needs a token");
   const cache = new RunIndexCache(store, opts.cachedRuns ?? 4);
   const serveStatic = staticFiles(opts.webDir ?? WEB_DIST);
   const app = new Hono();
@@ -39,12 +47,14 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
   app.use("*", guard(opts.token));
 
   app.onError((err, c) => {
-    if (err instanceof BadRequest) return c.json({ error: err.message }, err.status);
+    if (err instanceof BadRequest) return c.json({ error: err.message, ...err.where }, err.status);
     if (err instanceof RunNotFoundError) return c.json({ error: err.message }, 404);
     if (err instanceof QueryError || err instanceof CompareError || err instanceof InputError) {
       return c.json({ error: err.message }, 400);
     }
-    process.stderr.write(`assay view: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `assay server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return c.json({ error: "internal error" }, 500);
   });
 
@@ -58,6 +68,9 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
   compareRoutes(app, ctx);
   reviewRoutes(app, ctx);
   calibrationRoutes(app, ctx);
+  if (opts.push && opts.token) {
+    pushRoutes(app, ctx, { token: opts.token, maxBytes: opts.push.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES });
+  }
 
   app.all("/api/*", (c) =>
     c.json({ error: `no API route ${c.req.method} ${new URL(c.req.url).pathname}` }, 404),

@@ -1,10 +1,14 @@
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
-/** A request the client got wrong: 400 (or the given status) with the message. */
+/**
+ * A request the client got wrong: 400 (or the given status) with the message, and `where` (the
+ * line and field of a bad record in a pushed run) beside it in the JSON.
+ */
 export class BadRequest extends Error {
   constructor(
     message: string,
     readonly status: ContentfulStatusCode = 400,
+    readonly where: { line?: number; field?: string } = {},
   ) {
     super(message);
     this.name = "BadRequest";

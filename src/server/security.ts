@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import type { MiddlewareHandler } from "hono";
 
@@ -11,6 +12,9 @@ export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export const TOKEN_COOKIE = "assay_token";
+
+/** Tokens shorter than this are refused: a guessable token guards nothing. */
+export const MIN_TOKEN_LENGTH = 8;
 
 /** 127.0.0.0/8, ::1 (and its IPv4-mapped form) and `localhost`. */
 export function isLoopbackHost(host: string): boolean {
@@ -30,8 +34,8 @@ export class ServeConfigError extends Error {
 
 /** A non-loopback host must come with a token; a token must be worth having. */
 export function checkBinding(host: string, token: string | undefined): void {
-  if (token !== undefined && token.length < 8) {
-    throw new ServeConfigError("the token must be at least 8 characters");
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new ServeConfigError(`the token must be at least ${MIN_TOKEN_LENGTH} characters`);
   }
   if (!isLoopbackHost(host) && !token) {
     throw new ServeConfigError(
@@ -39,6 +43,38 @@ export function checkBinding(host: string, token: string | undefined): void {
         "Pass --token <secret> (or set ASSAY_TOKEN), or keep the default host 127.0.0.1",
     );
   }
+}
+
+/**
+ * The token in a token file (`--token-file`): its content without the trailing newline an editor or
+ * `openssl rand -hex 32 > F` leaves (and any other surrounding whitespace, which a Bearer header
+ * could not carry anyway). Missing, unreadable, empty or too short is a ServeConfigError
+ * naming the flag and the file, never the content.
+ */
+export function readTokenFile(file: string, flag = "--token-file"): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ServeConfigError(`${flag} ${file}: cannot read the token file (${code})`);
+  }
+  const token = text.trim();
+  if (token === "") throw new ServeConfigError(`${flag} ${file}: the token file is empty`);
+  if (/[\r\n]/.test(token)) {
+    throw new ServeConfigError(`${flag} ${file}: the token file must hold one line (the token)`);
+  }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    throw new ServeConfigError(
+      `${flag} ${file}: the token must be at least ${MIN_TOKEN_LENGTH} characters (try \`openssl rand -hex 32 > ${file}\`)`,
+    );
+  }
+  return token;
+}
+
+/** The token of an `Authorization: Bearer …` header, if it has one. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
 }
 
 function digest(value: string): Buffer {
@@ -91,6 +127,22 @@ function deny(path: string, status: 401 | 403 | 415, message: string): Response 
 }
 
 /**
+ * Only an `Authorization: Bearer` header will do: for writes from machines (a pushed run), where a
+ * browser's session cookie has no business. 401 otherwise.
+ */
+export function requireBearer(token: string): MiddlewareHandler {
+  return async (c, next) => {
+    const bearer = bearerToken(c.req.header("authorization"));
+    if (bearer !== undefined && sameSecret(bearer, token)) return next();
+    return deny(
+      new URL(c.req.url).pathname,
+      401,
+      "unauthorized: send the server's token as Authorization: Bearer …",
+    );
+  };
+}
+
+/**
  * Who may ask. Without a token (loopback only) the Host header must name a loopback address, so a
  * web page cannot reach the API through DNS rebinding. With a token, every request carries it: an
  * `Authorization: Bearer` header, the session cookie, or a `?token=` query once, which sets the
@@ -112,14 +164,15 @@ export function guard(token: string | undefined): MiddlewareHandler {
       if (origin !== undefined && origin !== `${url.protocol}//${host}`) {
         return deny(path, 403, "cross-origin request refused");
       }
+      // JSON Lines (a pushed run) is as safe as JSON here: neither is a type a cross-site form or
+      // simple request may send, so both need a CORS preflight this server never grants.
       const type = c.req.header("content-type") ?? "";
-      if (!/^application\/json\b/i.test(type))
+      if (!/^application\/(json|x-ndjson)\b/i.test(type))
         return deny(path, 415, "send JSON (Content-Type: application/json)");
     }
     if (!token || !session) return next();
 
-    const auth = c.req.header("authorization");
-    const bearer = auth?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+    const bearer = bearerToken(c.req.header("authorization"));
     if (bearer !== undefined && sameSecret(bearer, token)) return next();
     const cookie = readCookie(c.req.header("cookie"), TOKEN_COOKIE);
     if (cookie !== undefined && sameSecret(cookie, session)) return next();

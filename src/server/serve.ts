@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import type { Store } from "../store/types.ts";
-import { createApp } from "./app.ts";
+import { type AppOptions, createApp } from "./app.ts";
 import type { RunIndexCache } from "./run-index.ts";
 import { checkBinding, ServeConfigError } from "./security.ts";
 
@@ -15,6 +15,8 @@ export interface ServeOptions {
   webDir?: string;
   /** build the newest run's case index in the background once listening (what a first visit opens) */
   warm?: boolean;
+  /** take runs from `assay push` (needs the token; see AppOptions.push) */
+  push?: AppOptions["push"];
 }
 
 export interface RunningServer {
@@ -39,7 +41,12 @@ function urlHost(host: string): string {
 export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const host = opts.host ?? DEFAULT_HOST;
   checkBinding(host, opts.token);
-  const { app, cache } = createApp({ store: opts.store, token: opts.token, webDir: opts.webDir });
+  const { app, cache } = createApp({
+    store: opts.store,
+    token: opts.token,
+    webDir: opts.webDir,
+    push: opts.push,
+  });
   const server = createAdaptorServer({ fetch: app.fetch, hostname: host });
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {

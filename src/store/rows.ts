@@ -3,15 +3,18 @@ import type {
   CasesTable,
   LabelsTable,
   OutputsTable,
+  RunShardsTable,
   RunsTable,
   ScoreSetsTable,
   ScoresTable,
 } from "./schema.ts";
 import type {
   LabelRecord,
+  RunLease,
   RunPatch,
   RunRecord,
   ScoreSet,
+  ShardStatus,
   StoredCase,
   StoredOutput,
   StoredScore,
@@ -251,4 +254,55 @@ export function rowToScoreSet(row: ScoreSetsTable): ScoreSet {
   };
   if (row.finished_at !== null) set.finishedAt = row.finished_at;
   return set;
+}
+
+/** The lease columns a runs row and a run_shards row share. */
+export type LeaseColumns = Pick<
+  RunsTable,
+  "lease_token" | "lease_host" | "lease_pid" | "lease_heartbeat_at" | "lease_expires_at"
+>;
+
+export const LEASE_COLUMNS = [
+  "lease_token",
+  "lease_host",
+  "lease_pid",
+  "lease_heartbeat_at",
+  "lease_expires_at",
+] as const;
+
+export function leaseToRow(lease: RunLease | null): LeaseColumns {
+  return {
+    lease_token: lease?.token ?? null,
+    lease_host: lease?.host ?? null,
+    lease_pid: lease?.pid ?? null,
+    lease_heartbeat_at: lease?.heartbeatAt ?? null,
+    lease_expires_at: lease?.expiresAt ?? null,
+  };
+}
+
+/** undefined when nobody holds the lease */
+export function rowToLease(row: LeaseColumns): RunLease | undefined {
+  if (row.lease_token === null) return undefined;
+  return {
+    token: row.lease_token,
+    host: row.lease_host ?? "",
+    pid: Number(row.lease_pid),
+    heartbeatAt: row.lease_heartbeat_at ?? "",
+    expiresAt: row.lease_expires_at ?? "",
+  };
+}
+
+export function rowToShard(row: RunShardsTable): ShardStatus {
+  const shard: ShardStatus = {
+    runId: row.run_id,
+    index: Number(row.shard_index),
+    count: Number(row.shard_count),
+    status: row.status as ShardStatus["status"],
+    updatedAt: row.updated_at,
+  };
+  if (row.status_reason !== null) shard.statusReason = row.status_reason;
+  if (row.planned !== null) shard.planned = Number(row.planned);
+  const lease = rowToLease(row);
+  if (lease) shard.lease = lease;
+  return shard;
 }

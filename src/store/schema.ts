@@ -112,8 +112,28 @@ export interface ScoreSetsTable {
   finished_at: string | null;
 }
 
+/**
+ * One shard of a run that several processes write together (`--shard I/N --run-id ID` on a shared
+ * store): its own status, how many (case, epoch) results it must hold, and its own lease.
+ */
+export interface RunShardsTable {
+  run_id: string;
+  shard_index: number;
+  shard_count: number;
+  status: string;
+  status_reason: string | null;
+  planned: number | null;
+  lease_token: string | null;
+  lease_host: string | null;
+  lease_pid: number | null;
+  lease_heartbeat_at: string | null;
+  lease_expires_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   runs: RunsTable;
+  run_shards: RunShardsTable;
   cases: CasesTable;
   outputs: OutputsTable;
   scores: ScoresTable;
@@ -193,5 +213,17 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
     // Outputs remember that the response cache answered them (scorecard `cache.hits`).
     version: 4,
     statements: ["ALTER TABLE outputs ADD COLUMN cached INTEGER"],
+  },
+  {
+    // Shards of one run on a shared store: each has its status and its own lease (the run's lease
+    // stays on the runs row for a run driven whole).
+    version: 5,
+    statements: [
+      `CREATE TABLE run_shards (
+        run_id TEXT NOT NULL, shard_index INTEGER NOT NULL, shard_count INTEGER NOT NULL,
+        status TEXT NOT NULL, status_reason TEXT, planned INTEGER, lease_token TEXT, lease_host TEXT,
+        lease_pid INTEGER, lease_heartbeat_at TEXT, lease_expires_at TEXT, updated_at TEXT NOT NULL,
+        PRIMARY KEY (run_id, shard_index))`,
+    ],
   },
 ];

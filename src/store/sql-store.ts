@@ -1,15 +1,19 @@
-import { type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { Case } from "../core/case.ts";
 import {
   caseToRow,
+  LEASE_COLUMNS,
   labelToRow,
+  leaseToRow,
   outputToRow,
   rowToCase,
   rowToLabel,
+  rowToLease,
   rowToOutput,
   rowToRun,
   rowToScore,
   rowToScoreSet,
+  rowToShard,
   runPatchToRow,
   runToRow,
   scoreSetToRow,
@@ -28,6 +32,8 @@ import {
   type RunRecord,
   resultKey,
   type ScoreSet,
+  type ShardRef,
+  type ShardStatus,
   type Store,
   type StoredCase,
   type StoredOutput,
@@ -111,6 +117,7 @@ export class SqlStore implements Store {
       await trx.deleteFrom("score_sets").where("run_id", "=", id).execute();
       await trx.deleteFrom("outputs").where("run_id", "=", id).execute();
       await trx.deleteFrom("labels").where("run_id", "=", id).execute();
+      await trx.deleteFrom("run_shards").where("run_id", "=", id).execute();
       await trx.deleteFrom("runs").where("id", "=", id).execute();
     });
   }
@@ -353,63 +360,128 @@ export class SqlStore implements Store {
     });
   }
 
-  async getLease(runId: string): Promise<RunLease | undefined> {
-    const row = await this.db
-      .selectFrom("runs")
-      .select(["lease_token", "lease_host", "lease_pid", "lease_heartbeat_at", "lease_expires_at"])
-      .where("id", "=", runId)
-      .executeTakeFirst();
-    if (!row || row.lease_token === null) return undefined;
-    return {
-      token: row.lease_token,
-      host: row.lease_host ?? "",
-      pid: Number(row.lease_pid),
-      heartbeatAt: row.lease_heartbeat_at ?? "",
-      expiresAt: row.lease_expires_at ?? "",
-    };
+  async getLease(runId: string, shard?: ShardRef): Promise<RunLease | undefined> {
+    const row = shard
+      ? await this.db
+          .selectFrom("run_shards")
+          .select(LEASE_COLUMNS)
+          .where("run_id", "=", runId)
+          .where("shard_index", "=", shard.index)
+          .executeTakeFirst()
+      : await this.db.selectFrom("runs").select(LEASE_COLUMNS).where("id", "=", runId).executeTakeFirst();
+    return row ? rowToLease(row) : undefined;
   }
 
-  async claimLease(runId: string, lease: RunLease, expectedToken: string | null): Promise<boolean> {
-    const res = await this.db
-      .updateTable("runs")
-      .set({
-        lease_token: lease.token,
-        lease_host: lease.host,
-        lease_pid: lease.pid,
-        lease_heartbeat_at: lease.heartbeatAt,
-        lease_expires_at: lease.expiresAt,
+  async claimLease(
+    runId: string,
+    lease: RunLease,
+    expectedToken: string | null,
+    shard?: ShardRef,
+  ): Promise<boolean> {
+    const holderIs = (eb: ExpressionBuilder<Database, "runs" | "run_shards">) =>
+      expectedToken === null ? eb("lease_token", "is", null) : eb("lease_token", "=", expectedToken);
+    if (!shard) {
+      const res = await this.db
+        .updateTable("runs")
+        .set(leaseToRow(lease))
+        .where("id", "=", runId)
+        .where(holderIs)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    }
+    // A shard's row appears with its first claim; creating it is idempotent, so of two processes
+    // racing for a new shard both create-or-find it and the compare-and-swap picks one.
+    await this.db
+      .insertInto("run_shards")
+      .values({
+        run_id: runId,
+        shard_index: shard.index,
+        shard_count: shard.count,
+        status: "running",
+        status_reason: null,
+        planned: null,
+        ...leaseToRow(null),
+        updated_at: lease.heartbeatAt,
       })
-      .where("id", "=", runId)
-      .where((eb) =>
-        expectedToken === null ? eb("lease_token", "is", null) : eb("lease_token", "=", expectedToken),
-      )
-      .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
-  }
-
-  async renewLease(runId: string, token: string, heartbeatAt: string, expiresAt: string): Promise<boolean> {
+      .onConflict((oc) => oc.columns(["run_id", "shard_index"]).doNothing())
+      .execute();
     const res = await this.db
-      .updateTable("runs")
-      .set({ lease_heartbeat_at: heartbeatAt, lease_expires_at: expiresAt })
-      .where("id", "=", runId)
-      .where("lease_token", "=", token)
+      .updateTable("run_shards")
+      .set(leaseToRow(lease))
+      .where("run_id", "=", runId)
+      .where("shard_index", "=", shard.index)
+      .where(holderIs)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async releaseLease(runId: string, token: string): Promise<void> {
+  async renewLease(
+    runId: string,
+    token: string,
+    heartbeatAt: string,
+    expiresAt: string,
+    shard?: ShardRef,
+  ): Promise<boolean> {
+    const set = { lease_heartbeat_at: heartbeatAt, lease_expires_at: expiresAt };
+    const res = shard
+      ? await this.db
+          .updateTable("run_shards")
+          .set(set)
+          .where("run_id", "=", runId)
+          .where("shard_index", "=", shard.index)
+          .where("lease_token", "=", token)
+          .executeTakeFirst()
+      : await this.db
+          .updateTable("runs")
+          .set(set)
+          .where("id", "=", runId)
+          .where("lease_token", "=", token)
+          .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(runId: string, token: string, shard?: ShardRef): Promise<void> {
+    if (shard) {
+      await this.db
+        .updateTable("run_shards")
+        .set(leaseToRow(null))
+        .where("run_id", "=", runId)
+        .where("shard_index", "=", shard.index)
+        .where("lease_token", "=", token)
+        .execute();
+      return;
+    }
     await this.db
       .updateTable("runs")
-      .set({
-        lease_token: null,
-        lease_host: null,
-        lease_pid: null,
-        lease_heartbeat_at: null,
-        lease_expires_at: null,
-      })
+      .set(leaseToRow(null))
       .where("id", "=", runId)
       .where("lease_token", "=", token)
       .execute();
+  }
+
+  async putShardStatus(shard: ShardStatus): Promise<void> {
+    const fields = {
+      shard_count: shard.count,
+      status: shard.status,
+      status_reason: shard.statusReason ?? null,
+      planned: shard.planned ?? null,
+      updated_at: shard.updatedAt,
+    };
+    await this.db
+      .insertInto("run_shards")
+      .values({ run_id: shard.runId, shard_index: shard.index, ...fields, ...leaseToRow(null) })
+      .onConflict((oc) => oc.columns(["run_id", "shard_index"]).doUpdateSet(fields))
+      .execute();
+  }
+
+  async listShards(runId: string): Promise<ShardStatus[]> {
+    const rows = await this.db
+      .selectFrom("run_shards")
+      .selectAll()
+      .where("run_id", "=", runId)
+      .orderBy("shard_index")
+      .execute();
+    return rows.map(rowToShard);
   }
 
   async addLabels(labels: LabelRecord[]): Promise<void> {

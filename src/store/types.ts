@@ -24,6 +24,11 @@ export interface RunLineage {
   origin?: RunOrigin;
   /** the run holds only shard I of N of the dataset (`assay run --shard`); `assay merge` joins shards */
   shard?: { index: number; count: number };
+  /**
+   * the run is written by N shard processes together on a shared store (`--shard I/N --run-id ID`
+   * on PostgreSQL); each shard's status is in `Store.listShards`
+   */
+  shards?: number;
 }
 
 /** Where a run was made, shown beside runs gathered from many machines on a shared server. */
@@ -97,6 +102,26 @@ export interface RunLease {
   heartbeatAt: string;
   /** past this instant the lease is free for the taking */
   expiresAt: string;
+}
+
+/** Shard I of N (1-based index), as `--shard I/N` names it. */
+export interface ShardRef {
+  index: number;
+  count: number;
+}
+
+/** One shard of a run written by several processes together (see RunLineage.shards). */
+export interface ShardStatus {
+  runId: string;
+  index: number;
+  count: number;
+  status: RunStatus;
+  statusReason?: string;
+  /** the (case, epoch) results the shard must hold, once it has read the dataset through */
+  planned?: number;
+  updatedAt: string;
+  /** the shard's driver, while one holds it */
+  lease?: RunLease;
 }
 
 export interface StoredCase extends Case {
@@ -249,15 +274,34 @@ export interface Store {
   createScoreSet(set: ScoreSet): Promise<void>;
   /** marks a set completed and makes it the run's current one (dimensions and evaluator ids too) */
   completeScoreSet(runId: string, id: number, finishedAt: string): Promise<void>;
-  getLease(runId: string): Promise<RunLease | undefined>;
+  /**
+   * Leases: the whole run's (on its row), or with `shard` one shard's (on its run_shards row,
+   * which a claim creates when missing, status `running`).
+   */
+  getLease(runId: string, shard?: ShardRef): Promise<RunLease | undefined>;
   /**
    * Takes the run's lease when its current holder's token is `expectedToken` (null: nobody holds
    * it). Atomic compare-and-swap: of two processes racing for one lease, exactly one gets it.
    */
-  claimLease(runId: string, lease: RunLease, expectedToken: string | null): Promise<boolean>;
+  claimLease(
+    runId: string,
+    lease: RunLease,
+    expectedToken: string | null,
+    shard?: ShardRef,
+  ): Promise<boolean>;
   /** extends a lease still held under `token`; false when it was lost (taken over) */
-  renewLease(runId: string, token: string, heartbeatAt: string, expiresAt: string): Promise<boolean>;
-  releaseLease(runId: string, token: string): Promise<void>;
+  renewLease(
+    runId: string,
+    token: string,
+    heartbeatAt: string,
+    expiresAt: string,
+    shard?: ShardRef,
+  ): Promise<boolean>;
+  releaseLease(runId: string, token: string, shard?: ShardRef): Promise<void>;
+  /** records a shard's status, reason and planned count (creating its row), leaving its lease alone */
+  putShardStatus(status: ShardStatus): Promise<void>;
+  /** the run's shards that have started, by index */
+  listShards(runId: string): Promise<ShardStatus[]>;
   /**
    * One page of a run's results without reading the whole run: the dataset version's cases that
    * have at least one output in the run, in ordinal order from `offset`, with all their outputs

@@ -597,6 +597,134 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         });
       });
 
+      it("shard leases: each shard's lease is its own compare-and-swap, apart from the run's", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-shard-lease`, status: "running" });
+          await store.createRun(run);
+          const one = { index: 1, count: 2 };
+          const two = { index: 2, count: 2 };
+          const lease = (token: string) => ({
+            token,
+            host: "h1",
+            pid: 42,
+            heartbeatAt: at(0),
+            expiresAt: at(1),
+          });
+          expect(await store.getLease(run.id, one)).toBeUndefined();
+          expect(await store.listShards(run.id)).toEqual([]);
+          // racing first claims of a new shard: exactly one wins, and the shard's row appears once
+          const raced = await Promise.all([
+            store.claimLease(run.id, lease("a"), null, one),
+            store.claimLease(run.id, lease("b"), null, one),
+          ]);
+          expect(raced.filter(Boolean)).toHaveLength(1);
+          const winner = raced[0] ? "a" : "b";
+          expect(await store.claimLease(run.id, lease("c"), null, two)).toBe(true);
+          expect(await store.claimLease(run.id, lease("r"), null)).toBe(true);
+          expect((await store.getLease(run.id, one))?.token).toBe(winner);
+          expect((await store.getLease(run.id, two))?.token).toBe("c");
+          expect((await store.getLease(run.id))?.token).toBe("r");
+          expect(await store.renewLease(run.id, winner, at(2), at(3), one)).toBe(true);
+          expect(await store.renewLease(run.id, "c", at(2), at(3), one)).toBe(false);
+          expect(await store.getLease(run.id, one)).toEqual({
+            ...lease(winner),
+            heartbeatAt: at(2),
+            expiresAt: at(3),
+          });
+          // a takeover names the holder it replaces; the old holder can no longer renew or release
+          expect(await store.claimLease(run.id, lease("d"), winner, one)).toBe(true);
+          expect(await store.renewLease(run.id, winner, at(4), at(5), one)).toBe(false);
+          await store.releaseLease(run.id, winner, one);
+          expect((await store.getLease(run.id, one))?.token).toBe("d");
+          await store.releaseLease(run.id, "d", one);
+          expect(await store.getLease(run.id, one)).toBeUndefined();
+          expect((await store.getLease(run.id, two))?.token).toBe("c");
+          expect((await store.getLease(run.id))?.token).toBe("r");
+          const shards = await store.listShards(run.id);
+          expect(shards.map((s) => [s.index, s.count, s.status, s.lease?.token])).toEqual([
+            [1, 2, "running", undefined],
+            [2, 2, "running", "c"],
+          ]);
+        });
+      });
+
+      it("shard statuses: putShardStatus records status, reason and planned count, and keeps the lease", async () => {
+        await withStore(async (store, ns) => {
+          const run = makeRun(ns, { id: `${ns}-shards`, status: "running" });
+          const other = makeRun(ns, { id: `${ns}-shards-other`, status: "running" });
+          await store.createRun(run);
+          await store.createRun(other);
+          const held = { token: "t2", host: "h", pid: 7, heartbeatAt: at(0), expiresAt: at(1) };
+          expect(await store.claimLease(run.id, held, null, { index: 2, count: 3 })).toBe(true);
+          await store.putShardStatus({
+            runId: run.id,
+            index: 3,
+            count: 3,
+            status: "running",
+            updatedAt: at(1),
+          });
+          await store.putShardStatus({
+            runId: run.id,
+            index: 2,
+            count: 3,
+            status: "failed",
+            statusReason: "a write to the store failed",
+            planned: 14,
+            updatedAt: at(2),
+          });
+          await store.putShardStatus({
+            runId: other.id,
+            index: 1,
+            count: 1,
+            status: "completed",
+            updatedAt: at(2),
+          });
+          await store.putShardStatus({
+            runId: run.id,
+            index: 3,
+            count: 3,
+            status: "completed",
+            planned: 12,
+            updatedAt: at(3),
+          });
+          expect(await store.listShards(run.id)).toEqual([
+            {
+              runId: run.id,
+              index: 2,
+              count: 3,
+              status: "failed",
+              statusReason: "a write to the store failed",
+              planned: 14,
+              updatedAt: at(2),
+              lease: held,
+            },
+            { runId: run.id, index: 3, count: 3, status: "completed", planned: 12, updatedAt: at(3) },
+          ]);
+          // back to running (a resume): the reason and the planned count are cleared with it
+          await store.putShardStatus({
+            runId: run.id,
+            index: 2,
+            count: 3,
+            status: "running",
+            updatedAt: at(4),
+          });
+          const [two] = await store.listShards(run.id);
+          expect(two).toEqual({
+            runId: run.id,
+            index: 2,
+            count: 3,
+            status: "running",
+            updatedAt: at(4),
+            lease: held,
+          });
+          expect((await store.listShards(other.id)).map((s) => s.status)).toEqual(["completed"]);
+          // deleting the run deletes its shards
+          await store.deleteRun(run.id);
+          expect(await store.listShards(run.id)).toEqual([]);
+          expect(await store.listShards(other.id)).toHaveLength(1);
+        });
+      });
+
       it("deleteRun removes the run, its outputs and scores, and nothing else", async () => {
         await withStore(async (store, ns) => {
           const gone = makeRun(ns, { id: `${ns}-gone` });

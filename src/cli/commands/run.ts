@@ -1,10 +1,13 @@
 import { loadSuite } from "../../config/load.ts";
 import type { EngineEvent } from "../../engine/events.ts";
 import { runSuite } from "../../engine/run-suite.ts";
+import type { RunTargetResult, ShardOutcome } from "../../engine/run-target.ts";
 import { createLlmRuntime } from "../../llm/client.ts";
+import type { QueueCoordinator } from "../../queue/coordinator.ts";
 import { renderScorecard } from "../../report/terminal.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
+import type { Store } from "../../store/types.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { type GlobalOptions, openCliStore, storeLocationOf, writeJson } from "../io.ts";
 import { progressReporter } from "../progress.ts";
@@ -20,6 +23,9 @@ export interface RunCommandOptions extends GlobalOptions, CacheFlags {
   skipInvalid?: boolean;
   concurrency?: number;
   quiet?: boolean;
+  /** redis://HOST:PORT: enqueue the cases for `assay worker`s instead of calling targets here */
+  queue?: string;
+  queueName?: string;
 }
 
 export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
@@ -53,7 +59,23 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       EXIT.usage,
     );
   }
+  if (opts.queue !== undefined && shard !== undefined) {
+    throw new CliError(
+      "--queue and --shard do not go together: workers already spread the cases",
+      EXIT.usage,
+    );
+  }
   const store = await openCliStore(opts, suite.file);
+  let coordinator: QueueCoordinator | undefined;
+  try {
+    if (opts.queue !== undefined) {
+      const { openQueueCoordinator } = await import("../../queue/coordinator.ts");
+      coordinator = await openQueueCoordinator({ url: opts.queue, queueName: opts.queueName, store, suite });
+    }
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const llm = createLlmRuntime({
     cacheMode: cacheModeOf(opts),
     cacheFile: cacheFileFor(opts, suite.file),
@@ -88,6 +110,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       runId: opts.runId,
       concurrency: opts.concurrency,
       llm,
+      dispatchFor: coordinator?.dispatchFor,
       signal: controller.signal,
       onEvent: opts.quiet ? stoppingOnly : progressReporter(),
       onInvalid: (e) => {
@@ -100,6 +123,10 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     }
     const cards: Scorecard[] = [];
     for (const r of result.runs) {
+      if (r.shard) {
+        cards.push(await reportSharedShard(store, r, r.shard));
+        continue;
+      }
       if (r.alreadyCompleted) {
         process.stderr.write(
           `run ${r.run.id} is already completed: nothing to call; its scorecard follows\n`,
@@ -121,15 +148,17 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     }
     if (controller.signal.aborted) {
       process.stderr.write(
-        `run interrupted; everything finished so far is stored. Continue with: assay run --resume\n`,
+        `run interrupted; everything finished so far is stored. Continue with: ${resumeCommand(result.runs[0])}\n`,
       );
       return EXIT.incomplete;
     }
-    const failed = result.runs.filter((r) => r.run.status === "failed");
+    // A shard of a shared run answers for its own part: other shards may still be running.
+    const failed = result.runs.filter((r) => (r.shard?.status ?? r.run.status) === "failed");
     for (const r of failed) {
+      const what = r.shard ? `shard ${r.shard.index}/${r.shard.count} of run ${r.run.id}` : `run ${r.run.id}`;
       process.stderr.write(
-        `run ${r.run.id} failed: ${r.run.statusReason ?? "unknown reason"}\n` +
-          "everything stored so far is kept; continue it with: assay run --resume\n",
+        `${what} failed: ${(r.shard ?? r.run).statusReason ?? "unknown reason"}\n` +
+          `everything stored so far is kept; continue it with: ${resumeCommand(r)}\n`,
       );
     }
     if (failed.length > 0) return EXIT.incomplete;
@@ -146,6 +175,56 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     llm.close();
+    await coordinator?.close();
     await store.close();
   }
+}
+
+function resumeCommand(r: RunTargetResult | undefined): string {
+  return r?.shard
+    ? `assay run --resume --shard ${r.shard.index}/${r.shard.count} --run-id ${r.run.id}`
+    : "assay run --resume";
+}
+
+/**
+ * A shard of a run shared with other processes: the whole run's scorecard once the run completed;
+ * until then this shard's part, and what the run waits for. `--json` gets the whole run's
+ * scorecard as it stands (status `running` until the last shard finishes) plus `shard`.
+ */
+async function reportSharedShard(store: Store, r: RunTargetResult, shard: ShardOutcome): Promise<Scorecard> {
+  const name = `shard ${shard.index}/${shard.count} of run ${r.run.id}`;
+  const p = r.progress;
+  if (r.alreadyCompleted) process.stderr.write(`${name} is already completed: nothing to call\n`);
+  const card = await loadScorecard(store, r.run);
+  if (r.run.status === "completed") {
+    process.stdout.write(`\n${renderScorecard(card)}\n`);
+  } else {
+    process.stdout.write(
+      `\n${name}: ${shard.status} · ${p.done + p.skipped}/${shard.planned ?? p.total} results ` +
+        `(${p.done} new, ${p.skipped} stored before) · ${p.errors} errors\n`,
+    );
+    if (shard.status === "completed" && shard.waitingFor.length > 0) {
+      const others = shard.waitingFor.map((i) => `${i}/${shard.count}`).join(", ");
+      process.stderr.write(
+        `shard ${shard.index} of ${shard.count} is done; run ${r.run.id} waits for the other shards ` +
+          `(${others}) and completes when the last of them finishes\n`,
+      );
+    } else if (shard.status === "completed") {
+      process.stderr.write(
+        `run ${r.run.id} is ${r.run.status}: ${r.run.statusReason ?? "no reason recorded"}\n`,
+      );
+    }
+  }
+  const part = {
+    index: shard.index,
+    count: shard.count,
+    status: shard.status,
+    statusReason: shard.statusReason ?? null,
+    planned: shard.planned ?? null,
+    done: p.done,
+    skipped: p.skipped,
+    errors: p.errors,
+    waitingFor: shard.waitingFor,
+  };
+  return { ...card, shard: part } as Scorecard;
 }

@@ -3,6 +3,7 @@ import { type CaseStatus, enc, type ScorecardResponse, useApi } from "../api.ts"
 import { CaseTable } from "../components/CaseTable.tsx";
 import { DimensionWhiskers, ErrorBars, LatencyHistogram, SliceHeatMap } from "../components/charts.tsx";
 import { ErrorNote, Loading, Section, Stat } from "../components/common.tsx";
+import { Origin } from "../components/Origin.tsx";
 import { ci, int, ms, num, pct, usd, when } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
@@ -121,6 +122,12 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
             <span className="mono">{sc.run.datasetVersion}</span> · started {when(sc.run.startedAt)} · epochs{" "}
             {sc.run.epochs}
             {data.run.tags.length > 0 ? ` · tags ${data.run.tags.join(", ")}` : ""}
+            {data.run.lineage.origin && (
+              <>
+                {" · from "}
+                <Origin origin={data.run.lineage.origin} />
+              </>
+            )}
           </p>
           <div className="stats">
             <Stat

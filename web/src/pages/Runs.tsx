@@ -8,6 +8,7 @@ import {
   useApi,
 } from "../api.ts";
 import { ErrorNote, Loading, Section } from "../components/common.tsx";
+import { Origin } from "../components/Origin.tsx";
 import { ci, duration, int, num, when } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
 
@@ -129,13 +130,14 @@ export function RunsPage(props: { search: URLSearchParams }) {
               <th>started</th>
               <th className="num">duration</th>
               <th>commit</th>
+              <th title="where the run was made: user@host, and its CI job">origin</th>
               <th>tags</th>
             </tr>
           </thead>
           <tbody>
             {data.runs.length === 0 && (
               <tr>
-                <td colSpan={12} className="muted">
+                <td colSpan={13} className="muted">
                   No runs{query ? " match these filters" : " stored yet: try `assay run`"}.
                 </td>
               </tr>
@@ -169,6 +171,9 @@ export function RunsPage(props: { search: URLSearchParams }) {
                 </td>
                 <td className="mono" title={r.lineage.gitCommit ?? "not in a git repository"}>
                   {r.lineage.gitCommit ? r.lineage.gitCommit.slice(0, 8) : "—"}
+                </td>
+                <td>
+                  <Origin origin={r.lineage.origin} />
                 </td>
                 <td>{r.tags.join(", ")}</td>
               </tr>
