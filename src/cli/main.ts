@@ -95,6 +95,26 @@ export function buildProgram(): Command {
     );
 
   program
+    .command("import")
+    .description(
+      "turn a promptfoo config, OpenAI Evals definitions or an lm-eval task into a runnable suite, with IMPORT-REPORT.md listing what was not translated",
+    )
+    .argument("<kind>", "promptfoo, openai-evals or lm-eval")
+    .argument("<source>", "the config file (or folder) to import")
+    .requiredOption("--out <dir>", "where to write assay.yaml, its datasets and IMPORT-REPORT.md")
+    .option(
+      "--data <split=file>",
+      "the rows of a dataset that lives on a hub (no network): `--data test=gsm8k-test.jsonl` (repeatable)",
+      collect,
+    )
+    .option("--model <provider:name>", "the target for a source that names no model (lm-eval tasks)")
+    .action(
+      act(async (kind: string, source: string, opts: Record<string, unknown>) =>
+        (await import("./commands/import.ts")).importCommand(kind, source, opts as never),
+      ),
+    );
+
+  program
     .command("rescore")
     .description(
       "score a run's stored outputs again with the suite's current evaluators, into a new score set (the old one stays readable as RUN@N)",

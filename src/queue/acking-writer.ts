@@ -3,36 +3,35 @@ import { defaultWriteRetryMs, withWriteRetry } from "../engine/writer.ts";
 import type { Store } from "../store/types.ts";
 
 /**
- * Batches a worker's results into few transactions, yet a job is acknowledged only once its own
- * result is committed: `write` resolves after the batch holding it was written. A worker killed
- * before that leaves the job unacknowledged, and BullMQ hands it to another worker after the
- * stall interval; the store's key on (run, case, epoch) keeps a re-done result from doubling.
+ * Group commit for a worker's results: a job is acknowledged only once its own result is
+ * committed (`write` resolves after the transaction holding it), yet results share
+ * transactions. A result arriving while no write is in flight is written at once; those arriving
+ * during a write go together in the next one. So a job waits one commit, never a timer, and a
+ * busy worker writes big batches. A worker killed before the commit leaves the job
+ * unacknowledged: BullMQ hands it to another worker after the stall interval, and the store's key
+ * on (run, case, epoch) keeps the redone result from doubling.
  */
 export class AckingWriter {
   private pending: Array<{ result: CaseResult; resolve(): void; reject(err: unknown): void }> = [];
-  private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly opts: { maxRows?: number; maxDelayMs?: number; retryMs?: number } = {},
+    private readonly opts: { maxRows?: number; retryMs?: number } = {},
   ) {}
 
   write(result: CaseResult): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ result, resolve, reject });
-      if (this.pending.length >= (this.opts.maxRows ?? 200)) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.maxDelayMs ?? 20);
+      if (!this.writing) this.writing = this.drain();
     });
   }
 
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    this.chain = this.chain.then(async () => {
+  /** Writes batches until nothing is pending; one transaction at a time. */
+  private async drain(): Promise<void> {
+    const maxRows = this.opts.maxRows ?? 500;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, maxRows);
       try {
         await withWriteRetry(
           () =>
@@ -46,12 +45,12 @@ export class AckingWriter {
       } catch (err) {
         for (const b of batch) b.reject(err);
       }
-    });
+    }
+    this.writing = undefined;
   }
 
-  /** writes what is buffered and waits for it */
+  /** waits for every write asked for so far */
   async close(): Promise<void> {
-    this.flush();
-    await this.chain;
+    while (this.writing) await this.writing;
   }
 }
