@@ -1,4 +1,4 @@
-import { defaultSleep } from "../faults/retry.ts";
+import { onAbort } from "../faults/abort.ts";
 import type { RateGate } from "../targets/policy.ts";
 
 /**
@@ -43,26 +43,63 @@ export function penalize(state: PaceState, now: number, retryAfterMs: number | u
   };
 }
 
-/** A gate for the targets of one process (`rateLimit` without a queue). */
+/**
+ * A gate for the targets of one process (`rateLimit` without a queue). Waiters leave in FIFO
+ * order, each one interval after the previous one *actually* left: a stalled event loop delays
+ * the schedule rather than releasing the overdue callers together, so the limit holds in every
+ * window as the target sees it.
+ */
 export function localRateGate(perSecond: number, now: () => number = () => performance.now()): RateGate {
   const intervalMs = 1000 / perSecond;
   let state: PaceState = { nextAt: Number.NEGATIVE_INFINITY, slowdown: 1 };
-  let penalties = 0;
-  return {
-    async acquire(signal) {
-      for (;;) {
-        const r = reserve(state, now(), intervalMs);
-        state = r.state;
-        const seen = penalties;
-        if (r.waitMs > 0) await defaultSleep(r.waitMs, signal);
-        if (signal?.aborted) throw signal.reason ?? new Error("aborted");
-        // A 429 while this caller waited voids its reservation: it queues again behind the pause.
-        if (r.waitMs <= 0 || penalties === seen) return;
+  const waiting: Array<{ go(): void; signal?: AbortSignal }> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const pump = () => {
+    timer = undefined;
+    for (;;) {
+      while (waiting.length > 0 && waiting[0].signal?.aborted) waiting.shift()?.go();
+      if (waiting.length === 0) return;
+      const t = now();
+      if (t < state.nextAt) {
+        timer = setTimeout(pump, Math.ceil(state.nextAt - t));
+        return;
       }
+      state = reserve(state, t, intervalMs).state;
+      waiting.shift()?.go();
+    }
+  };
+
+  return {
+    acquire(signal) {
+      return new Promise<void>((resolve, reject) => {
+        // one shared listener per signal (onAbort), not one per waiter: many callers wait at once
+        let stopWatching: (() => void) | undefined;
+        const waiter = {
+          signal,
+          go: () => {
+            stopWatching?.();
+            if (signal?.aborted) reject(signal.reason ?? new Error("aborted"));
+            else resolve();
+          },
+        };
+        if (signal) {
+          stopWatching = onAbort(signal, () => {
+            const i = waiting.indexOf(waiter);
+            if (i >= 0) waiting.splice(i, 1);
+            waiter.go();
+          });
+        }
+        waiting.push(waiter);
+        if (timer === undefined) pump();
+      });
     },
     rateLimited(retryAfterMs) {
       state = penalize(state, now(), retryAfterMs);
-      penalties++;
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        pump();
+      }
     },
   };
 }

@@ -5,17 +5,19 @@ import { runCli } from "../support/cli.ts";
 import { tempDir } from "../support/temp.ts";
 
 describe("rateLimit without a queue", () => {
-  it("paces one process's calls to the target: at most perSecond in any second", async () => {
+  it("paces one process's calls to the target: at most perSecond per second in any window", async () => {
     const server = await countingServer({ delayMs: 2 });
-    const suite = queueSuite(server.url, 60, {
+    const suite = queueSuite(server.url, 130, {
       targetLines: ["    rateLimit: { perSecond: 20 }"],
       suiteLines: ["concurrency: 30"],
     });
     try {
       const run = await runCli(["run", suite.dir, "--db", suite.path("a.db"), "--quiet"]);
       expect(run.code, run.stderr).toBe(0);
-      expect(server.total()).toBe(60);
-      expect(busiestWindow(server.arrivals, 1000)).toBeLessThanOrEqual(21);
+      expect(server.total()).toBe(130);
+      // one start per 50 ms however late the event loop runs: 100 in any 5 s; the slack is for
+      // arrival jitter at the server (a call delayed on its way lands beside the next one)
+      expect(busiestWindow(server.arrivals, 5000)).toBeLessThanOrEqual(105);
     } finally {
       await server.close();
       suite.remove();
