@@ -46,8 +46,12 @@ export function redisRateGate(redis: Redis, group: string, perSecond: number): R
     async acquire(signal) {
       for (;;) {
         const [wait, penalties] = (await redis.eval(RESERVE, 1, key, String(intervalMs))) as [string, string];
+        const due = performance.now() + Number(wait);
         if (Number(wait) > 0) await defaultSleep(Number(wait), signal);
         if (signal?.aborted) throw signal.reason ?? new Error("aborted");
+        // A caller that wakes late (a stalled event loop) would start beside the next reservation's
+        // holder: it gives its slot up and queues again, so late callers never burst together.
+        if (performance.now() - due > intervalMs) continue;
         // A 429 while this caller waited voids its reservation: it queues again behind the pause.
         if (
           Number(wait) <= 0 ||
