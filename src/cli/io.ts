@@ -98,3 +98,16 @@ export async function openCliStore(
 export function storeLocationOf(store: Store): string | undefined {
   return opened.get(store);
 }
+
+/** Resolves on the first Ctrl-C or SIGTERM (a service manager stopping a long-running command). */
+export function untilStopped(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}

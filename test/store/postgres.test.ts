@@ -7,37 +7,20 @@ import { maskPostgresUrl, openPostgresStore } from "../../src/store/postgres/pos
 import { MIGRATIONS } from "../../src/store/schema.ts";
 import { runCliInProcess } from "../support/cli.ts";
 import { startServer, type TestServer } from "../support/http-server.ts";
+import { freshSchemaName, PG_BASE_URL, pgAdmin, schemaUrl as schemaUrlFor } from "../support/postgres.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 import { describeStoreContract } from "./contract.ts";
 
-const BASE_URL = process.env.ASSAY_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const BASE_URL = PG_BASE_URL;
 // A fresh schema per test file: nothing here depends on, or leaves behind, other files' rows.
-const SCHEMA = `assay_test_${randomUUID().replaceAll("-", "").slice(0, 12)}`;
+const SCHEMA = freshSchemaName();
 
 /** The base URL with the test schema first on the search_path (how the CLI is pointed at it). */
 function schemaUrl(schema = SCHEMA): string {
-  const url = new URL(BASE_URL);
-  url.searchParams.set("options", `-c search_path=${schema}`);
-  return url.toString();
+  return schemaUrlFor(schema);
 }
 
-async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: BASE_URL });
-  try {
-    await client.connect();
-  } catch (err) {
-    throw new Error(
-      `PostgreSQL is not reachable at ${maskPostgresUrl(BASE_URL)} (${(err as Error).message}). ` +
-        "Start it (`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`, as .ci/run does) " +
-        "or point ASSAY_TEST_PG_URL at a server with a database you may create schemas in.",
-    );
-  }
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = pgAdmin;
 
 const dropped: string[] = [];
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readTokenFile, ServeConfigError } from "../../server/security.ts";
 import { DEFAULT_PORT, startServer } from "../../server/serve.ts";
 import { EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore } from "../io.ts";
+import { type GlobalOptions, openCliStore, untilStopped } from "../io.ts";
 
 export interface ServeCommandOptions extends GlobalOptions {
   tokenFile?: string;
@@ -9,19 +9,6 @@ export interface ServeCommandOptions extends GlobalOptions {
   port?: number;
   /** the largest pushed run taken, in MB */
   maxUploadMb?: number;
-}
-
-/** Waits for Ctrl-C or SIGTERM (a service manager stopping the server). */
-function untilStopped(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ServeConfigError } from "../../server/security.ts";
 import { startServer } from "../../server/serve.ts";
 import { EXIT } from "../exit.ts";
-import { type GlobalOptions, openCliStore, suiteFileFor } from "../io.ts";
+import { type GlobalOptions, openCliStore, suiteFileFor, untilStopped } from "../io.ts";
 
 export interface ViewOptions extends GlobalOptions {
   port?: number;
@@ -33,15 +33,7 @@ export async function viewCommand(suitePath: string | undefined, opts: ViewOptio
     process.stdout.write(`listening on every interface, port ${server.port}; requests need the token\n`);
   }
   process.stdout.write("press Ctrl-C to stop\n");
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      resolve();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await untilStopped();
   await server.close();
   await store.close();
   return EXIT.ok;
