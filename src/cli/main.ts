@@ -114,6 +114,151 @@ export function buildProgram(): Command {
       ),
     );
 
+  const dataset = program
+    .command("dataset")
+    .description(
+      "dataset upkeep: versions, diff, coverage, item statistics, reduction, perturbation, robustness",
+    );
+  const jsonHelp = "write JSON to this file (a bare --json prints it instead of the tables)";
+  dataset
+    .command("versions")
+    .description("the dataset versions the store's runs used: cases, runs, targets, first and last run")
+    .argument("[suite]", "suite file or folder (default: the suite here; none: every suite in the store)")
+    .option("--json [file]", jsonHelp)
+    .action(
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/versions.ts")).datasetVersionsCommand(suite, {
+          ...global(),
+          ...opts,
+        }),
+      ),
+    );
+  dataset
+    .command("diff")
+    .description("cases added, removed and changed from A to B (exit 0 whatever differs)")
+    .argument("<a>", "a dataset file, a suite file or folder, a stored dataset version (or prefix), or a run")
+    .argument("<b>", "the same kinds of reference")
+    .option("--json [file]", jsonHelp)
+    .option(
+      "--suite <suite>",
+      "suite file or folder whose store holds stored versions (default: the suite here)",
+    )
+    .action(
+      act(async (a: string, b: string, opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/diff.ts")).datasetDiffCommand(a, b, { ...global(), ...opts }),
+      ),
+    );
+  dataset
+    .command("coverage")
+    .description(
+      "cases per tag value and per pair of tag keys, against the suite's `coverage:` mix (exit 1 when a share is off by more than its tolerance)",
+    )
+    .argument("[suite]", "suite file or folder (default: the suite here)")
+    .option("--dataset <file>", "check this dataset file instead of the suite's (repeatable)", collect)
+    .option("--json [file]", jsonHelp)
+    .action(
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/coverage.ts")).datasetCoverageCommand(suite, opts),
+      ),
+    );
+  dataset
+    .command("items")
+    .description(
+      "classical test theory over stored runs of several targets: difficulty, item–rest point-biserial, KR-20 / Cronbach's α, α-if-deleted, cases nobody or everybody passes",
+    )
+    .requiredOption("--runs <runs...>", "two or more runs: ids, prefixes, tags, latest:TARGET")
+    .option(
+      "--dimension <name>",
+      "pass/fail on this dimension (default: a case passes when it passes every dimension)",
+    )
+    .option("--json [file]", jsonHelp)
+    .option("--suite <suite>", "suite file or folder whose store holds the runs (default: the suite here)")
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/items.ts")).datasetItemsCommand({ ...global(), ...opts } as never),
+      ),
+    );
+  dataset
+    .command("reduce")
+    .description(
+      "write a smaller dataset that keeps the targets' ranking: stratified by tags, most discriminating cases first; reports Kendall's τ, score RMSE, the minimum detectable effect and coverage before and after",
+    )
+    .requiredOption("--runs <runs...>", "runs of two or more targets over the dataset")
+    .requiredOption(
+      "--keep <f>",
+      "share of the cases to keep (0 < f ≤ 1), or a number of cases above 1",
+      finiteNumber,
+    )
+    .requiredOption("--out <file>", "the reduced dataset (.jsonl)")
+    .option(
+      "--dimension <name>",
+      "rank and score on this dimension (default: every dimension, the aggregate score)",
+    )
+    .option(
+      "--stratify-by <keys>",
+      "comma-separated tag keys whose combinations are the strata (default: the suite's coverage keys, else every tag key)",
+    )
+    .option("--json [file]", "write the report as JSON to this file (a bare --json prints it instead)")
+    .option(
+      "--suite <suite>",
+      "suite file or folder: its store and its coverage mix (default: the suite here)",
+    )
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/reduce.ts")).datasetReduceCommand({
+          ...global(),
+          ...opts,
+        } as never),
+      ),
+    );
+  dataset
+    .command("perturb")
+    .description(
+      "write the dataset with perturbed copies of each case (id~KIND, tag perturbation=KIND) beside the originals (perturbation=none), for `assay dataset robustness`",
+    )
+    .argument("[suite]", "suite file or folder whose dataset to perturb (default: the suite here)")
+    .requiredOption("--kinds <kinds>", "comma-separated: typo, case, whitespace, paraphrase")
+    .requiredOption("--out <file>", "the perturbed dataset (.jsonl)")
+    .option(
+      "--seed <n>",
+      "seed of typo, case and whitespace (default 1: the same command writes the same file)",
+      wholeNumber,
+    )
+    .option("--dataset <file>", "perturb this dataset file instead of the suite's (repeatable)", collect)
+    .option("--model <provider:name>", "the LLM that paraphrases, e.g. openai:gpt-4o-mini")
+    .option("--base-url <url>", "an OpenAI-compatible server for the model (default: OPENAI_BASE_URL)")
+    .option("--api-key-env <name>", "environment variable holding the model's API key")
+    .option("--concurrency <n>", "paraphrases in flight at once (default 4)", positiveInt)
+    .option("--no-originals", "leave the originals out (then pass their run to robustness --base)")
+    .option("--no-cache", "neither read nor write the LLM response cache")
+    .option("--cache-only", "answer every paraphrase from the cache; a miss is an error")
+    .option("--json [file]", jsonHelp)
+    .action(
+      act(async (suite: string | undefined, opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/perturb.ts")).datasetPerturbCommand(suite, {
+          ...global(),
+          ...opts,
+        } as never),
+      ),
+    );
+  dataset
+    .command("robustness")
+    .description(
+      "score drop per perturbation kind in a run over a perturbed dataset, each copy paired with its original, with intervals",
+    )
+    .requiredOption("--run <run>", "the run over the perturbed dataset")
+    .option("--base <run>", "a run over the original cases, when the perturbed file left them out")
+    .option("--json [file]", jsonHelp)
+    .option("--suite <suite>", "suite file or folder whose store holds the runs (default: the suite here)")
+    .action(
+      act(async (opts: Record<string, unknown>) =>
+        (await import("./commands/dataset/robustness.ts")).datasetRobustnessCommand({
+          ...global(),
+          ...opts,
+        } as never),
+      ),
+    );
+
   program
     .command("rescore")
     .description(

@@ -371,6 +371,38 @@ export const dimensionSchema = z.strictObject({
   ),
 });
 
+/**
+ * The dataset's target mix (issue 12): tag key → {value: share}, the shape the issue sketches
+ * (`coverage: {level: {simple: 0.4, …}}`), with one reserved key, `tolerance`. Kept flat rather
+ * than under a `targets:` key so the file reads like the mix it asks for.
+ */
+const coverageShares = z
+  .record(z.string(), z.number().min(0).max(1).describe("the share of all cases with this tag value"))
+  .refine((shares) => Object.values(shares).reduce((a, b) => a + b, 0) <= 1 + 1e-9, {
+    message: "the shares of one tag key add up to more than 1",
+  })
+  .describe("tag value → the share of all cases it should have");
+
+export const coverageSchema = z
+  .object({
+    tolerance: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.05)
+      .describe(
+        "how far a value's share may be from its target, in share points (0.05 = 5 points), before " +
+          "`assay dataset coverage` flags it",
+      ),
+  })
+  .catchall(coverageShares)
+  .describe(
+    "the dataset's target mix, checked by `assay dataset coverage` (exit 1 when a share is off by " +
+      "more than `tolerance`) and reported by `assay dataset reduce`: tag key → {value: share of all " +
+      "cases}, e.g. `level: {simple: 0.4, moderate: 0.3, complex: 0.2, adversarial: 0.1}`. When one " +
+      "key's shares add up to 1, values not listed are expected at 0 and flagged when present.",
+  );
+
 export const suiteSchema = z.strictObject({
   $schema: z
     .string()
@@ -422,6 +454,7 @@ export const suiteSchema = z.strictObject({
     .record(z.string(), z.unknown())
     .optional()
     .describe("the policy `assay gate` applies: baseline, floors, maxRegression, … (validated by the gate)"),
+  coverage: coverageSchema.optional(),
 });
 
 export type SuiteInput = z.input<typeof suiteSchema>;

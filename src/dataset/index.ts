@@ -9,3 +9,4 @@ export {
 export { normalizeCase } from "./normalize.ts";
 export { DATASET_EXTENSIONS, readRecords } from "./readers.ts";
 export { groupBySlice } from "./slices.ts";
+export * from "./upkeep/index.ts";

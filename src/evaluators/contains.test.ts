@@ -52,4 +52,25 @@ describe("contains", () => {
       caseInsensitive: false,
     });
   });
+  it("reads the values from a field of the expected value, and checks the start or the end on request", async () => {
+    const exp = { match: ["Paris", "paris"], other: "x" };
+    expect((await score("contains", { field: "match" }, "It is Paris.", exp)).score).toBe(1);
+    const missing = await score("contains", { field: "nope" }, "Paris", exp);
+    expect(missing.score).toBeNull();
+    expect(missing.reason).toBe("no expected value for nope");
+    expect((await score("contains", { position: "start" }, "Paris, France", ["Lyon", "Paris"])).score).toBe(1);
+    const late = await score("contains", { position: "start" }, "It is Paris", "Paris");
+    expect(late.score).toBe(0);
+    expect(late.reason).toContain("starts with none of");
+    expect((await score("contains", { position: "end", value: "." }, "Done.", undefined)).score).toBe(1);
+    expect((await score("contains", { position: "end", value: "." }, "Done!", undefined)).score).toBe(0);
+    expect((await configError("contains", { field: "a", value: "b" })).field).toBe("field");
+    expect((await configError("contains", { position: "middle" })).field).toBe("position");
+    expect((await make("contains", { field: "a", position: "start" })).config).toEqual({
+      mode: "any",
+      caseInsensitive: false,
+      field: "a",
+      position: "start",
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { UNSCORED } from "../core/unscored.ts";
 import { makeEvaluator, scored, show, unscored } from "./base.ts";
 import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
+import { getPath, isValidPath } from "./path.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -10,7 +11,8 @@ import type { EvaluatorFactory } from "./types.ts";
  * `mode` `any` (default: one is enough) or `all` (every one is needed). Without `value`/`values`
  * the expected value is used (a string or a list of strings). Score 1 or 0; the details list
  * which values were found and which were missing. `caseInsensitive` folds case (Unicode).
- * Text is NFC-normalised on both sides.
+ * `field` picks the values from a field of the expected value; `position` asks for them at the
+ * start or the end of the output (starts-with / ends-with). Text is NFC-normalised on both sides.
  */
 
 const KIND = "contains";
@@ -35,6 +37,17 @@ const OPTIONS = z.strictObject({
       "the substring(s) to look for in every case, in place of the case's expected value (which is " +
         "used when neither value, values nor expected is given); not with `value`/`values`",
     ),
+  field: z
+    .string()
+    .optional()
+    .describe(
+      "a dotted path into the case's expected value that holds the substring(s) (a string or a list); " +
+        "not with `value`, `values` or `expected`",
+    ),
+  position: z
+    .enum(["anywhere", "start", "end"])
+    .default("anywhere")
+    .describe("where a value must appear: `anywhere` in the output, at its `start` or at its `end`"),
 });
 
 export const containsEvaluator: EvaluatorFactory = {
@@ -69,17 +82,36 @@ export const containsEvaluator: EvaluatorFactory = {
       }
       fixed = list as string[];
     }
+    const field = r.string("field");
+    if (field !== undefined) {
+      if (fixed) r.fail("field", 'cannot be combined with "value", "values" or "expected"');
+      if (!isValidPath(field)) r.fail("field", `is not a dotted path: ${JSON.stringify(field)}`);
+    }
+    const position = r.oneOf("position", ["anywhere", "start", "end"] as const, "anywhere");
     const mode = r.oneOf("mode", ["any", "all"] as const, "any");
     const caseInsensitive = r.boolean("caseInsensitive", false);
     const fold = (s: string) => (caseInsensitive ? s.normalize("NFC").toLowerCase() : s.normalize("NFC"));
-    const config = { ...(fixed ? { values: fixed } : {}), mode, caseInsensitive };
+    // newer options enter the config only when set, so existing suites keep their evaluator ids
+    const config = {
+      ...(fixed ? { values: fixed } : {}),
+      mode,
+      caseInsensitive,
+      ...(field !== undefined ? { field } : {}),
+      ...(position !== "anywhere" ? { position } : {}),
+    };
+    const has = (text: string, value: string): boolean =>
+      position === "start" ? text.startsWith(value) : position === "end" ? text.endsWith(value) : text.includes(value);
+    const where = position === "anywhere" ? "contains" : position === "start" ? "starts with" : "ends with";
 
     return makeEvaluator(KIND, VERSION, config, (input) => {
       let values = fixed;
       if (!values) {
-        const e = input.expected;
+        const e = field === undefined ? input.expected : getPath(input.expected, field);
         if (e === undefined)
-          return unscored("no expected value and no value/values option", { unscored: UNSCORED.noExpected });
+          return unscored(
+            field === undefined ? "no expected value and no value/values option" : `no expected value for ${field}`,
+            { unscored: UNSCORED.noExpected },
+          );
         const list = typeof e === "string" ? [e] : e;
         if (!Array.isArray(list) || list.some((v) => typeof v !== "string")) {
           return unscored(`expected value ${show(e)} is not a string or a list of strings`, {
@@ -93,23 +125,27 @@ export const containsEvaluator: EvaluatorFactory = {
           });
       }
       const text = fold(input.output.text);
-      const found = values.filter((v) => text.includes(fold(v)));
-      const missing = values.filter((v) => !text.includes(fold(v)));
+      const found = values.filter((v) => has(text, fold(v)));
+      const missing = values.filter((v) => !has(text, fold(v)));
       const details = { found, missing, mode };
       if (mode === "any") {
         return found.length > 0
-          ? scored(1, `output contains ${show(found[0])}`, details)
-          : scored(0, `output contains none of ${missing.map((v) => show(v)).join(", ")}`, details);
+          ? scored(1, `output ${where} ${show(found[0])}`, details)
+          : scored(0, `output ${where} none of ${missing.map((v) => show(v)).join(", ")}`, details);
       }
       return missing.length === 0
         ? scored(
             1,
-            values.length === 1
-              ? `output contains ${show(values[0])}`
-              : `output contains all ${values.length} values`,
+            values.length === 1 ? `output ${where} ${show(values[0])}` : `output ${where} all ${values.length} values`,
             details,
           )
-        : scored(0, `output is missing ${missing.map((v) => show(v)).join(", ")}`, details);
+        : scored(
+            0,
+            position === "anywhere"
+              ? `output is missing ${missing.map((v) => show(v)).join(", ")}`
+              : `output does not ${where === "starts with" ? "start" : "end"} with ${missing.map((v) => show(v)).join(", ")}`,
+            details,
+          );
     });
   },
 };

@@ -83,6 +83,53 @@ describe("equals", () => {
     expect((await configError("equals", { field: "a..b" })).field).toBe("field");
   });
 
+  it("removes every match of the ignore patterns from both sides first (lm-eval regexes_to_ignore)", async () => {
+    const gsm = { ignore: [",", "\\$", "(?s).*#### ", "\\.$"], caseInsensitive: true, trim: false };
+    expect((await score("equals", gsm, "$1,200.", "She pays 2 * 600 = 1200\n#### 1,200")).score).toBe(1);
+    expect((await score("equals", gsm, "1201", "#### 1200")).score).toBe(0);
+    // only when asked: without the patterns the texts differ
+    expect((await score("equals", { trim: false }, "$1,200.", "1200")).score).toBe(0);
+    // a Python-style inline flag works on the linear-time engine; a backreference is refused
+    expect((await configError("equals", { ignore: ["(a)\\1"] })).field).toBe("ignore.0");
+  });
+
+  it("extracts the selected match (first, last; first non-empty group) before comparing", async () => {
+    const strict = { extract: { pattern: "#### (\\-?[0-9\\.\\,]+)" } };
+    const s = await score("equals", strict, "12 + 60 = 72\n#### 72", "72");
+    expect(s.score).toBe(1);
+    expect(s.details).toEqual({ extracted: "72" });
+    const none = await score("equals", strict, "The answer is 72", "72");
+    expect(none.score).toBe(0);
+    expect(none.reason).toContain("no match");
+    // lm-eval's flexible-extract: the last match, as the first group that matched
+    const flexible = { extract: { pattern: "(-?[$0-9.,]{2,})|(-?[0-9]+)", select: -1 } };
+    expect((await score("equals", flexible, "48 then 24, so 7", "7")).score).toBe(1);
+    expect((await score("equals", flexible, "48 then 24, so 7", "48")).score).toBe(0);
+    expect((await score("equals", { extract: { pattern: "[0-9]+", select: 1 } }, "a1 b22 c3", "22")).score).toBe(1);
+    expect((await configError("equals", { extract: { pattern: "(" } })).field).toBe("extract.pattern");
+    expect((await configError("equals", { extract: { pattern: "x", select: 0.5 } })).field).toBe(
+      "extract.select",
+    );
+  });
+
+  it("negates on request (1 when the output differs), and stays unscored without an expected value", async () => {
+    expect((await score("equals", { negate: true }, "no", "yes")).score).toBe(1);
+    const same = await score("equals", { negate: true }, "yes", "yes");
+    expect(same.score).toBe(0);
+    expect(same.reason).toContain("must not");
+    expect((await score("equals", { negate: true }, "x", undefined)).score).toBeNull();
+  });
+
+  it("keeps the config (and so the evaluator id) of suites that use none of the newer options", async () => {
+    expect(Object.keys((await make("equals", { negate: false })).config).sort()).toEqual(
+      ["caseInsensitive", "collapseWhitespace", "stripPunctuation", "trim"].sort(),
+    );
+    expect((await make("equals", { negate: true, ignore: [","] })).config).toMatchObject({
+      negate: true,
+      ignore: [","],
+    });
+  });
+
   it("evaluates an output object directly", async () => {
     const ev = await make("equals", {});
     const s = await ev.evaluate({

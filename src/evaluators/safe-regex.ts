@@ -35,6 +35,10 @@ export interface SafeRegex {
   test(text: string): boolean;
   /** the first match and where it starts (a UTF-16 index, as in JavaScript), or null */
   exec(text: string): { match: string; index: number } | null;
+  /** every non-overlapping match, left to right, with its capture groups (undefined when a group took no part) */
+  findAll(text: string): Array<{ match: string; index: number; groups: Array<string | undefined> }>;
+  /** the text with every match removed (replaced by nothing) */
+  removeAll(text: string): string;
   toString(): string;
 }
 
@@ -125,6 +129,18 @@ export function compileSafeRegex(pattern: string, flags = ""): SafeRegex {
       const m = re.exec(text) as RegExpExecArray | null;
       return m === null ? null : { match: m[0], index: m.index };
     },
+    findAll(text) {
+      const out: Array<{ match: string; index: number; groups: Array<string | undefined> }> = [];
+      const m = re.matcher(text);
+      const count = re.groupCount();
+      while (m.find()) {
+        const groups: Array<string | undefined> = [];
+        for (let g = 1; g <= count; g++) groups.push(m.group(g) ?? undefined);
+        out.push({ match: m.group(0) ?? "", index: m.start(0), groups });
+      }
+      return out;
+    },
+    removeAll: (text) => re.matcher(text).replaceAll(""),
     toString: () => `/${pattern}/${flags}`,
   };
 }

@@ -73,14 +73,15 @@ export function createChatClient(
   options: CreateChatClientOptions = {},
 ): CachedChatClient {
   const { provider, model } = parseProvider(spec.provider);
-  if (spec.baseUrl && hasUrlCredentials(spec.baseUrl)) {
+  const baseUrl = spec.baseUrl ?? environmentBaseUrl(provider, runtime.env);
+  if (baseUrl && hasUrlCredentials(baseUrl)) {
     throw new Error(
-      `baseUrl "${redactBaseUrl(spec.baseUrl)}" holds credentials, which HTTP clients cannot send; ` +
+      `baseUrl "${redactBaseUrl(baseUrl)}" holds credentials, which HTTP clients cannot send; ` +
         `put the key in an environment variable and name it with apiKeyEnv`,
     );
   }
   const providerOptions: ProviderClientOptions = { model, env: runtime.env };
-  if (spec.baseUrl) providerOptions.baseUrl = spec.baseUrl;
+  if (baseUrl) providerOptions.baseUrl = baseUrl;
   if (spec.apiKeyEnv) providerOptions.apiKeyEnv = spec.apiKeyEnv;
   if (spec.price) providerOptions.price = spec.price;
   if (options.sdkTimeoutMs !== undefined) providerOptions.sdkTimeoutMs = options.sdkTimeoutMs;
@@ -90,8 +91,19 @@ export function createChatClient(
   return new CachedChatClient(limited, runtime.cache, {
     mode: runtime.cacheMode,
     enabled: spec.cache === true,
-    baseUrl: spec.baseUrl ? redactBaseUrl(spec.baseUrl) : undefined,
+    baseUrl: baseUrl ? redactBaseUrl(baseUrl) : undefined,
   });
+}
+
+/**
+ * The server an OpenAI client talks to when the suite names none: `OPENAI_BASE_URL`, as the
+ * official SDK reads it, so a suite without `baseUrl` (an imported one, say) runs against a
+ * proxy or a local model by setting the variable. A blank value counts as unset.
+ */
+export function environmentBaseUrl(provider: ProviderName, env: NodeJS.ProcessEnv): string | undefined {
+  if (provider !== "openai") return undefined;
+  const value = env.OPENAI_BASE_URL?.trim();
+  return value ? value : undefined;
 }
 
 export interface LlmRuntimeOptions {

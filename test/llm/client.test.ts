@@ -68,6 +68,29 @@ describe("createChatClient", () => {
     expect(message).not.toContain("hunter2");
   });
 
+  it("talks to OPENAI_BASE_URL (with OPENAI_API_KEY) when the spec names no baseUrl, as the SDK does", async () => {
+    server.handle(() => reply.text("from the env server"));
+    const calls = server.calls.length;
+    const envWithUrl = { OPENAI_API_KEY: "sk-env-key-1234", OPENAI_BASE_URL: server.baseUrl };
+    const c = createChatClient({ provider: "openai:m" }, { cacheMode: "off", env: envWithUrl });
+    const res = await c.complete(ask, { signal: new AbortController().signal });
+    expect(res.message.content).toBe("from the env server");
+    expect(server.calls.length).toBe(calls + 1);
+    expect(server.calls.at(-1)?.headers.authorization).toBe("Bearer sk-env-key-1234");
+    // the server it talks to is part of the client's identity (lineage)
+    expect(c.describe()).toEqual({ provider: "openai", model: "m", baseUrl: server.baseUrl });
+    // a baseUrl in the suite wins over the variable; a blank variable is no variable; Anthropic ignores it
+    const wins = createChatClient(
+      { provider: "openai:m", baseUrl: "http://127.0.0.1:9/v1" },
+      { cacheMode: "off", env: envWithUrl },
+    );
+    expect(wins.describe().baseUrl).toBe("http://127.0.0.1:9/v1");
+    const blank = createChatClient({ provider: "openai:m" }, { cacheMode: "off", env: { OPENAI_BASE_URL: " " } });
+    expect(blank.describe().baseUrl).toBeUndefined();
+    const anthropic = createChatClient({ provider: "anthropic:m" }, { cacheMode: "off", env: envWithUrl });
+    expect(anthropic.describe().baseUrl).toBeUndefined();
+  });
+
   it("scrubs URL credentials and secret environment values from failure messages", () => {
     const m = scrubSecrets(
       "fetch failed for http://bob:pw-hunter2@proxy/v1 with key sk-abc-0000 and TOKEN value tok-zzzzzz",
