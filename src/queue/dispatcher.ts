@@ -50,6 +50,7 @@ export function queueDispatcher(opts: QueueDispatcherOptions): CaseDispatcher {
           suiteHash: opts.suite.hash,
           case: sc.case,
           epoch,
+          ...(ctx.alreadyStored > 0 ? { checkStored: true } : {}),
         };
         batch.push({
           name: "case",

@@ -14,6 +14,11 @@ export interface CaseJob {
   suiteHash: string;
   case: Case;
   epoch: number;
+  /**
+   * Enqueued by a resumed coordinator: the result may have been stored (and its first job
+   * removed) after the coordinator listed what was stored, so the worker looks before calling.
+   */
+  checkStored?: boolean;
 }
 
 /**

@@ -160,6 +160,10 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     stats.inFlight++;
     try {
       const ctx = await contextFor(job.data);
+      if (job.data.checkStored && (await store.hasOutput(job.data.runId, job.data.case.id, job.data.epoch))) {
+        stats.skipped++;
+        return "already stored";
+      }
       // No signal: a worker told to stop (SIGTERM) finishes the jobs it holds.
       const result = await runCase(ctx.work, job.data.case, job.data.epoch, undefined);
       if (!result) throw new Error("the call was cancelled");

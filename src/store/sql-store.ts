@@ -232,6 +232,17 @@ export class SqlStore implements Store {
     return Number(row.n);
   }
 
+  async hasOutput(runId: string, caseId: string, epoch: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("outputs")
+      .select("epoch")
+      .where("run_id", "=", runId)
+      .where("case_id", "=", caseId)
+      .where("epoch", "=", epoch)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async listOutputs(runId: string): Promise<StoredOutput[]> {
     const rows = await this.db
       .selectFrom("outputs")

@@ -264,6 +264,8 @@ export interface Store {
   storedResultKeys(runId: string): Promise<Set<string>>;
   /** keys (resultKey) of the (case, epoch) pairs with at least one score in the score set */
   scoredResultKeys(runId: string, scoreSet: number): Promise<Set<string>>;
+  /** whether the run has stored an output for (case, epoch): one indexed lookup */
+  hasOutput(runId: string, caseId: string, epoch: number): Promise<boolean>;
   /** how many (case, epoch) outputs the run has stored */
   countOutputs(runId: string): Promise<number>;
   listOutputs(runId: string): Promise<StoredOutput[]>;

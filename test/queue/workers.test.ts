@@ -240,6 +240,31 @@ describe("queued runs", () => {
     }
   }, 120_000);
 
+  it("a coordinator killed mid-run is resumed: workers kept writing, the resumed one enqueues only what is missing", async () => {
+    const server = await countingServer({ delayMs: 20 });
+    const suite = queueSuite(server.url, 300, { targetLines: ["    rateLimit: { perSecond: 100 }"] });
+    const queue = freshQueueName();
+    const w = worker(queue, ["--concurrency", "10"]);
+    try {
+      const first = coordinator(suite.dir, queue, suite.path("first.json"));
+      await pollUntil(() => server.total() >= 50, "50 calls at the server", { timeoutMs: 60_000 });
+      first.child.kill("SIGKILL");
+      expect((await first.done).signal).toBe("SIGKILL");
+      const resumed = await coordinator(suite.dir, queue, suite.path("card.json"), ["--resume"]).done;
+      expect(resumed.code, resumed.stderr).toBe(0);
+      const card = JSON.parse(suite.read("card.json"));
+      expect(card.run.status).toBe("completed");
+      expect(await store.countOutputs(card.run.id)).toBe(300);
+      expect(server.calls.size).toBe(300);
+      expect(server.repeated()).toEqual([]);
+      expect((await stop(w)).code).toBe(0);
+    } finally {
+      w.child.kill("SIGKILL");
+      await server.close();
+      suite.remove();
+    }
+  }, 120_000);
+
   it("bad queue addresses are exit 2 naming the address, before anything runs", async () => {
     const server = await countingServer();
     const suite = queueSuite(server.url, 5);

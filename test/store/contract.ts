@@ -562,6 +562,10 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           const page = await store.pageResults(run.id, run.datasetVersion, { offset: 0, limit: 10 }, 1);
           expect(page.total).toBe(0); // no cases stored for this run's version: the page is empty either way
           expect(await store.countOutputs(run.id)).toBe(2);
+          const [o] = await store.listOutputs(run.id);
+          expect(await store.hasOutput(run.id, o.caseId, o.epoch)).toBe(true);
+          expect(await store.hasOutput(run.id, o.caseId, o.epoch + 99)).toBe(false);
+          expect(await store.hasOutput(`${run.id}-other`, o.caseId, o.epoch)).toBe(false);
         });
       });
 
