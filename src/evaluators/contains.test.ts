@@ -58,7 +58,9 @@ describe("contains", () => {
     const missing = await score("contains", { field: "nope" }, "Paris", exp);
     expect(missing.score).toBeNull();
     expect(missing.reason).toBe("no expected value for nope");
-    expect((await score("contains", { position: "start" }, "Paris, France", ["Lyon", "Paris"])).score).toBe(1);
+    expect((await score("contains", { position: "start" }, "Paris, France", ["Lyon", "Paris"])).score).toBe(
+      1,
+    );
     const late = await score("contains", { position: "start" }, "It is Paris", "Paris");
     expect(late.score).toBe(0);
     expect(late.reason).toContain("starts with none of");

@@ -100,7 +100,11 @@ export const containsEvaluator: EvaluatorFactory = {
       ...(position !== "anywhere" ? { position } : {}),
     };
     const has = (text: string, value: string): boolean =>
-      position === "start" ? text.startsWith(value) : position === "end" ? text.endsWith(value) : text.includes(value);
+      position === "start"
+        ? text.startsWith(value)
+        : position === "end"
+          ? text.endsWith(value)
+          : text.includes(value);
     const where = position === "anywhere" ? "contains" : position === "start" ? "starts with" : "ends with";
 
     return makeEvaluator(KIND, VERSION, config, (input) => {
@@ -109,7 +113,9 @@ export const containsEvaluator: EvaluatorFactory = {
         const e = field === undefined ? input.expected : getPath(input.expected, field);
         if (e === undefined)
           return unscored(
-            field === undefined ? "no expected value and no value/values option" : `no expected value for ${field}`,
+            field === undefined
+              ? "no expected value and no value/values option"
+              : `no expected value for ${field}`,
             { unscored: UNSCORED.noExpected },
           );
         const list = typeof e === "string" ? [e] : e;
@@ -136,7 +142,9 @@ export const containsEvaluator: EvaluatorFactory = {
       return missing.length === 0
         ? scored(
             1,
-            values.length === 1 ? `output ${where} ${show(values[0])}` : `output ${where} all ${values.length} values`,
+            values.length === 1
+              ? `output ${where} ${show(values[0])}`
+              : `output ${where} all ${values.length} values`,
             details,
           )
         : scored(

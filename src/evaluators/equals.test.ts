@@ -105,7 +105,9 @@ describe("equals", () => {
     const flexible = { extract: { pattern: "(-?[$0-9.,]{2,})|(-?[0-9]+)", select: -1 } };
     expect((await score("equals", flexible, "48 then 24, so 7", "7")).score).toBe(1);
     expect((await score("equals", flexible, "48 then 24, so 7", "48")).score).toBe(0);
-    expect((await score("equals", { extract: { pattern: "[0-9]+", select: 1 } }, "a1 b22 c3", "22")).score).toBe(1);
+    expect(
+      (await score("equals", { extract: { pattern: "[0-9]+", select: 1 } }, "a1 b22 c3", "22")).score,
+    ).toBe(1);
     expect((await configError("equals", { extract: { pattern: "(" } })).field).toBe("extract.pattern");
     expect((await configError("equals", { extract: { pattern: "x", select: 0.5 } })).field).toBe(
       "extract.select",

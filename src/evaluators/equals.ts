@@ -51,11 +51,7 @@ const OPTIONS = z.strictObject({
     .strictObject({
       pattern: z.string().describe("the regular expression (JavaScript syntax, linear-time engine)"),
       flags: z.string().default("").describe("its flags: any of i m s u"),
-      select: z
-        .number()
-        .int()
-        .default(0)
-        .describe("which match: 0 the first, 1 the second, -1 the last, …"),
+      select: z.number().int().default(0).describe("which match: 0 the first, 1 the second, -1 the last, …"),
     })
     .optional()
     .describe(
@@ -106,7 +102,8 @@ export const equalsEvaluator: EvaluatorFactory = {
     // new options enter the config only when set, so existing suites keep their evaluator ids
     const config: Record<string, unknown> = { ...sourceConfig(source), ...norm };
     if (ignore.length > 0) config.ignore = ignore.map((re) => re.source);
-    if (extract) config.extract = { pattern: extract.re.source, flags: extract.re.flags, select: extract.select };
+    if (extract)
+      config.extract = { pattern: extract.re.source, flags: extract.re.flags, select: extract.select };
     if (negate) config.negate = true;
     const verdict = (equal: boolean, reason: string, details?: Record<string, unknown>) =>
       negate
@@ -120,7 +117,10 @@ export const equalsEvaluator: EvaluatorFactory = {
       if (extract) {
         const part = extractPart(extract, text);
         if (part === undefined) {
-          return verdict(false, `output has no match of /${extract.re.source}/ to compare with ${show(expected)}`);
+          return verdict(
+            false,
+            `output has no match of /${extract.re.source}/ to compare with ${show(expected)}`,
+          );
         }
         text = part;
         details = { extracted: part };
@@ -166,7 +166,8 @@ function readExtract(r: OptionReader): Extract | undefined {
   }
   const e = raw as Record<string, unknown>;
   for (const key of Object.keys(e)) {
-    if (!["pattern", "flags", "select"].includes(key)) r.fail(`extract.${key}`, "is not an option of extract");
+    if (!["pattern", "flags", "select"].includes(key))
+      r.fail(`extract.${key}`, "is not an option of extract");
   }
   if (typeof e.pattern !== "string") return r.fail("extract.pattern", "is required (a regular expression)");
   const flags = e.flags ?? "";
@@ -175,7 +176,10 @@ function readExtract(r: OptionReader): Extract | undefined {
   }
   const select = e.select ?? 0;
   if (typeof select !== "number" || !Number.isInteger(select)) {
-    return r.fail("extract.select", `must be an integer (0 the first match, -1 the last), got ${show(select)}`);
+    return r.fail(
+      "extract.select",
+      `must be an integer (0 the first match, -1 the last), got ${show(select)}`,
+    );
   }
   return { re: compileOption(r, "extract.pattern", e.pattern, flags), select };
 }
@@ -184,7 +188,8 @@ function compileOption(r: OptionReader, path: string, pattern: string, flags: st
   try {
     return compileSafeRegex(pattern, flags);
   } catch (err) {
-    if (err instanceof UnsafePatternError) r.fail(err.part === "flags" ? path.replace(/pattern$/, "flags") : path, err.message);
+    if (err instanceof UnsafePatternError)
+      r.fail(err.part === "flags" ? path.replace(/pattern$/, "flags") : path, err.message);
     throw err;
   }
 }

@@ -28,6 +28,11 @@ export interface ImportOptions {
   model?: string;
   /** where relative paths on the command line resolve */
   cwd: string;
+  /**
+   * `--out`, absolute: where the suite will be written, so generated modules can import the
+   * source's files by a relative path (absent: absolute paths)
+   */
+  outDir?: string;
 }
 
 export interface ImportedSuite {

@@ -85,7 +85,10 @@ describe("createChatClient", () => {
       { cacheMode: "off", env: envWithUrl },
     );
     expect(wins.describe().baseUrl).toBe("http://127.0.0.1:9/v1");
-    const blank = createChatClient({ provider: "openai:m" }, { cacheMode: "off", env: { OPENAI_BASE_URL: " " } });
+    const blank = createChatClient(
+      { provider: "openai:m" },
+      { cacheMode: "off", env: { OPENAI_BASE_URL: " " } },
+    );
     expect(blank.describe().baseUrl).toBeUndefined();
     const anthropic = createChatClient({ provider: "anthropic:m" }, { cacheMode: "off", env: envWithUrl });
     expect(anthropic.describe().baseUrl).toBeUndefined();

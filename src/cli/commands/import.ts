@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { ImportError, type Importer, type ImportKind } from "../../importers/types.ts";
 import { writeImport } from "../../importers/write.ts";
 import { CliError, EXIT } from "../exit.ts";
@@ -42,7 +43,12 @@ export async function importCommand(
   const importer = await load();
   let imported: Awaited<ReturnType<Importer>>;
   try {
-    imported = await importer(source, { data: parseData(opts.data), model: opts.model, cwd: process.cwd() });
+    imported = await importer(source, {
+      data: parseData(opts.data),
+      model: opts.model,
+      cwd: process.cwd(),
+      outDir: resolve(opts.out),
+    });
   } catch (err) {
     if (err instanceof ImportError) throw new CliError(`assay import ${kind}: ${err.message}`, EXIT.usage);
     throw err;
