@@ -73,7 +73,9 @@ export async function workerCommand(opts: WorkerCommandOptions): Promise<number>
     await (opts.once ? Promise.race([stopped, worker.idle()]) : stopped);
     await worker.close();
     const s = worker.stats;
-    say(`stopped: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped (cancelled runs, results already stored)`);
+    say(
+      `stopped: ${s.done} done, ${s.failed} failed, ${s.skipped} skipped (cancelled runs, results already stored)`,
+    );
     return EXIT.ok;
   } finally {
     clearInterval(ticker);
