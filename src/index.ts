@@ -53,6 +53,19 @@ export {
   type PairwiseCase,
   type PairwiseResult,
 } from "./evaluators/judge/index.ts";
+export { importLmEval } from "./importers/lm-eval/index.ts";
+export { importOpenAiEvals } from "./importers/openai-evals/index.ts";
+export { importPromptfoo } from "./importers/promptfoo/index.ts";
+// Importers: another tool's config → a suite plus what was not translated (`assay import`).
+export {
+  ImportError,
+  type ImportedSuite,
+  type Importer,
+  type ImportKind,
+  type ImportNote,
+  type ImportOptions,
+} from "./importers/types.ts";
+export { importReport, writeImport } from "./importers/write.ts";
 export { type InitOptions, type InitResult, initSuite } from "./init/init.ts";
 export * from "./labels/index.ts";
 export {
