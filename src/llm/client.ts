@@ -96,13 +96,13 @@ export function createChatClient(
 }
 
 /**
- * The server an OpenAI client talks to when the suite names none: `OPENAI_BASE_URL`, as the
- * official SDK reads it, so a suite without `baseUrl` (an imported one, say) runs against a
- * proxy or a local model by setting the variable. A blank value counts as unset.
+ * The server a client talks to when the suite names none: `OPENAI_BASE_URL` or
+ * `ANTHROPIC_BASE_URL`, as the official SDKs read them, so a suite without `baseUrl` (an
+ * imported one, say) runs against a proxy or a local model by setting the variable. A blank
+ * value counts as unset.
  */
 export function environmentBaseUrl(provider: ProviderName, env: NodeJS.ProcessEnv): string | undefined {
-  if (provider !== "openai") return undefined;
-  const value = env.OPENAI_BASE_URL?.trim();
+  const value = (provider === "openai" ? env.OPENAI_BASE_URL : env.ANTHROPIC_BASE_URL)?.trim();
   return value ? value : undefined;
 }
 

@@ -3,7 +3,7 @@ import { createChatClient, describeSpec, PROVIDERS, parseProvider } from "../../
 import { LimitedChatClient } from "../../src/llm/limiter.ts";
 import { scrubSecrets } from "../../src/llm/shared.ts";
 import type { ChatRequest } from "../../src/llm/types.ts";
-import { type LlmServer, reply, startOpenAIServer } from "../support/llm-servers.ts";
+import { type LlmServer, reply, startAnthropicServer, startOpenAIServer } from "../support/llm-servers.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { expectFailure, waitFor } from "./helpers.ts";
 
@@ -79,7 +79,8 @@ describe("createChatClient", () => {
     expect(server.calls.at(-1)?.headers.authorization).toBe("Bearer sk-env-key-1234");
     // the server it talks to is part of the client's identity (lineage)
     expect(c.describe()).toEqual({ provider: "openai", model: "m", baseUrl: server.baseUrl });
-    // a baseUrl in the suite wins over the variable; a blank variable is no variable; Anthropic ignores it
+    // a baseUrl in the suite wins over the variable; a blank variable is no variable; Anthropic
+    // reads its own variable only
     const wins = createChatClient(
       { provider: "openai:m", baseUrl: "http://127.0.0.1:9/v1" },
       { cacheMode: "off", env: envWithUrl },
@@ -92,6 +93,20 @@ describe("createChatClient", () => {
     expect(blank.describe().baseUrl).toBeUndefined();
     const anthropic = createChatClient({ provider: "anthropic:m" }, { cacheMode: "off", env: envWithUrl });
     expect(anthropic.describe().baseUrl).toBeUndefined();
+  });
+
+  it("talks to ANTHROPIC_BASE_URL when an Anthropic spec names no baseUrl, as the SDK does", async () => {
+    const anthropicServer = await startAnthropicServer(() => reply.text("from the anthropic env server"));
+    try {
+      const env = { ANTHROPIC_API_KEY: "sk-ant-env-1234", ANTHROPIC_BASE_URL: anthropicServer.baseUrl };
+      const c = createChatClient({ provider: "anthropic:m" }, { cacheMode: "off", env });
+      const res = await c.complete(ask, { signal: new AbortController().signal });
+      expect(res.message.content).toBe("from the anthropic env server");
+      expect(anthropicServer.calls.length).toBe(1);
+      expect(c.describe().baseUrl).toBe(anthropicServer.baseUrl);
+    } finally {
+      await anthropicServer.close();
+    }
   });
 
   it("scrubs URL credentials and secret environment values from failure messages", () => {
