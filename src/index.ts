@@ -83,6 +83,17 @@ export {
   type LlmRuntime,
 } from "./llm/index.ts";
 export type * from "./llm/types.ts";
+// Load probing (`assay probe`): ramp a target, find the knee, recommend a policy.
+export {
+  DEFAULT_STEPS,
+  findKnee,
+  type ProbeOptions,
+  parseDuration,
+  parseSteps,
+  recommend,
+  renderProbe,
+  runProbe,
+} from "./probe/index.ts";
 // The queue (BullMQ + Redis): these modules load bullmq and ioredis only when called.
 export {
   connectRedis,

@@ -64,6 +64,11 @@ export function buildProgram(): Command {
       "answer every LLM call from the cache; a miss is an error (reproducible CI re-runs)",
     )
     .option("--refresh-cache", "call again what the cache would answer, and overwrite its entries")
+    .option(
+      "--volume <n>",
+      "project the cost at N cases a month (overrides the suite's volume.perMonth)",
+      positiveInt,
+    )
     .action(
       act(async (suite: string | undefined, opts: Record<string, unknown>) =>
         (await import("./commands/run.ts")).runCommand(suite, { ...global(), ...opts }),
@@ -298,6 +303,11 @@ export function buildProgram(): Command {
     .option("--score-sets", "list the run's score sets (RUN@1 is the run's own scoring; rescore adds more)")
     .option("--json <file>", "write the scorecard as JSON")
     .option("--suite <suite>", "suite file or folder whose store holds the run (default: the suite here)")
+    .option(
+      "--volume <n>",
+      "project the cost at N cases a month (default: the suite's volume.perMonth when the run's suite is at hand)",
+      positiveInt,
+    )
     .action(
       act(async (run: string, opts: Record<string, unknown>) =>
         (await import("./commands/show.ts")).showCommand(run, { ...global(), ...opts }),
@@ -318,6 +328,11 @@ export function buildProgram(): Command {
     .option("--alpha <a>", "significance level (default 0.05)", Number)
     .option("--resamples <n>", "bootstrap resamples (default 10000)", positiveInt)
     .option("--seed <n>", "bootstrap seed", Number)
+    .option(
+      "--volume <n>",
+      "leaderboards: project each run's cost at N cases a month (default: the suite's volume.perMonth)",
+      positiveInt,
+    )
     .option("--suite <suite>", "suite file or folder whose store holds the runs (default: the suite here)")
     .action(
       act(async (runs: string[], opts: Record<string, unknown>) =>
@@ -652,6 +667,51 @@ export function buildProgram(): Command {
     .action(
       act(async (dir: string | undefined, opts: { template?: string; force?: boolean }) =>
         (await import("./commands/init.ts")).initCommand(dir, opts),
+      ),
+    );
+
+  program
+    .command("probe")
+    .description(
+      "load ramp against one target: throughput, latency, errors and rate-limit headers per step, the knee, a recommended concurrency (no retries, no cache)",
+    )
+    .argument("<target>", "the id of a target in the suite")
+    .option("--suite <dir>", "suite file or folder (default: ./assay.yaml); its dataset's cases are cycled")
+    .option(
+      "--steps <list>",
+      "concurrencies to hold in turn, e.g. 1,2,4,8 or 1,2,4,…,128 (default 1,2,4,…,128; with --rate, calls per second)",
+    )
+    .option("--duration <time>", "how long each step lasts at most: 20s, 500ms, 2m (default 20s)")
+    .option(
+      "--max-requests <n>",
+      "calls in the whole probe at most, shared out among the steps (default 2000)",
+      positiveInt,
+    )
+    .option(
+      "--rate",
+      "steps are request rates (calls started per second, open loop) instead of concurrencies",
+    )
+    .option("--max-error-rate <share>", "a step above this error rate is past the knee (default 0.01)", share)
+    .option(
+      "--latency-factor <x>",
+      "a step whose p95 latency exceeds x times the first step's is past the knee (default 3)",
+      finiteNumber,
+    )
+    .option(
+      "--latency-floor <time>",
+      "...and exceeds it by at least this much, so jitter on a fast service is no knee (default 250ms)",
+    )
+    .option(
+      "--stop-error-rate <share>",
+      "stop ramping after a step with this error rate or more (default 0.9)",
+      share,
+    )
+    .option("--timeout <time>", "time limit per call (default: the target's timeoutMs, at most --duration)")
+    .option("--json <file>", "write the report as JSON")
+    .option("-q, --quiet", "no per-step progress on stderr")
+    .action(
+      act(async (target: string, opts: Record<string, unknown>) =>
+        (await import("./commands/probe.ts")).probeCommand(target, opts),
       ),
     );
 

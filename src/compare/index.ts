@@ -16,5 +16,6 @@ export {
   loadRunRows,
   resolveBaseline,
 } from "./load.ts";
+export { computeMainEffects, type MainEffect, type VariantRun } from "./main-effects.ts";
 export type * from "./types.ts";
 export { wordDiff } from "./word-diff.ts";

@@ -7,6 +7,13 @@ import { didYouMeanSuffix } from "../util/did-you-mean.ts";
 import { knownKeysAt } from "../util/zod-keys.ts";
 import { InputError } from "./errors.ts";
 import { type SuiteConfig, suiteSchema } from "./schema.ts";
+import {
+  expandVariants,
+  type GeneratedTarget,
+  VariantError,
+  variantIssuePath,
+  variantsSchema,
+} from "./variants.ts";
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -96,6 +103,25 @@ async function loadModuleSuite(file: string, hash: string, baseDir: string): Pro
 }
 
 /**
+ * A generated id that repeats a written target's or another block's is reported at the block that
+ * generated it: the generated target has no line of its own.
+ */
+function checkGeneratedIds(written: unknown[], generated: GeneratedTarget[], errorAt: ErrorAt): void {
+  const seen = new Map<string, string>();
+  written.forEach((t, i) => {
+    const id = (t as { id?: unknown } | null)?.id;
+    if (typeof id === "string") seen.set(id, formatFieldPath(["targets", i]));
+  });
+  for (const g of generated) {
+    const id = g.target.id as string;
+    const first = seen.get(id);
+    if (first !== undefined)
+      throw errorAt([...g.blockPath, "id"], `duplicate target id "${id}" (also ${first})`);
+    seen.set(id, formatFieldPath(g.blockPath));
+  }
+}
+
+/**
  * Target ids name runs, baselines and `--target`: two targets with one id would be run as one and
  * compared with each other's history. The second is an error naming both places (its line, and
  * the first's as `file:line`), worded as a duplicate case id in a dataset.
@@ -152,10 +178,59 @@ function issueError(issue: z.core.$ZodIssue, errorAt: ErrorAt): InputError {
 }
 
 function validate(raw: unknown, errorAt: ErrorAt): SuiteConfig {
+  const { suite, generated, firstGenerated } = withVariants(raw, errorAt);
   // reportInput: the messages say what was found ("expected number, got string").
-  const result = suiteSchema.safeParse(raw, { reportInput: true });
+  const result = suiteSchema.safeParse(suite, { reportInput: true });
   if (result.success) return result.data;
-  throw pickError(result.error.issues.map((issue) => ({ issue, error: issueError(issue, errorAt) })));
+  throw pickError(
+    result.error.issues.map((issue) => {
+      // A generated target's problem is reported at the variants block that made it.
+      const [head, index, ...rest] = issue.path;
+      if (head === "targets" && typeof index === "number" && index >= firstGenerated) {
+        const path = variantIssuePath(generated[index - firstGenerated], rest);
+        return {
+          issue,
+          error: errorAt(path, `${describeIssue(issue)} (in generated target ${index - firstGenerated + 1})`),
+        };
+      }
+      return { issue, error: issueError(issue, errorAt) };
+    }),
+  );
+}
+
+/**
+ * `variants:` expanded into provider targets appended to `targets` (issue 13), before the suite is
+ * validated, so generated targets are checked exactly as written ones and every later stage sees
+ * ordinary targets.
+ */
+function withVariants(
+  raw: unknown,
+  errorAt: ErrorAt,
+): { suite: unknown; generated: GeneratedTarget[]; firstGenerated: number } {
+  const none = { suite: raw, generated: [], firstGenerated: Number.POSITIVE_INFINITY };
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return none;
+  const obj = raw as Record<string, unknown>;
+  if (obj.variants === undefined) return none;
+  const parsed = variantsSchema.safeParse(obj.variants, { reportInput: true });
+  if (!parsed.success) {
+    const prefixed = parsed.error.issues.map((i) => ({ ...i, path: ["variants", ...i.path] }) as typeof i);
+    throw pickError(prefixed.map((issue) => ({ issue, error: issueError(issue, errorAt) })));
+  }
+  let generated: GeneratedTarget[];
+  try {
+    generated = expandVariants(parsed.data);
+  } catch (err) {
+    if (err instanceof VariantError) throw errorAt(err.path, err.message);
+    throw err;
+  }
+  if (obj.targets !== undefined && !Array.isArray(obj.targets)) return none;
+  const written = (obj.targets as unknown[] | undefined) ?? [];
+  checkGeneratedIds(written, generated, errorAt);
+  return {
+    suite: { ...obj, targets: [...written, ...generated.map((g) => g.target)] },
+    generated,
+    firstGenerated: written.length,
+  };
 }
 
 /**

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import { didYouMeanSuffix } from "../util/did-you-mean.ts";
+import { operatingKeys } from "./operating.ts";
+import { variantsSchema } from "./variants.ts";
 
 /**
  * The suite file's schema (DESIGN.md §4.1). Unknown keys are errors, so a typo names its line
@@ -231,6 +233,13 @@ const llmTargetFields = {
     })
     .optional()
     .describe("provider targets: the model's price, for models the bundled price table does not know"),
+  factors: z
+    .record(z.string(), z.union([z.string(), z.number()]))
+    .optional()
+    .describe(
+      "provider targets: the variant levels this target stands for (`{prompt, model, temperature}`; set " +
+        "by `variants:`), kept in the run's target configuration for main effects in `assay compare`",
+    ),
 };
 
 export const targetSchema = z
@@ -281,6 +290,14 @@ export const targetSchema = z
       .optional()
       // biome-ignore lint/suspicious/noTemplateCurlyInString: the suite file's own ${VAR} syntax
       .describe("exec targets: extra environment variables; values may reference others as ${NAME}"),
+    confidence: z
+      .string()
+      .optional()
+      .describe(
+        "JSONPath (`$.confidence`) of how sure the target is of its answer, a number in [0, 1]: in " +
+          "the response body for http targets, in the output's JSON for the others. The scorecard " +
+          "then reports calibration (ECE, MCE, Brier, reliability bins) and the selective curve",
+      ),
     ...responseLimits,
     ...llmTargetFields,
     ...callPolicy,
@@ -455,6 +472,8 @@ export const suiteSchema = z.strictObject({
     .optional()
     .describe("the policy `assay gate` applies: baseline, floors, maxRegression, … (validated by the gate)"),
   coverage: coverageSchema.optional(),
+  variants: variantsSchema.optional(),
+  ...operatingKeys,
 });
 
 export type SuiteInput = z.input<typeof suiteSchema>;

@@ -87,6 +87,11 @@ export interface Output {
   attempts: number;
   /** every model call behind it was answered by the response cache (none reached a provider) */
   cached?: boolean;
+  /**
+   * how sure the target says it is of this output, in [0, 1] (the target's `confidence` JSONPath);
+   * the scorecard's calibration and escalation threshold read it
+   */
+  confidence?: number;
   error?: TargetError;
 }
 
@@ -96,15 +101,18 @@ export class TargetFailure extends Error {
   readonly status?: number;
   /** server-requested wait before the next attempt (Retry-After) */
   readonly retryAfterMs?: number;
+  /** the response's rate-limit headers (x-ratelimit-*, retry-after, …), only those: see faults/rate-limit-headers.ts */
+  readonly headers?: Record<string, string>;
   constructor(
     errorClass: ErrorClass,
     message: string,
-    opts: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+    opts: { status?: number; retryAfterMs?: number; cause?: unknown; headers?: Record<string, string> } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "TargetFailure";
     this.errorClass = errorClass;
     this.status = opts.status;
     this.retryAfterMs = opts.retryAfterMs;
+    if (opts.headers !== undefined) this.headers = opts.headers;
   }
 }

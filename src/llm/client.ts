@@ -13,6 +13,11 @@ export interface LlmRuntime {
   /** default: judges cached, targets only when they ask; off: --no-cache; only: --cache-only */
   cacheMode: CacheMode;
   env: NodeJS.ProcessEnv;
+  /**
+   * Calls go straight to the provider, without the per-client limiter (no concurrency cap, no
+   * adaptive back-off after a 429): `assay probe` measures the raw API, not assay's pacing.
+   */
+  direct?: boolean;
 }
 
 export interface ChatClientSpec {
@@ -86,8 +91,9 @@ export function createChatClient(
   if (spec.price) providerOptions.price = spec.price;
   if (options.sdkTimeoutMs !== undefined) providerOptions.sdkTimeoutMs = options.sdkTimeoutMs;
   const base: ChatClient = new LazyProviderClient(provider, model, providerOptions);
-  const limiter = new RequestLimiter({ ...spec.limits, clock: options.clock });
-  const limited = new LimitedChatClient(base, limiter);
+  const limited = runtime.direct
+    ? base
+    : new LimitedChatClient(base, new RequestLimiter({ ...spec.limits, clock: options.clock }));
   return new CachedChatClient(limited, runtime.cache, {
     mode: runtime.cacheMode,
     enabled: spec.cache === true,

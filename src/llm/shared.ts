@@ -79,7 +79,18 @@ export function scrubFailure(
 ): TargetFailure {
   const message = scrubSecrets(f.message, env, secrets);
   if (message === f.message && f.cause === undefined) return f;
-  return new TargetFailure(f.errorClass, message, { status: f.status, retryAfterMs: f.retryAfterMs });
+  return new TargetFailure(f.errorClass, message, {
+    status: f.status,
+    retryAfterMs: f.retryAfterMs,
+    ...(f.headers ? { headers: f.headers } : {}),
+  });
+}
+
+/** A response's headers as entries, from WHATWG Headers or a plain record (SDK versions differ). */
+export function headerEntriesOf(headers: object): Iterable<readonly [string, string | string[] | undefined]> {
+  const h = headers as { entries?: () => Iterable<[string, string]> };
+  if (typeof h.entries === "function") return h.entries();
+  return Object.entries(headers as Record<string, string | undefined>);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { GateResult, GateRuleResult } from "../compare/gate.ts";
 import type { Leaderboard } from "../compare/leaderboard.ts";
 import type { Comparison, PairedDimension } from "../compare/types.ts";
 import { xmlEscape } from "./export.ts";
-import { fmtMs, fmtP, fmtPts, safeLine, table } from "./format.ts";
+import { fmtMs, fmtP, fmtPts, fmtUsd, safeLine, table } from "./format.ts";
 import { mdCell } from "./markdown.ts";
 
 /** Deltas, signed, in points. */
@@ -331,6 +331,13 @@ export function gateJunit(gate: GateResult): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="assay gate">\n  <testsuite name="assay.gate" tests="${gate.rules.length}" failures="${failures}" errors="0">\n${cases.join("\n")}\n  </testsuite>\n</testsuites>\n`;
 }
 
+/** `$1950.00 [$1563.62, $2336.38]`: an entry's projected monthly cost. */
+function monthly(e: Leaderboard["entries"][number]): string {
+  const m = e.monthlyCost;
+  if (!m || m.mean === null) return "—";
+  return `${fmtUsd(m.mean)}${m.ci ? ` [${fmtUsd(m.ci[0])}, ${fmtUsd(m.ci[1])}]` : ""}`;
+}
+
 export function renderLeaderboard(lb: Leaderboard): string {
   const dims = Object.keys(lb.entries[0]?.dimensions ?? {});
   const cost = (e: Leaderboard["entries"][number]) =>
@@ -342,6 +349,7 @@ export function renderLeaderboard(lb: Leaderboard): string {
     e.aggregate.ci ? `[${sc(e.aggregate.ci[0])}, ${sc(e.aggregate.ci[1])}]` : "—",
     ...dims.map((d) => sc(e.dimensions[d].mean)),
     cost(e),
+    ...(lb.volume !== undefined ? [monthly(e)] : []),
     fmtMs(e.latencyP95Ms),
     e.vsBest ? `${pts(e.vsBest.delta)} (p ${pv(e.vsBest.pAdjusted)})` : "best",
     e.tiedWithBest ? "tied" : "",
@@ -354,6 +362,7 @@ export function renderLeaderboard(lb: Leaderboard): string {
     "95% CI",
     ...dims,
     "cost/case",
+    ...(lb.volume !== undefined ? [`per month at ${lb.volume.toLocaleString("en-US")}`] : []),
     "p95",
     "vs best (Holm)",
     "",
@@ -365,20 +374,58 @@ export function renderLeaderboard(lb: Leaderboard): string {
     table(rows, header),
     "",
     `tied = not significantly different from the best at alpha ${lb.alpha}; ◆ = on the quality/${lb.costAxis} Pareto front`,
+    ...mainEffectsLines(lb),
   ].join("\n");
+}
+
+/** The variant matrix's main effects: a factor's level b against a, averaged over the other factors. */
+function mainEffectsLines(lb: Leaderboard): string[] {
+  if (!lb.mainEffects || lb.mainEffects.length === 0) return [];
+  const rows = lb.mainEffects.map((m) => [
+    safeLine(m.factor, 40),
+    safeLine(`${m.b} vs ${m.a}`, 60),
+    pts(m.delta),
+    ci(m.ci),
+    String(m.n),
+    String(m.combinations),
+    pv(m.p),
+    pv(m.pAdjusted),
+  ]);
+  return [
+    "",
+    "main effects (aggregate, points; each level pair averaged over the other factors)",
+    "",
+    table(rows, ["factor", "b vs a", "delta", "95% CI", "cases", "combos", "p", "p (Holm)"]),
+  ];
 }
 
 export function leaderboardMarkdown(lb: Leaderboard): string {
   const lines = [
     `## Leaderboard (${lb.cases} cases)`,
     "",
-    "| # | target | aggregate | 95% CI | cost/case | p95 | vs best | tied | Pareto |",
-    "|---:|---|---:|---:|---:|---:|---:|---|---|",
+    `| # | target | aggregate | 95% CI | cost/case |${lb.volume !== undefined ? ` per month at ${lb.volume.toLocaleString("en-US")} |` : ""} p95 | vs best | tied | Pareto |`,
+    `|---:|---|---:|---:|---:|${lb.volume !== undefined ? "---:|" : ""}---:|---:|---|---|`,
   ];
   for (const e of lb.entries) {
     lines.push(
-      `| ${e.rank} | ${mdCell(e.target)} | ${sc(e.aggregate.mean)} | ${e.aggregate.ci ? `[${sc(e.aggregate.ci[0])}, ${sc(e.aggregate.ci[1])}]` : "—"} | ${e.costPerCase === null ? "—" : `$${e.costPerCase.toFixed(6)}`} | ${fmtMs(e.latencyP95Ms)} | ${e.vsBest ? `${pts(e.vsBest.delta)} (p ${pv(e.vsBest.pAdjusted)})` : "best"} | ${e.tiedWithBest ? "yes" : "no"} | ${e.pareto ? "yes" : ""} |`,
+      `| ${e.rank} | ${mdCell(e.target)} | ${sc(e.aggregate.mean)} | ${e.aggregate.ci ? `[${sc(e.aggregate.ci[0])}, ${sc(e.aggregate.ci[1])}]` : "—"} | ${e.costPerCase === null ? "—" : `$${e.costPerCase.toFixed(6)}`} |${lb.volume !== undefined ? ` ${monthly(e)} |` : ""} ${fmtMs(e.latencyP95Ms)} | ${e.vsBest ? `${pts(e.vsBest.delta)} (p ${pv(e.vsBest.pAdjusted)})` : "best"} | ${e.tiedWithBest ? "yes" : "no"} | ${e.pareto ? "yes" : ""} |`,
     );
+  }
+  if (lb.mainEffects && lb.mainEffects.length > 0) {
+    lines.push(
+      "",
+      "### Main effects",
+      "",
+      "Aggregate score of level b minus level a, per case averaged over the other factors' combinations (points).",
+      "",
+      "| factor | b vs a | delta | 95% CI | cases | combinations | p | p (Holm) |",
+      "|---|---|---:|---:|---:|---:|---:|---:|",
+    );
+    for (const m of lb.mainEffects) {
+      lines.push(
+        `| ${mdCell(m.factor)} | ${mdCell(`${m.b} vs ${m.a}`)} | ${pts(m.delta)} | ${ci(m.ci)} | ${m.n} | ${m.combinations} | ${pv(m.p)} | ${pv(m.pAdjusted)} |`,
+      );
+    }
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,6 +1,13 @@
 import type { Scorecard } from "../scorecard/types.ts";
 import { describeReasons } from "../scorecard/unscored.ts";
 import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd } from "./format.ts";
+import {
+  calibrationSentence,
+  escalationSentence,
+  reliabilityRows,
+  sampleSizeSentence,
+  volumeSentence,
+} from "./operating.ts";
 import { epochVerdicts } from "./terminal.ts";
 
 /** Markdown-safe table cell: pipes escaped, HTML neutralised, one line. */
@@ -13,6 +20,38 @@ export function mdCell(text: string): string {
     .replace(/`/g, "\\`");
 }
 
+/** Cost at volume, suite-size advice, calibration and the escalation threshold (issue 13). */
+function operatingMarkdown(card: Scorecard): string[] {
+  const lines: string[] = [];
+  const volume = volumeSentence(card);
+  if (volume) {
+    lines.push("");
+    lines.push(`**Cost at volume:** ${volume}. ${mdCell(card.cost.projection?.note ?? "")}.`);
+  }
+  const size = sampleSizeSentence(card);
+  if (size) {
+    lines.push("");
+    lines.push(`**Suite size:** ${size}.`);
+  }
+  const calibration = calibrationSentence(card);
+  if (calibration) {
+    lines.push("");
+    lines.push("### Confidence calibration");
+    lines.push("");
+    lines.push(`${mdCell(calibration)}.`);
+    const escalation = escalationSentence(card);
+    if (escalation) {
+      lines.push("");
+      lines.push(`**${mdCell(escalation)}**`);
+    }
+    lines.push("");
+    lines.push("| confidence | n | accuracy | mean confidence |");
+    lines.push("|---|---:|---:|---:|");
+    for (const r of reliabilityRows(card)) lines.push(`| ${r.join(" | ")} |`);
+  }
+  return lines;
+}
+
 export function scorecardMarkdown(card: Scorecard): string {
   const r = card.run;
   const lines: string[] = [];
@@ -20,15 +59,15 @@ export function scorecardMarkdown(card: Scorecard): string {
   lines.push("");
   lines.push(`Run \`${r.id}\` · dataset \`${r.datasetVersion}\` · ${card.cases} cases · ${r.status}`);
   lines.push("");
-  lines.push("| dimension | mean | 95% CI | pass | 95% CI | n | unscored |");
-  lines.push("|---|---:|---:|---:|---:|---:|---:|");
+  lines.push("| dimension | mean | 95% CI | pass | 95% CI | n | unscored | band |");
+  lines.push("|---|---:|---:|---:|---:|---:|---:|---|");
   for (const [name, d] of Object.entries(card.dimensions)) {
     lines.push(
-      `| ${mdCell(name)} | ${fmtScore(d.mean)} | ${fmtCi(d.ci)} | ${fmtPct(d.passRate)} | ${fmtCi(d.passCi, true)} | ${d.n} | ${d.unscored} |`,
+      `| ${mdCell(name)} | ${fmtScore(d.mean)} | ${fmtCi(d.ci)} | ${fmtPct(d.passRate)} | ${fmtCi(d.passCi, true)} | ${d.n} | ${d.unscored} | ${mdCell(d.band ?? "—")} |`,
     );
   }
   lines.push(
-    `| **aggregate** | **${fmtScore(card.aggregate.mean)}** | ${fmtCi(card.aggregate.ci)} | | | ${card.aggregate.n} | |`,
+    `| **aggregate** | **${fmtScore(card.aggregate.mean)}** | ${fmtCi(card.aggregate.ci)} | | | ${card.aggregate.n} | | **${mdCell(card.aggregate.band ?? "—")}** |`,
   );
   const unscored = Object.entries(card.dimensions).filter(
     ([, d]) => d.unscored > 0 && Object.keys(d.unscoredReasons ?? {}).length > 0,
@@ -48,6 +87,7 @@ export function scorecardMarkdown(card: Scorecard): string {
   lines.push(
     `Errors: ${card.errors.count} (${fmtPct(card.errors.rate)}) · latency p50 ${fmtMs(card.latencyMs.p50)}, p95 ${fmtMs(card.latencyMs.p95)}, p99 ${fmtMs(card.latencyMs.p99)} · cost ${fmtUsd(card.cost.total)}${cache}`,
   );
+  lines.push(...operatingMarkdown(card));
   const flaky = card.flaky ?? [];
   if (flaky.length > 0) {
     lines.push("");

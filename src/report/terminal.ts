@@ -1,6 +1,13 @@
 import type { Scorecard } from "../scorecard/types.ts";
 import { describeReasons } from "../scorecard/unscored.ts";
 import { fmtCi, fmtMs, fmtPct, fmtScore, fmtUsd, safeLine, table } from "./format.ts";
+import {
+  calibrationSentence,
+  escalationSentence,
+  reliabilityRows,
+  sampleSizeSentence,
+  volumeSentence,
+} from "./operating.ts";
 
 /**
  * `unscored   tone: judge-refused ×3, judge-unparseable ×1` — one line per dimension with
@@ -40,6 +47,28 @@ function flakyLines(card: Scorecard): string[] {
   return lines;
 }
 
+/** Cost at volume, suite-size advice, calibration and the escalation threshold (issue 13). */
+function operatingLines(card: Scorecard): string[] {
+  const lines: string[] = [];
+  const volume = volumeSentence(card);
+  if (volume) {
+    lines.push(`volume     ${volume}`);
+    lines.push(`           ${card.cost.projection?.note ?? ""}`);
+  }
+  const size = sampleSizeSentence(card);
+  if (size) lines.push(`suite size ${size}`);
+  const calibration = calibrationSentence(card);
+  if (calibration) {
+    lines.push("");
+    lines.push(`confidence ${calibration}`);
+    const escalation = escalationSentence(card);
+    if (escalation) lines.push(`           ${escalation}`);
+    const rows = reliabilityRows(card).map((r) => [`  ${r[0]}`, ...r.slice(1)]);
+    lines.push(table(rows, ["  confidence", "n", "accuracy", "mean conf."]));
+  }
+  return lines;
+}
+
 /** The scorecard as a person reads it in a terminal. */
 export function renderScorecard(card: Scorecard): string {
   const out: string[] = [];
@@ -59,6 +88,7 @@ export function renderScorecard(card: Scorecard): string {
     String(d.n),
     String(d.unscored),
     `${d.weight}`,
+    safeLine(d.band ?? "—", 30),
   ]);
   rows.push([
     "aggregate",
@@ -69,8 +99,9 @@ export function renderScorecard(card: Scorecard): string {
     String(card.aggregate.n),
     "",
     "",
+    safeLine(card.aggregate.band ?? "—", 30),
   ]);
-  const header = ["dimension", "mean", "95% CI", "pass", "95% CI", "n", "unscored", "weight"];
+  const header = ["dimension", "mean", "95% CI", "pass", "95% CI", "n", "unscored", "weight", "band"];
   // Judges carry a calibration marker: agreement with human labels, or a warning that there is none.
   const dims = Object.values(card.dimensions);
   if (dims.some((d) => d.calibrated !== undefined)) {
@@ -109,6 +140,7 @@ export function renderScorecard(card: Scorecard): string {
       `cache      ${card.cache.hits} hit${card.cache.hits === 1 ? "" : "s"}, saved ${fmtUsd(card.cache.savedCost)} (${card.cache.outputs} target outputs, ${card.cache.judgeCalls} judge calls)`,
     );
   }
+  out.push(...operatingLines(card));
   out.push(...flakyLines(card));
   if (card.weaknesses.length > 0) {
     out.push("");

@@ -3,6 +3,14 @@ import type { ErrorClass } from "../core/output.ts";
 import { groupBySlice } from "../dataset/slices.ts";
 import type { CalibrationRecord, RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
+import {
+  bandOf,
+  confidenceReport,
+  costProjection,
+  DEFAULT_BANDS,
+  type ScorecardOptions,
+  sampleSizeAdvice,
+} from "./operating.ts";
 import { patternsFrom } from "./patterns.ts";
 
 type CaseRow = CaseResult;
@@ -21,6 +29,8 @@ export interface ScorecardInput {
    * given, every LLM-judge dimension is marked `calibrated` (null = uncalibrated)
    */
   calibrations?: CalibrationRecord[];
+  /** the suite's operating settings: escalation, volume, bands, minEffect (issue 13) */
+  options?: ScorecardOptions;
 }
 
 const WORST_LIMIT = 10;
@@ -29,7 +39,15 @@ const WORST_LIMIT = 10;
  * The scorecard of one run: a pure function of its stored rows (DESIGN.md §2). With epochs, each
  * case's epochs are averaged first so intervals count cases, not repeats.
  */
-export function buildScorecard({ run, cases, outputs, scores, calibrations }: ScorecardInput): Scorecard {
+export function buildScorecard({
+  run,
+  cases,
+  outputs,
+  scores,
+  calibrations,
+  options = {},
+}: ScorecardInput): Scorecard {
+  const bands = [...(options.bands ?? DEFAULT_BANDS)].sort((a, b) => b.min - a.min);
   const dimNames = Object.keys(run.dimensions);
   const rows = caseResults(run, cases, outputs, scores);
 
@@ -44,11 +62,13 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
   const dimensions: Scorecard["dimensions"] = {};
   for (const name of dimNames) {
     const d = run.dimensions[name];
+    const stats = statsFor(rows, name);
     dimensions[name] = {
-      ...statsFor(rows, name),
+      ...stats,
       evaluator: d.evaluator,
       weight: d.weight,
       threshold: d.threshold,
+      band: bandOf(stats.mean, bands),
     };
   }
   if (calibrations) {
@@ -76,7 +96,8 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
   const distinctCases = rows.length;
 
   const { strengths, weaknesses } = strengthsAndWeaknesses(dimensions, slices, run);
-  return {
+  const confidence = confidenceReport(outputs, scores, options);
+  const card: Scorecard = {
     run: {
       id: run.id,
       suite: run.suite,
@@ -96,7 +117,8 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
     missing: Math.max(0, cases.length - distinctCases),
     errors: { count: errorCount, rate: outputs.length > 0 ? errorCount / outputs.length : 0, byClass },
     dimensions,
-    aggregate,
+    aggregate: { ...aggregate, band: bandOf(aggregate.mean, bands) },
+    bands,
     slices,
     latencyMs: { ...percentiles(latency), mean: latency.length > 0 ? sum(latency) / latency.length : null },
     tokens: {
@@ -122,8 +144,30 @@ export function buildScorecard({ run, cases, outputs, scores, calibrations }: Sc
       epochs:
         "each case's epochs reduced per dimension (mean unless the dimension sets reduce) before aggregation",
       aggregate: "weighted mean of the dimensions a case was scored on",
+      bands: `a mean gets the band with the highest minimum it reaches: ${bands.map((b) => `${b.label} ≥ ${b.min}`).join(", ")}`,
     },
   };
+  if (confidence) {
+    card.confidence = confidence;
+    card.methods.confidence =
+      "per result with a confidence: correct when it passes every dimension it was scored on (or the escalation dimension); " +
+      "equal-width bins as scikit-learn's calibration_curve; ECE weights each bin's |accuracy − confidence| by its share; " +
+      "the escalation threshold is the smallest whose answered results reach the target accuracy (Wilson 95% interval)";
+  }
+  if (options.volume) {
+    card.cost.projection = costProjection(outputs, options.volume.perMonth);
+    card.methods.costProjection =
+      "mean cost per case (epochs averaged) × cases per month, with the Student-t 95% interval of the mean scaled alike";
+  }
+  if (options.minEffect !== undefined) {
+    card.sampleSize = sampleSizeAdvice(
+      rows.filter((r) => r.aggregate !== null).map((r) => r.aggregate as number),
+      options.minEffect,
+    );
+    card.methods.sampleSize =
+      "paired t-test at 80% power and α = 0.05 two-sided, the SD of per-case differences taken as √2 × this run's per-case aggregate SD";
+  }
+  return card;
 }
 
 /** What LLM judges spent, from the `details.judge` their scores carry. */

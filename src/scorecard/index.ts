@@ -1,6 +1,16 @@
 export { buildScorecard, type ScorecardInput } from "./build.ts";
 export * from "./case-results.ts";
 export { loadScorecard } from "./load.ts";
+export {
+  type Band,
+  bandOf,
+  confidenceReport,
+  costProjection,
+  DEFAULT_BANDS,
+  type ScorecardOptions,
+  sampleSizeAdvice,
+  scorecardOptionsOf,
+} from "./operating.ts";
 export type * from "./types.ts";
 export {
   describeReasons,

@@ -1,6 +1,7 @@
 import type { FieldTable } from "../core/field-docs.ts";
 import type { ErrorClass } from "../core/output.ts";
 import type { RunLineage, RunStatus } from "../store/types.ts";
+import type { Band, ConfidenceReport, CostProjection, SampleSizeAdvice } from "./operating.ts";
 
 /** One dimension's (or the aggregate's) statistics over a set of cases. Field names are a contract (DESIGN.md §4.3). */
 export interface DimensionStats {
@@ -31,6 +32,8 @@ export interface DimensionSummary extends DimensionStats {
    * calibration of this exact evaluator version, or null (uncalibrated). Absent otherwise.
    */
   calibrated?: CalibratedMarker | null;
+  /** the score band the mean falls in (`ready`, `targeted work`, …; the suite's `bands`); null without a mean */
+  band: string | null;
 }
 
 /** How well a judge dimension's evaluator agrees with human labels (see `assay calibrate`). */
@@ -98,7 +101,9 @@ export interface Scorecard {
   missing: number;
   errors: { count: number; rate: number; byClass: Partial<Record<ErrorClass, number>> };
   dimensions: Record<string, DimensionSummary>;
-  aggregate: { mean: number | null; ci: [number, number] | null; n: number };
+  aggregate: { mean: number | null; ci: [number, number] | null; n: number; band: string | null };
+  /** the score bands the `band` labels come from, highest first */
+  bands: Band[];
   /** `key=value` → dimension name (and `aggregate`) → statistics over that slice's cases */
   slices: Record<string, Record<string, DimensionStats>>;
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; mean: number | null };
@@ -109,6 +114,8 @@ export interface Scorecard {
     perCase: number | null;
     judge: number;
     judgeTokens: { input: number; output: number };
+    /** cost at the monthly volume (suite `volume`, `--volume N`); absent without one */
+    projection?: CostProjection;
   };
   /**
    * LLM calls answered by the response cache instead of a provider: target outputs whose every
@@ -123,6 +130,10 @@ export interface Scorecard {
   strengths: StrengthOrWeakness[];
   weaknesses: StrengthOrWeakness[];
   methods: Record<string, string>;
+  /** calibration of the confidence the target reported; absent when no result carried one */
+  confidence?: ConfidenceReport;
+  /** paired cases a comparison needs to detect the suite's `minEffect`; absent without it */
+  sampleSize?: SampleSizeAdvice;
 }
 
 // --- Field tables: the meaning of each field of `assay run|show --json` (docs/reference/json.md) ---
@@ -163,6 +174,10 @@ const DIMENSION_SUMMARY_FIELDS: FieldTable<DimensionSummary> = {
     type: "object | null",
     doc: "LLM-judge dimensions: the current calibration of this exact evaluator version against human labels, or null (uncalibrated); absent for other dimensions",
     fields: CALIBRATED_FIELDS,
+  },
+  band: {
+    type: "string | null",
+    doc: "the score band the mean falls in: by default `ready` (≥ 0.90), `targeted work` (≥ 0.80), `gaps` (≥ 0.70), `investigate`; the suite's `bands` replace them",
   },
 };
 
@@ -220,6 +235,94 @@ const STRENGTH_FIELDS: FieldTable<StrengthOrWeakness> = {
   n: { type: "number", doc: "cases" },
 };
 
+const COST_PROJECTION_FIELDS: FieldTable<CostProjection> = {
+  perMonth: { type: "number", doc: "cases a month the projection is for" },
+  n: { type: "number", doc: "cases with a recorded cost (each case's epochs averaged)" },
+  perCase: {
+    type: "{mean, ci}",
+    doc: "mean cost of a case in USD with its Student-t 95% interval over cases (lower bound floored at 0)",
+  },
+  monthly: { type: "{mean, ci}", doc: "perCase × perMonth, interval scaled alike" },
+  cachedInputShare: {
+    type: "number | null",
+    doc: "share of input tokens served from the provider's prompt cache (priced at the cached rate; assumed alike in production)",
+  },
+  responseCacheOutputs: {
+    type: "number",
+    doc: "outputs assay's response cache answered; counted at what their calls cost when made",
+  },
+  note: { type: "string", doc: "how cached tokens and cached responses enter the figures, in words" },
+};
+
+const CONFIDENCE_FIELDS: FieldTable<ConfidenceReport> = {
+  n: { type: "number", doc: "results with a confidence and a verdict" },
+  missing: { type: "number", doc: "results (errors aside) left out: no confidence or no verdict" },
+  correctness: {
+    type: "string",
+    doc: "what counts as correct: `all dimensions` (the result passes every dimension it was scored on) or `dimension NAME` (`escalation.dimension`)",
+  },
+  ece: {
+    type: "number",
+    doc: "expected calibration error: Σ n_b/N · |accuracy_b − meanConfidence_b| over the bins",
+  },
+  mce: {
+    type: "number",
+    doc: "maximum calibration error: the largest |accuracy_b − meanConfidence_b| of a non-empty bin",
+  },
+  brier: { type: "number", doc: "Brier score: mean of (confidence − correct)²" },
+  bins: {
+    type: "object[]",
+    doc: "the reliability diagram: equal-width bins over [0, 1] (10 by default), binned like scikit-learn's calibration_curve (lo, hi]",
+    items: {
+      lo: { type: "number", doc: "lower edge" },
+      hi: { type: "number", doc: "upper edge" },
+      n: { type: "number", doc: "results in the bin" },
+      accuracy: { type: "number | null", doc: "share correct; null when empty" },
+      meanConfidence: { type: "number | null", doc: "mean confidence; null when empty" },
+    },
+  },
+  selective: {
+    type: "object[]",
+    doc: "the selective-prediction curve: for each distinct confidence (ascending) as a threshold, results at or above it are answered",
+    items: {
+      threshold: { type: "number", doc: "the threshold" },
+      coverage: { type: "number", doc: "share answered" },
+      accuracy: { type: "number", doc: "share correct among the answered" },
+    },
+  },
+  escalation: {
+    type: "object",
+    doc: "with the suite's `escalation: {targetAccuracy}`: the smallest threshold whose answered results reach it",
+    fields: {
+      targetAccuracy: { type: "number", doc: "the accuracy asked for" },
+      threshold: {
+        type: "number | null",
+        doc: "escalate results below this confidence; null when none reaches the target",
+      },
+      coverage: { type: "number | null", doc: "share answered" },
+      escalated: { type: "number | null", doc: "share sent to a person (1 − coverage)" },
+      accuracy: { type: "number | null", doc: "accuracy on the answered results" },
+      ci: { type: CI, doc: "its Wilson 95% interval" },
+    } satisfies FieldTable<NonNullable<ConfidenceReport["escalation"]>>,
+  },
+};
+
+const SAMPLE_SIZE_FIELDS: FieldTable<SampleSizeAdvice> = {
+  minEffect: { type: "number", doc: "the change in the aggregate to detect (suite `minEffect`)" },
+  cases: { type: "number", doc: "cases with an aggregate in this run" },
+  sdDiff: {
+    type: "number | null",
+    doc: "SD of paired differences assumed: √2 × the per-case aggregate SD (uncorrelated runs; correlated runs need fewer cases)",
+  },
+  mde: { type: "number | null", doc: "smallest change this many paired cases detect at 80% power, α = 0.05" },
+  needed: {
+    type: "number | null",
+    doc: "paired cases needed to detect `minEffect` at 80% power (exact paired t-test)",
+  },
+  power: { type: "number", doc: "the power assumed (0.8)" },
+  alpha: { type: "number", doc: "the two-sided significance level assumed (0.05)" },
+};
+
 export const SCORECARD_FIELDS: FieldTable<Scorecard> = {
   run: { type: "object", doc: "the run the scorecard is of", fields: RUN_FIELDS },
   cases: { type: "number", doc: "distinct cases with a stored result" },
@@ -249,7 +352,16 @@ export const SCORECARD_FIELDS: FieldTable<Scorecard> = {
       mean: { type: "number | null", doc: "mean aggregate score" },
       ci: { type: CI, doc: "its 95% interval" },
       n: { type: "number", doc: "cases with an aggregate" },
+      band: { type: "string | null", doc: "the score band the mean falls in (see `bands`)" },
     } satisfies FieldTable<Scorecard["aggregate"]>,
+  },
+  bands: {
+    type: "object[]",
+    doc: "the score bands `band` labels come from, highest first (the suite's `bands` or the default)",
+    items: {
+      label: { type: "string", doc: "the band's name" },
+      min: { type: "number", doc: "the lowest mean in the band (inclusive)" },
+    } satisfies FieldTable<Band>,
   },
   slices: {
     type: "object",
@@ -298,6 +410,11 @@ export const SCORECARD_FIELDS: FieldTable<Scorecard> = {
           input: { type: "number", doc: "input tokens" },
           output: { type: "number", doc: "output tokens" },
         } satisfies FieldTable<Scorecard["cost"]["judgeTokens"]>,
+      },
+      projection: {
+        type: "object",
+        doc: "cost at a monthly volume (suite `volume: {perMonth}` or `--volume N`); absent without one",
+        fields: COST_PROJECTION_FIELDS,
       },
     } satisfies FieldTable<Scorecard["cost"]>,
   },
@@ -356,4 +473,14 @@ export const SCORECARD_FIELDS: FieldTable<Scorecard> = {
     items: STRENGTH_FIELDS,
   },
   methods: { type: "{name: text}", doc: "the statistical method behind each figure, in words" },
+  confidence: {
+    type: "object",
+    doc: "calibration of the confidence the target reported (its `confidence` JSONPath), per result; absent when no result carried one",
+    fields: CONFIDENCE_FIELDS,
+  },
+  sampleSize: {
+    type: "object",
+    doc: "suite-size advice for the suite's `minEffect`; absent without it",
+    fields: SAMPLE_SIZE_FIELDS,
+  },
 };

@@ -27,6 +27,19 @@ export type {
   PairedBootstrapResult,
 } from "./bootstrap.ts";
 export { bootstrapMean, clusterBootstrap, pairedBootstrap } from "./bootstrap.ts";
+export type {
+  CalibrationBin,
+  CalibrationSummary,
+  EscalationPoint,
+  SelectivePoint,
+} from "./calibration-curve.ts";
+export {
+  binEdges,
+  calibrationSummary,
+  escalationThreshold,
+  reliabilityBins,
+  selectiveCurve,
+} from "./calibration-curve.ts";
 export type { ClusteredMeanSummary, ClusterId } from "./clustered.ts";
 export { clusteredStandardError } from "./clustered.ts";
 export type { FisherExactResult, Table2x2 } from "./contingency.ts";

@@ -131,6 +131,7 @@ export function outputToRow(o: StoredOutput): OutputsTable {
     error_status: o.error?.status ?? null,
     created_at: o.createdAt,
     cached: o.cached === true ? 1 : null,
+    confidence: o.confidence ?? null,
   };
 }
 
@@ -153,6 +154,7 @@ export function rowToOutput(row: OutputsTable): StoredOutput {
   if (row.cost_usd !== null) o.costUsd = Number(row.cost_usd);
   if (row.ttft_ms !== null) o.ttftMs = Number(row.ttft_ms);
   if (row.cached !== null && row.cached !== undefined && Number(row.cached) === 1) o.cached = true;
+  if (row.confidence !== null && row.confidence !== undefined) o.confidence = Number(row.confidence);
   if (row.error_class !== null) {
     o.error = {
       class: row.error_class as NonNullable<StoredOutput["error"]>["class"],

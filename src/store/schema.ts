@@ -54,6 +54,8 @@ export interface OutputsTable {
   created_at: string;
   /** 1 when the output was answered by the LLM response cache; null otherwise (and before v4) */
   cached: number | null;
+  /** the confidence the target reported (its `confidence` JSONPath), in [0, 1]; null when none (and before v6) */
+  confidence?: number | null;
 }
 
 export interface ScoresTable {
@@ -225,5 +227,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
         lease_pid INTEGER, lease_heartbeat_at TEXT, lease_expires_at TEXT, updated_at TEXT NOT NULL,
         PRIMARY KEY (run_id, shard_index))`,
     ],
+  },
+  {
+    // Outputs keep the confidence their target reported (scorecard `confidence`: calibration,
+    // selective prediction, escalation threshold).
+    version: 6,
+    statements: ["ALTER TABLE outputs ADD COLUMN confidence DOUBLE PRECISION"],
   },
 ];

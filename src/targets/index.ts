@@ -1,8 +1,10 @@
 import type { LlmRuntime } from "../llm/client.ts";
+import { withConfidence } from "./confidence.ts";
 import type { ResponseEncoding } from "./encoding.ts";
 import { TargetConfigError } from "./errors.ts";
 import { createExecTarget } from "./exec/index.ts";
 import { createHttpTarget, type FollowRedirects } from "./http/index.ts";
+import { type JsonPathError, parseJsonPath } from "./http/jsonpath.ts";
 import {
   type ChatClientFactory,
   createLlmTarget,
@@ -64,6 +66,8 @@ export interface TargetSpec extends LlmTargetFields, ResponseLimits {
   provider?: string;
   /** environment variables for an exec target; values may reference others as `${NAME}` */
   env?: Record<string, string>;
+  /** JSONPath of the target's confidence in [0, 1]: in the response body (http) or the output's JSON */
+  confidence?: string;
 }
 
 /** Keys that bound what a target returns; on the target, or (http) inside its `http:` block. */
@@ -95,6 +99,19 @@ const KINDS = ["exec", "module", "http", "replay", "provider"] as const;
  * a spec that cannot work throws a TargetConfigError whose `field` is the key at fault.
  */
 export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Target {
+  if (spec.confidence === undefined) return createBareTarget(spec, opts);
+  try {
+    parseJsonPath(spec.confidence);
+  } catch (err) {
+    throw new TargetConfigError(`target "${spec.id}": confidence: ${(err as JsonPathError).message}`, {
+      targetId: spec.id,
+      field: "confidence",
+    });
+  }
+  return withConfidence(createBareTarget(spec, opts), spec.confidence);
+}
+
+function createBareTarget(spec: TargetSpec, opts: CreateTargetOptions): Target {
   const id = spec.id;
   if (typeof id !== "string" || id === "")
     throw new TargetConfigError("a target needs an id", { field: "id" });
@@ -170,6 +187,7 @@ export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Targe
       headers: h.headers,
       body: h.body,
       output: h.output,
+      confidence: spec.confidence,
       ...limits,
       baseDir,
     });

@@ -205,5 +205,6 @@ export function toOutput(response: TargetResponse, attempts: number, latencyMs: 
   if (response.costUsd !== undefined) out.costUsd = response.costUsd;
   if (response.ttftMs !== undefined) out.ttftMs = response.ttftMs;
   if (response.cached === true) out.cached = true;
+  if (response.confidence !== undefined) out.confidence = response.confidence;
   return out;
 }

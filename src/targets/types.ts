@@ -26,6 +26,10 @@ export interface TargetResponse {
   latencyMs?: number;
   /** answered by the LLM response cache, without calling a provider (scorecard `cache.hits`) */
   cached?: boolean;
+  /** how sure the target is of this output, in [0, 1] (the target's `confidence` JSONPath) */
+  confidence?: number;
+  /** the response's rate-limit headers (x-ratelimit-*, retry-after, …), only those; read by `assay probe` */
+  headers?: Record<string, string>;
 }
 
 export interface TargetCallContext {

@@ -319,6 +319,8 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
             latencyMs: 812.5,
             ttftMs: 95.25,
             attempts: 3,
+            // a double, not a float: 0.1 + 0.2 must come back exactly (migration 6)
+            confidence: 0.1 + 0.2,
             createdAt: "2025-03-01T10:00:01.000Z",
           };
           const failed: StoredOutput = {

@@ -18,6 +18,7 @@ import {
   writeJson,
   writeOutput,
 } from "../io.ts";
+import { suiteVolume } from "../operating-options.ts";
 
 export interface CompareCommandOptions extends GlobalOptions {
   json?: string;
@@ -27,6 +28,8 @@ export interface CompareCommandOptions extends GlobalOptions {
   alpha?: number;
   resamples?: number;
   seed?: number;
+  /** project each run's cost at this many cases a month (default: the suite's volume.perMonth) */
+  volume?: number;
   /** suite file or folder whose store holds the runs (default: the suite here) */
   suite?: string;
 }
@@ -73,7 +76,12 @@ async function leaderboardOf(store: Store, refs: string[], opts: CompareCommandO
   for (const ref of refs) rows.push(await loadRunRows(store, await resolveRun(store, ref)));
   let lb: ReturnType<typeof buildLeaderboard>;
   try {
-    lb = buildLeaderboard(rows, { alpha: opts.alpha, resamples: opts.resamples, seed: opts.seed });
+    lb = buildLeaderboard(rows, {
+      alpha: opts.alpha,
+      resamples: opts.resamples,
+      seed: opts.seed,
+      volume: opts.volume ?? (await suiteVolume(opts.suite)),
+    });
   } catch (err) {
     if (err instanceof CompareError) throw new CliError(err.message, EXIT.usage);
     throw err;

@@ -4,6 +4,7 @@ import { loadScorecard } from "../../scorecard/load.ts";
 import { resolveRun } from "../../store/resolve.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { type GlobalOptions, openCliStore, suiteFileFor, writeOutput } from "../io.ts";
+import { operatingOptions } from "../operating-options.ts";
 
 const FORMATS = ["csv", "jsonl", "junit", "md", "json"] as const;
 
@@ -20,7 +21,7 @@ export async function exportCommand(
     const run = await resolveRun(store, ref);
     let text: string;
     if (opts.format === "md" || opts.format === "json") {
-      const card = await loadScorecard(store, run);
+      const card = await loadScorecard(store, run, await operatingOptions(run, opts.suite, undefined));
       text = opts.format === "md" ? scorecardMarkdown(card) : `${JSON.stringify(card, null, 2)}\n`;
     } else {
       const [cases, outputs, scores] = await Promise.all([

@@ -6,6 +6,7 @@ import { createLlmRuntime } from "../../llm/client.ts";
 import type { QueueCoordinator } from "../../queue/coordinator.ts";
 import { renderScorecard } from "../../report/terminal.ts";
 import { loadScorecard } from "../../scorecard/load.ts";
+import { type ScorecardOptions, scorecardOptionsOf } from "../../scorecard/operating.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
 import type { Store } from "../../store/types.ts";
 import { CliError, EXIT } from "../exit.ts";
@@ -26,6 +27,8 @@ export interface RunCommandOptions extends GlobalOptions, CacheFlags {
   /** redis://HOST:PORT: enqueue the cases for `assay worker`s instead of calling targets here */
   queue?: string;
   queueName?: string;
+  /** project the cost at this many cases a month (overrides the suite's `volume`) */
+  volume?: number;
 }
 
 export function parseShard(text: string | undefined): { index: number; count: number } | undefined {
@@ -122,9 +125,11 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       process.stderr.write(`skipped ${result.invalidCases} invalid dataset record(s) (--skip-invalid)\n`);
     }
     const cards: Scorecard[] = [];
+    // the suite's escalation, volume, bands and minEffect (issue 13), --volume overriding
+    const operating = scorecardOptionsOf(suite.config, opts.volume);
     for (const r of result.runs) {
       if (r.shard) {
-        cards.push(await reportSharedShard(store, r, r.shard));
+        cards.push(await reportSharedShard(store, r, r.shard, operating));
         continue;
       }
       if (r.alreadyCompleted) {
@@ -132,7 +137,7 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
           `run ${r.run.id} is already completed: nothing to call; its scorecard follows\n`,
         );
       }
-      const card = await loadScorecard(store, r.run);
+      const card = await loadScorecard(store, r.run, operating);
       cards.push(card);
       process.stdout.write(`\n${renderScorecard(card)}\n`);
     }
@@ -191,11 +196,16 @@ function resumeCommand(r: RunTargetResult | undefined): string {
  * until then this shard's part, and what the run waits for. `--json` gets the whole run's
  * scorecard as it stands (status `running` until the last shard finishes) plus `shard`.
  */
-async function reportSharedShard(store: Store, r: RunTargetResult, shard: ShardOutcome): Promise<Scorecard> {
+async function reportSharedShard(
+  store: Store,
+  r: RunTargetResult,
+  shard: ShardOutcome,
+  operating: ScorecardOptions,
+): Promise<Scorecard> {
   const name = `shard ${shard.index}/${shard.count} of run ${r.run.id}`;
   const p = r.progress;
   if (r.alreadyCompleted) process.stderr.write(`${name} is already completed: nothing to call\n`);
-  const card = await loadScorecard(store, r.run);
+  const card = await loadScorecard(store, r.run, operating);
   if (r.run.status === "completed") {
     process.stdout.write(`\n${renderScorecard(card)}\n`);
   } else {

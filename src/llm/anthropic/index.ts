@@ -8,6 +8,7 @@ import Anthropic, {
 import type { Stream } from "@anthropic-ai/sdk/streaming";
 import type { ChatMessage, ToolCall } from "../../core/case.ts";
 import { TargetFailure, type Usage } from "../../core/output.ts";
+import { pickRateLimitHeaders } from "../../faults/rate-limit-headers.ts";
 import { safeJsonParse } from "../../util/json.ts";
 import { costOf, resolvePrice } from "../prices.ts";
 import {
@@ -18,6 +19,7 @@ import {
   count,
   DEFAULT_SDK_TIMEOUT_MS,
   describeProvider,
+  headerEntriesOf,
   isRecord,
   networkFailure,
   type ProviderClientOptions,
@@ -480,9 +482,11 @@ export function toFailure(err: unknown, signal: AbortSignal): TargetFailure {
     }
     const status = err.status;
     const retryAfterMs = parseRetryAfter(err.headers);
+    const headers = err.headers ? pickRateLimitHeaders(headerEntriesOf(err.headers)) : undefined;
     return new TargetFailure(classOfStatus(status, err.type), message, {
       status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(headers ? { headers } : {}),
     });
   }
   if (err instanceof SyntaxError) {

@@ -7,6 +7,7 @@ import OpenAI, {
 } from "openai";
 import type { ChatMessage, ToolCall } from "../../core/case.ts";
 import { TargetFailure, type Usage } from "../../core/output.ts";
+import { pickRateLimitHeaders } from "../../faults/rate-limit-headers.ts";
 import { costOf, resolvePrice } from "../prices.ts";
 import {
   abortedFailure,
@@ -16,6 +17,7 @@ import {
   count,
   DEFAULT_SDK_TIMEOUT_MS,
   describeProvider,
+  headerEntriesOf,
   isRecord,
   networkFailure,
   type ProviderClientOptions,
@@ -442,9 +444,11 @@ export function toFailure(err: unknown, signal: AbortSignal): TargetFailure {
     const status = err.status;
     const errorClass = classOfStatus(status, err.type);
     const retryAfterMs = parseRetryAfter(err.headers);
+    const headers = err.headers ? pickRateLimitHeaders(headerEntriesOf(err.headers)) : undefined;
     return new TargetFailure(errorClass, `openai: ${err.message}`, {
       status,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(headers ? { headers } : {}),
     });
   }
   if (err instanceof SyntaxError) {

@@ -25,6 +25,7 @@ const OUTPUT_COLUMNS: Array<keyof OutputsTable> = [
   "error_status",
   "created_at",
   "cached",
+  "confidence",
 ];
 const SCORE_COLUMNS: Array<keyof ScoresTable> = [
   "run_id",

@@ -1,5 +1,6 @@
 import { abortFailure, errorMessage } from "../../faults/abort.ts";
 import { classifyError } from "../../faults/classify.ts";
+import { pickRateLimitHeaders } from "../../faults/rate-limit-headers.ts";
 import {
   cutText,
   envRefs,
@@ -11,6 +12,7 @@ import {
   scrubEnvValues,
   scrubMessage,
 } from "../../faults/secrets.ts";
+import { selectConfidence } from "../confidence.ts";
 import {
   DEFAULT_MAX_RESPONSE_BYTES,
   decodeLeniently,
@@ -42,6 +44,8 @@ export interface HttpTargetOptions {
   body?: unknown;
   /** JSONPath (`$.result`, `$.choices[0].text`) of the output in a JSON response; default: the body text */
   output?: string;
+  /** JSONPath of the confidence (a number in [0, 1]) in the JSON response body */
+  confidence?: string;
   /** redirects: `none`, `same-origin` (default) or `cross-origin` (followed without credentials) */
   followRedirects?: FollowRedirects;
   /** a longer body is the error `response-too-large` (default 16 MiB) */
@@ -96,6 +100,14 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
       selector = parseJsonPath(opts.output);
     } catch (err) {
       fail((err as JsonPathError).message, "http.output");
+    }
+  }
+  let confidenceSelector: PathSegment[] | undefined;
+  if (opts.confidence !== undefined) {
+    try {
+      confidenceSelector = parseJsonPath(opts.confidence);
+    } catch (err) {
+      fail((err as JsonPathError).message, "confidence");
     }
   }
 
@@ -203,7 +215,11 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
         const e = classifyError(err);
         throw new TargetFailure(e.class, `${what}: ${e.message}`, { status: e.status, cause: err });
       }
-      return interpret(res, { selector, selectorText: opts.output, encoding, echoable }, what);
+      const response = interpret(res, { selector, selectorText: opts.output, encoding, echoable }, what);
+      // The confidence is read from the whole response body, beside the output (not inside it).
+      if (confidenceSelector === undefined) return response;
+      const confidence = selectConfidence(decodeLeniently(res.body), confidenceSelector);
+      return confidence === undefined ? response : { ...response, confidence };
     },
     async close(): Promise<void> {
       transport.close();
@@ -220,17 +236,28 @@ interface Reading {
 }
 
 function interpret(res: HttpResponse, reading: Reading, what: string): TargetResponse {
+  const headers = res.headerEntries ? pickRateLimitHeaders(res.headerEntries()) : undefined;
+  const response = interpretBody(res, reading, what, headers);
+  return headers ? { ...response, headers } : response;
+}
+
+function interpretBody(
+  res: HttpResponse,
+  reading: Reading,
+  what: string,
+  headers: Record<string, string> | undefined,
+): TargetResponse {
   const { status } = res;
   if (status < 200 || status > 299) {
     const detail = `${what}: HTTP ${status}${res.statusText ? ` ${res.statusText}` : ""}${snippet(decodeLeniently(res.body))}`;
     if (status === 429) {
       const retryAfterMs =
         parseRetryAfter(res.header("retry-after-ms"), true) ?? parseRetryAfter(res.header("retry-after"));
-      throw new TargetFailure("rate-limited", detail, { status, retryAfterMs });
+      throw new TargetFailure("rate-limited", detail, { status, retryAfterMs, headers });
     }
-    if (status === 408) throw new TargetFailure("timeout", detail, { status });
-    if (status >= 500) throw new TargetFailure("server-error", detail, { status });
-    throw new TargetFailure("client-error", detail, { status });
+    if (status === 408) throw new TargetFailure("timeout", detail, { status, headers });
+    if (status >= 500) throw new TargetFailure("server-error", detail, { status, headers });
+    throw new TargetFailure("client-error", detail, { status, headers });
   }
   const decoded = decodeResponse(res.body, reading.encoding, what);
   // A server that echoes the credential it was sent must not get it stored as the output.

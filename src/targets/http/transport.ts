@@ -17,6 +17,8 @@ export interface HttpResponse {
   status: number;
   statusText: string;
   header(name: string): string | undefined;
+  /** every response header as [lower-case name, value] (for picking the rate-limit ones) */
+  headerEntries?(): Iterable<readonly [string, string | string[] | undefined]>;
   /** the raw body; decoding is the caller's (the target's `encoding`) */
   body: Buffer;
 }
@@ -165,6 +167,7 @@ function respond(res: IncomingMessage, body: Buffer): HttpResponse {
       const v = res.headers[name.toLowerCase()];
       return Array.isArray(v) ? v.join(", ") : v;
     },
+    headerEntries: () => Object.entries(res.headers),
     body,
   };
 }

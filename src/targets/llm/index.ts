@@ -199,6 +199,8 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
     }
     if (spec.limits !== undefined) d.limits = { ...spec.limits };
     if (spec.price !== undefined) d.price = { ...spec.price };
+    // variants (issue 13): compare reads the levels back from the run's target configuration
+    if (spec.factors !== undefined) d.factors = { ...spec.factors };
     return d;
   };
 

@@ -53,6 +53,8 @@ export interface LlmTargetFields {
   user?: SimulatedUserSpec;
   limits?: { concurrency?: number; rpm?: number; tpm?: number };
   price?: Price;
+  /** the variant levels this target stands for (set by `variants:`; recorded in describe()) */
+  factors?: Record<string, string | number>;
 }
 
 /** A `provider:` target as written in the suite file. */
@@ -77,6 +79,7 @@ export const LLM_TARGET_KEYS: readonly (keyof LlmTargetFields)[] = [
   "user",
   "limits",
   "price",
+  "factors",
 ];
 
 export const DEFAULT_MAX_STEPS = 10;
