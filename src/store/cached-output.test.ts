@@ -53,7 +53,7 @@ describe("store: outputs.cached", () => {
       for (const stmt of m.statements) old.exec(stmt);
       old.prepare("INSERT INTO schema_migrations VALUES (?, ?)").run(m.version, new Date().toISOString());
     }
-    const { cached: _cached, ...v3 } = outputToRow(rows.outputs[0]);
+    const { cached: _cached, confidence: _confidence, ...v3 } = outputToRow(rows.outputs[0]);
     const columns = Object.keys(v3);
     old
       .prepare(
