@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { runCliInProcess } from "../support/cli.ts";
 import { type LlmServer, type RecordedRequest, reply, startOpenAIServer } from "../support/llm-servers.ts";
 import { tempDir } from "../support/temp.ts";
+import { type ReportRow, report } from "./support.ts";
 
 /**
  * `assay import openai-evals` (issue 12) end to end: hosted Evals API exports (an eval with its run
@@ -77,27 +78,6 @@ async function runSuite(out: string, ...flags: string[]): Promise<Card> {
   );
   expect(res.code, res.stderr).toBe(0);
   return JSON.parse(readFileSync(card, "utf8")) as Card;
-}
-
-interface ReportRow {
-  where: string;
-  feature: string;
-  why: string;
-}
-
-function report(out: string): { text: string; rows: ReportRow[] } {
-  const text = readFileSync(join(out, "IMPORT-REPORT.md"), "utf8");
-  const rows = text
-    .split("\n")
-    .filter((l) => l.startsWith("| `"))
-    .map((l) => {
-      const [where, feature, why] = l
-        .slice(2, -2)
-        .split(" | ")
-        .map((c) => c.trim());
-      return { where: where.replaceAll("`", ""), feature, why };
-    });
-  return { text, rows };
 }
 
 /** `file:line` of the first line of a fixture holding `needle` (after the line holding `after`, when given). */

@@ -13,6 +13,7 @@ import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { runCliInProcess } from "../support/cli.ts";
 import { type LlmServer, reply, startAnthropicServer, startOpenAIServer } from "../support/llm-servers.ts";
 import { tempDir } from "../support/temp.ts";
+import { type ReportRow, report } from "./support.ts";
 
 /**
  * `assay import promptfoo` (issue 12) end to end. Configs written by hand from promptfoo's public
@@ -123,27 +124,6 @@ async function runSuite(out: string, ...args: string[]): Promise<Card> {
   );
   expect([0, 1], res.stderr).toContain(res.code);
   return JSON.parse(readFileSync(card, "utf8")) as Card;
-}
-
-interface ReportRow {
-  where: string;
-  feature: string;
-  why: string;
-}
-
-function report(out: string): { text: string; rows: ReportRow[] } {
-  const text = readFileSync(join(out, "IMPORT-REPORT.md"), "utf8");
-  const rows = text
-    .split("\n")
-    .filter((l) => l.startsWith("| `"))
-    .map((l) => {
-      const [where, feature, why] = l
-        .slice(2, -2)
-        .split(" | ")
-        .map((c) => c.trim());
-      return { where: where.replaceAll("`", ""), feature, why };
-    });
-  return { text, rows };
 }
 
 /** `file:line` of the first line of a fixture holding `needle` (after `after`, when given). */
