@@ -12,11 +12,14 @@ export * from "./compare/index.ts";
 export { InputError } from "./config/errors.ts";
 export { evaluatorOptionsJsonSchema, suiteJsonSchema } from "./config/json-schema.ts";
 export { findSuiteFile, type LoadedSuite, loadSuite } from "./config/load.ts";
+// The production loop (issue 11): records in, monitors, drift, alerts, shadow, promotion.
+export { type MonitorConfig, monitorsSchema, parseCooldown } from "./config/monitors.ts";
 export {
   type DimensionSpec,
   defineSuite,
   dimensionSchema,
   type SuiteConfig,
+  type SuiteDefinition,
   type SuiteInput,
   suiteSchema,
   type TargetSpec,
@@ -83,16 +86,30 @@ export {
   type LlmRuntime,
 } from "./llm/index.ts";
 export type * from "./llm/types.ts";
-// Load probing (`assay probe`): ramp a target, find the knee, recommend a policy.
+export * from "./monitor/drift/index.ts";
+export { type PromoteRecordsResult, promoteRecords } from "./monitor/promote.ts";
+export { renderMonitorReport } from "./monitor/render.ts";
+export {
+  type MonitorPassOptions,
+  type MonitorReport,
+  monitorConfigOf,
+  runMonitorPass,
+} from "./monitor/run.ts";
+export { runShadow, type ShadowOptions, type ShadowReport, type ShadowResult } from "./monitor/shadow.ts";
+// Load probing (`assay probe`): ramp a target, find the knee, recommend a policy; store the report.
 export {
   DEFAULT_STEPS,
   findKnee,
+  newProbeId,
   type ProbeOptions,
   parseDuration,
   parseSteps,
+  probeRecord,
+  probeReportOf,
   recommend,
   renderProbe,
   runProbe,
+  saveProbeReport,
 } from "./probe/index.ts";
 // The queue (BullMQ + Redis): these modules load bullmq and ioredis only when called.
 export {
@@ -105,6 +122,9 @@ export {
 export { openQueueCoordinator, type QueueCoordinator } from "./queue/coordinator.ts";
 export { queueDispatcher } from "./queue/dispatcher.ts";
 export { type RunningWorker, startWorker, type WorkerOptions } from "./queue/worker.ts";
+export { type IngestOptions, type IngestResult, ingestFile, parseRecordsBody } from "./records/ingest.ts";
+export { mapOtlpTraces, type OtlpMapping } from "./records/otlp.ts";
+export { parseRecord, RecordError } from "./records/parse.ts";
 export {
   comparisonMarkdown,
   gateJunit,
@@ -140,4 +160,13 @@ export {
   startServer,
 } from "./server/index.ts";
 export * from "./store/index.ts";
+export type {
+  MonitorAlert,
+  ProductionRecord,
+  ProductionStore,
+  RecordReview,
+  RecordScore,
+  ReviewStatus,
+  StoredRecord,
+} from "./store/production.ts";
 export * from "./targets/index.ts";

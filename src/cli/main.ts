@@ -14,6 +14,7 @@ import {
   share,
   wholeNumber,
 } from "./parsers.ts";
+import { addProductionCommands } from "./production-commands.ts";
 
 /** The CLI: a thin shell over the library. Each action returns an exit code. */
 export function buildProgram(): Command {
@@ -673,7 +674,7 @@ export function buildProgram(): Command {
   program
     .command("probe")
     .description(
-      "load ramp against one target: throughput, latency, errors and rate-limit headers per step, the knee, a recommended concurrency (no retries, no cache)",
+      "load ramp against one target: throughput, latency, errors and rate-limit headers per step, the knee, a recommended concurrency (no retries, no cache); the report is saved to the store for `assay view`",
     )
     .argument("<target>", "the id of a target in the suite")
     .option("--suite <dir>", "suite file or folder (default: ./assay.yaml); its dataset's cases are cycled")
@@ -711,7 +712,7 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no per-step progress on stderr")
     .action(
       act(async (target: string, opts: Record<string, unknown>) =>
-        (await import("./commands/probe.ts")).probeCommand(target, opts),
+        (await import("./commands/probe.ts")).probeCommand(target, { ...global(), ...opts }),
       ),
     );
 
@@ -725,6 +726,8 @@ export function buildProgram(): Command {
         return EXIT.ok;
       }),
     );
+
+  addProductionCommands(program, act, global);
 
   return program;
 }

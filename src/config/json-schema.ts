@@ -50,5 +50,8 @@ export function suiteJsonSchema(
     // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, not a promise
     then: { properties: { with: evaluatorOptionsJsonSchema(f) } },
   }));
+  // `targets` or `variants:` (which the loader expands into targets, issue 13), or both
+  suite.required = (suite.required as string[]).filter((k) => k !== "targets");
+  suite.anyOf = [{ required: ["targets"] }, { required: ["variants"] }];
   return { $schema, title: "assay suite file (assay.yaml)", ...suite };
 }

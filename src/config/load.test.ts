@@ -417,7 +417,9 @@ describe("suiteJsonSchema and formatFieldPath", () => {
     const props = schema.properties as Record<string, Record<string, unknown>>;
     expect(props.dimensions).toBeTypeOf("object");
     expect(props.targets).toBeTypeOf("object");
-    expect(schema.required).toEqual(expect.arrayContaining(["suite", "dataset", "targets", "dimensions"]));
+    expect(schema.required).toEqual(expect.arrayContaining(["suite", "dataset", "dimensions"]));
+    // targets, or variants: that generate them (issue 13)
+    expect(schema.anyOf).toEqual([{ required: ["targets"] }, { required: ["variants"] }]);
     // input schema: fields with defaults are optional for the person writing the file
     expect(schema.required).not.toContain("concurrency");
     expect(schema.additionalProperties).toBe(false);

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { didYouMeanSuffix } from "../util/did-you-mean.ts";
 import { knownKeysAt } from "../util/zod-keys.ts";
 import { InputError } from "./errors.ts";
+import { checkMonitors } from "./monitors.ts";
 import { type SuiteConfig, suiteSchema } from "./schema.ts";
 import {
   expandVariants,
@@ -76,6 +77,8 @@ function loadYamlSuite(file: string, text: string, hash: string, baseDir: string
   const raw = doc.toJS() ?? {};
   const config = validate(raw, errorAt);
   checkUniqueTargetIds(config, errorAt);
+  checkMonitors(config, errorAt);
+  checkEscalationDimension(config, errorAt);
   return { config, file, baseDir, hash, errorAt };
 }
 
@@ -99,6 +102,8 @@ async function loadModuleSuite(file: string, hash: string, baseDir: string): Pro
     throw new InputError("the suite module has no default export (use defineSuite)", { file });
   const config = validate(raw, errorAt);
   checkUniqueTargetIds(config, errorAt);
+  checkMonitors(config, errorAt);
+  checkEscalationDimension(config, errorAt);
   return { config, file, baseDir, hash, errorAt };
 }
 
@@ -119,6 +124,21 @@ function checkGeneratedIds(written: unknown[], generated: GeneratedTarget[], err
       throw errorAt([...g.blockPath, "id"], `duplicate target id "${id}" (also ${first})`);
     seen.set(id, formatFieldPath(g.blockPath));
   }
+}
+
+/**
+ * `escalation.dimension` judges correctness by one dimension: a name that is no dimension would
+ * leave every result without a verdict and the calibration silently empty, so it is an error here.
+ */
+function checkEscalationDimension(config: SuiteConfig, errorAt: ErrorAt): void {
+  const name = config.escalation?.dimension;
+  if (name === undefined) return;
+  const names = Object.keys(config.dimensions);
+  if (names.includes(name)) return;
+  throw errorAt(
+    ["escalation", "dimension"],
+    `no dimension "${name}" (dimensions: ${names.join(", ")})${didYouMeanSuffix(name, names)}`,
+  );
 }
 
 /**

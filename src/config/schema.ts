@@ -1,5 +1,7 @@
 import { z } from "zod";
+import { LOGPROBS_CONFIDENCE, logprobsUnsupported } from "../llm/logprobs.ts";
 import { didYouMeanSuffix } from "../util/did-you-mean.ts";
+import { monitorsSchema } from "./monitors.ts";
 import { operatingKeys } from "./operating.ts";
 import { variantsSchema } from "./variants.ts";
 
@@ -296,7 +298,9 @@ export const targetSchema = z
       .describe(
         "JSONPath (`$.confidence`) of how sure the target is of its answer, a number in [0, 1]: in " +
           "the response body for http targets, in the output's JSON for the others. The scorecard " +
-          "then reports calibration (ECE, MCE, Brier, reliability bins) and the selective curve",
+          "then reports calibration (ECE, MCE, Brier, reliability bins) and the selective curve. " +
+          "`logprobs` on an OpenAI provider target: the answer's geometric-mean token probability, " +
+          "exp(mean token logprob) (Anthropic returns none: a load error)",
       ),
     ...responseLimits,
     ...llmTargetFields,
@@ -343,6 +347,14 @@ export const targetSchema = z
           message: `"${key}" is set on the target and in http with different values`,
         });
       }
+    }
+    if (t.confidence === LOGPROBS_CONFIDENCE) {
+      const why = !t.provider
+        ? '"confidence: logprobs" applies to provider (LLM) targets only; use a JSONPath ("$.confidence")'
+        : /^(openai|anthropic):.+$/.test(t.provider)
+          ? logprobsUnsupported(t.provider)
+          : undefined; // an unknown provider is reported below
+      if (why) ctx.addIssue({ code: "custom", path: ["confidence"], message: why });
     }
     if (t.provider && !/^(openai|anthropic):.+$/.test(t.provider)) {
       const prefix = t.provider.split(":")[0];
@@ -440,7 +452,8 @@ export const suiteSchema = z.strictObject({
     .array(targetSchema)
     .min(1)
     .describe(
-      "the systems under test; each has an id and exactly one kind: exec, module, http, replay or provider",
+      "the systems under test; each has an id and exactly one kind: exec, module, http, replay or provider " +
+        "(optional when `variants:` generates them)",
     ),
   concurrency: positiveInt.default(8).describe("cases run at once per target"),
   timeoutMs: positiveInt.default(30_000).describe("time limit per call to a target, in ms"),
@@ -473,6 +486,7 @@ export const suiteSchema = z.strictObject({
     .describe("the policy `assay gate` applies: baseline, floors, maxRegression, … (validated by the gate)"),
   coverage: coverageSchema.optional(),
   variants: variantsSchema.optional(),
+  monitors: monitorsSchema.optional(),
   ...operatingKeys,
 });
 
@@ -481,8 +495,19 @@ export type SuiteConfig = z.output<typeof suiteSchema>;
 export type TargetSpec = z.output<typeof targetSchema>;
 export type DimensionSpec = z.output<typeof dimensionSchema>;
 
+/**
+ * A suite as written: with `targets`, or with `variants:` that generate them (then `targets` may be
+ * left out: the loader expands the variants into targets before validating, issue 13).
+ */
+export type SuiteDefinition =
+  | SuiteInput
+  | (Omit<SuiteInput, "targets" | "variants"> & {
+      targets?: SuiteInput["targets"];
+      variants: NonNullable<SuiteInput["variants"]>;
+    });
+
 /** What `assay.config.ts` default-exports; typed for completion in editors. */
-export function defineSuite(suite: SuiteInput): SuiteInput {
+export function defineSuite(suite: SuiteDefinition): SuiteDefinition {
   return suite;
 }
 

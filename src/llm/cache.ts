@@ -113,7 +113,8 @@ export class ResponseCache {
 
   /** Stores a response; a failed write is counted and skipped (the call's answer is not lost for it). */
   set(key: string, response: ChatResponse, meta: { provider: string; model: string }): void {
-    const { cached: _cached, ...stored } = response;
+    // A cached answer is replayed later: the quota headers of the day it was made would mislead.
+    const { cached: _cached, headers: _headers, ...stored } = response;
     try {
       this.putStmt.run(key, meta.provider, meta.model, JSON.stringify(stored), new Date().toISOString());
       this.stats.writes++;

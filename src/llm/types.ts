@@ -36,6 +36,19 @@ export interface ChatRequest extends ChatOptions {
   toolChoice?: "auto" | "none" | "required" | { name: string };
   /** stream the answer (server-sent events); the response records time to first token */
   stream?: boolean;
+  /**
+   * ask for the answer's token log-probabilities (OpenAI `logprobs: true`), summarised in the
+   * response's `logprobs`; providers that have none (Anthropic) ignore it
+   */
+  logprobs?: boolean;
+}
+
+/** The log-probabilities of the answer's content tokens, summarised (the tokens themselves are not kept). */
+export interface TokenLogprobs {
+  /** content tokens with a log-probability */
+  tokens: number;
+  /** their mean natural-log probability (≤ 0) */
+  meanLogprob: number;
 }
 
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "refusal" | "other";
@@ -53,6 +66,13 @@ export interface ChatResponse {
   model: string;
   /** served from the response cache */
   cached?: boolean;
+  /** with `logprobs` asked for: the answer's token log-probabilities, when the server returned them */
+  logprobs?: TokenLogprobs;
+  /**
+   * the response's rate-limit headers (`x-ratelimit-*`, `anthropic-ratelimit-*`, …), only those
+   * (src/faults/rate-limit-headers.ts); never stored in the response cache
+   */
+  headers?: Record<string, string>;
 }
 
 export interface ChatCallOptions {

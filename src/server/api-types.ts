@@ -255,3 +255,100 @@ export interface PushResponse {
   scoreSets: number[];
   origin: RunOrigin;
 }
+
+import type { Leaderboard, LeaderboardEntry } from "../compare/leaderboard.ts";
+import type { MainEffect } from "../compare/main-effects.ts";
+import type { ProbeReport, ProbeStep } from "../probe/types.ts";
+
+export type { Leaderboard, LeaderboardEntry, MainEffect, ProbeReport, ProbeStep };
+
+/** GET /api/leaderboard?runs=A,B,C: the leaderboard of `assay compare A B C`, with the runs' records */
+export type LeaderboardResponse = Leaderboard & { records: RunRecord[] };
+
+/** One stored probe in the list: what it ramped, and what it found. */
+export interface ProbeSummary {
+  id: string;
+  suite: string;
+  target: string;
+  createdAt: string;
+  mode: ProbeReport["mode"];
+  /** each step's concurrency (rate mode: its rate per second) */
+  steps: number[];
+  requests: number;
+  /** the knee's concurrency (or rate); null when no step went past the limits */
+  knee: number | null;
+  /** the recommended concurrency (or rate); null when no step kept under the error limit */
+  recommended: number | null;
+  stoppedEarly?: string;
+}
+
+/** GET /api/probes: stored `assay probe` reports, newest first */
+export interface ProbesResponse {
+  probes: ProbeSummary[];
+}
+
+/** GET /api/probes/:id: one stored probe report */
+export interface ProbeResponse {
+  id: string;
+  suite: string;
+  target: string;
+  createdAt: string;
+  report: ProbeReport;
+}
+
+import type { MonitorReport } from "../monitor/run.ts";
+import type { MonitorAlert, RecordReview, RecordScore, StoredRecord } from "../store/production.ts";
+
+export type { MonitorAlert, MonitorReport, RecordReview, RecordScore, StoredRecord };
+
+/** One monitor in GET /api/monitors: its latest pass in brief. */
+export interface MonitorSummary {
+  monitor: string;
+  updatedAt: string;
+  openAlerts: number;
+  /** records waiting in the monitor's review queue now */
+  pendingReviews: number;
+  /** from the latest pass's report (absent when the stored report predates them) */
+  suite?: string;
+  dimensions?: string[];
+  windows?: number;
+  scored?: number;
+  /** whether the reference windows are complete, so drift is being measured */
+  referenceComplete?: boolean;
+}
+
+/** GET /api/monitors */
+export interface MonitorsResponse {
+  monitors: MonitorSummary[];
+}
+
+/** GET /api/monitors/:name: the latest pass, every alert (newest first; open ones have no closedAt) */
+export interface MonitorResponse {
+  report: MonitorReport;
+  updatedAt: string;
+  alerts: MonitorAlert[];
+  /** records waiting in the monitor's review queue now (the report's count is as of its pass) */
+  pendingReviews: number;
+}
+
+/** GET /api/monitors/:name/reviews?status= */
+export interface MonitorReviewsResponse {
+  reviews: RecordReview[];
+}
+
+/** GET /api/records?monitor=&limit=&offset= (newest first) */
+export interface RecordsResponse {
+  records: StoredRecord[];
+}
+
+/** GET /api/records/:id: a production record, its online scores (every monitor), its reviews */
+export interface RecordDetailResponse {
+  record: StoredRecord;
+  scores: RecordScore[];
+  reviews: RecordReview[];
+}
+
+/** POST /api/records/:id/flag {monitor, note?, by}: false when the record was already in that queue */
+export interface FlagRecordResponse {
+  added: boolean;
+}

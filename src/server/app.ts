@@ -9,6 +9,9 @@ import { calibrationRoutes } from "./routes/calibration.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { compareRoutes } from "./routes/compare.ts";
 import type { RouteContext } from "./routes/context.ts";
+import { leaderboardRoutes } from "./routes/leaderboard.ts";
+import { probeRoutes } from "./routes/probes.ts";
+import { ingestRoutes, productionRoutes } from "./routes/production.ts";
 import { pushRoutes } from "./routes/push.ts";
 import { reviewRoutes } from "./routes/review.ts";
 import { runRoutes } from "./routes/runs.ts";
@@ -68,8 +71,13 @@ export function createApp(opts: AppOptions): { app: Hono; cache: RunIndexCache }
   compareRoutes(app, ctx);
   reviewRoutes(app, ctx);
   calibrationRoutes(app, ctx);
+  leaderboardRoutes(app, ctx);
+  probeRoutes(app, ctx);
+  productionRoutes(app, ctx);
   if (opts.push && opts.token) {
     pushRoutes(app, ctx, { token: opts.token, maxBytes: opts.push.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES });
+    // production records and OTLP traces come in on the team server, under the same token
+    ingestRoutes(app, ctx, { token: opts.token, maxBytes: opts.push.maxBytes ?? DEFAULT_MAX_UPLOAD_BYTES });
   }
 
   app.all("/api/*", (c) =>

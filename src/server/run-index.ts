@@ -2,6 +2,7 @@ import type { RunRows } from "../compare/compare.ts";
 import type { CaseInput } from "../core/case.ts";
 import { buildScorecard } from "../scorecard/build.ts";
 import { type Reducer, reduceEpochs } from "../scorecard/case-results.ts";
+import type { ScorecardOptions } from "../scorecard/operating.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import { quantileSorted } from "../stats/index.ts";
 import type { RunRecord, Store, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
@@ -81,6 +82,8 @@ export class RunIndex {
   private readonly dimScore: Float64Array[];
   private readonly dimState: Uint8Array[];
   private scorecard?: Scorecard;
+  /** the operating settings (JSON) the scorecard was built with */
+  private scorecardOptions?: string;
   private histogram?: HistogramBin[];
   /** lower-cased id, tags, input and output, built on the first text search */
   private haystacks?: string[];
@@ -194,8 +197,16 @@ export class RunIndex {
     this.slices = [...sliceSet].sort();
   }
 
-  getScorecard(): Scorecard {
-    this.scorecard ??= buildScorecard(this.rows);
+  /**
+   * The run's scorecard with the suite's operating settings (bands, volume, escalation, minEffect);
+   * without `options`, whichever was built last (what the runs list needs, the aggregate, is the same).
+   */
+  getScorecard(options?: ScorecardOptions): Scorecard {
+    const key = options === undefined ? undefined : JSON.stringify(options);
+    if (!this.scorecard || (key !== undefined && key !== this.scorecardOptions)) {
+      this.scorecard = buildScorecard({ ...this.rows, options: options ?? {} });
+      this.scorecardOptions = key ?? "{}";
+    }
     return this.scorecard;
   }
 

@@ -1,3 +1,4 @@
+import { PRODUCTION_MIGRATION, type ProductionTables } from "./production.ts";
 /**
  * Table shapes shared by every SQL backend. JSON values are stored as text so the same queries
  * run on SQLite and PostgreSQL; the row mappers in rows.ts own the conversion.
@@ -133,7 +134,16 @@ export interface RunShardsTable {
   updated_at: string;
 }
 
-export interface Database {
+/** A stored `assay probe` report (migration 7): the report's JSON as the command wrote it. */
+export interface ProbesTable {
+  id: string;
+  suite: string;
+  target: string;
+  created_at: string;
+  report: string;
+}
+
+export interface Database extends ProductionTables {
   runs: RunsTable;
   run_shards: RunShardsTable;
   cases: CasesTable;
@@ -143,8 +153,10 @@ export interface Database {
   review_queues: QueuesTable;
   calibrations: CalibrationsTable;
   score_sets: ScoreSetsTable;
+  probes: ProbesTable;
 }
 
+// Migration 8 (records, monitors, alerts, reviews) is defined beside the production store.
 /** Migrations in order; each is a list of statements valid in SQLite and PostgreSQL. */
 export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }> = [
   {
@@ -234,4 +246,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
     version: 6,
     statements: ["ALTER TABLE outputs ADD COLUMN confidence DOUBLE PRECISION"],
   },
+  {
+    // `assay probe` reports, kept so the web app can chart them (GET /api/probes).
+    version: 7,
+    statements: [
+      `CREATE TABLE probes (
+        id TEXT PRIMARY KEY, suite TEXT NOT NULL, target TEXT NOT NULL, created_at TEXT NOT NULL,
+        report TEXT NOT NULL)`,
+      "CREATE INDEX probes_created ON probes (created_at)",
+    ],
+  },
+  PRODUCTION_MIGRATION,
 ];

@@ -1,5 +1,6 @@
-import { type ExpressionBuilder, type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import type { Case } from "../core/case.ts";
+import { SqlProductionStore } from "./production.ts";
 import {
   caseToRow,
   LEASE_COLUMNS,
@@ -19,11 +20,13 @@ import {
   scoreSetToRow,
   scoreToRow,
 } from "./rows.ts";
-import type { Database } from "./schema.ts";
+import type { Database, ProbesTable } from "./schema.ts";
 import {
   type CalibrationRecord,
   type LabelFilter,
   type LabelRecord,
+  type ProbeFilter,
+  type ProbeRecord,
   type ResultPage,
   type ReviewQueue,
   type RunFilter,
@@ -39,6 +42,16 @@ import {
   type StoredOutput,
   type StoredScore,
 } from "./types.ts";
+
+function rowToProbe(r: Selectable<ProbesTable>): ProbeRecord {
+  return {
+    id: r.id,
+    suite: r.suite,
+    target: r.target,
+    createdAt: r.created_at,
+    report: JSON.parse(r.report) as Record<string, unknown>,
+  };
+}
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
 const CHUNK = 400;
@@ -58,7 +71,11 @@ export class SqlStore implements Store {
     readonly kind: string,
     protected readonly db: Kysely<Database>,
     private readonly onClose: () => Promise<void> = async () => {},
-  ) {}
+  ) {
+    this.production = new SqlProductionStore(db);
+  }
+
+  readonly production: SqlProductionStore;
 
   /** The run and its first score set (the run's own scoring), together. */
   async createRun(run: RunRecord): Promise<void> {
@@ -574,6 +591,33 @@ export class SqlStore implements Store {
       if (r.run_id !== null) rec.runId = r.run_id;
       return rec;
     });
+  }
+
+  async saveProbe(record: ProbeRecord): Promise<void> {
+    await this.db
+      .insertInto("probes")
+      .values({
+        id: record.id,
+        suite: record.suite,
+        target: record.target,
+        created_at: record.createdAt,
+        report: JSON.stringify(record.report),
+      })
+      .execute();
+  }
+
+  async listProbes(filter: ProbeFilter = {}): Promise<ProbeRecord[]> {
+    let q = this.db.selectFrom("probes").selectAll();
+    if (filter.suite) q = q.where("suite", "=", filter.suite);
+    if (filter.target) q = q.where("target", "=", filter.target);
+    q = q.orderBy("created_at", "desc").orderBy("id", "desc");
+    if (filter.limit) q = q.limit(filter.limit);
+    return (await q.execute()).map(rowToProbe);
+  }
+
+  async getProbe(id: string): Promise<ProbeRecord | undefined> {
+    const r = await this.db.selectFrom("probes").selectAll().where("id", "=", id).executeTakeFirst();
+    return r ? rowToProbe(r) : undefined;
   }
 
   /** The schema versions this database has applied (`assay db info`). */

@@ -1,5 +1,6 @@
 import type { Case } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
+import type { ProductionStore } from "./production.ts";
 
 /**
  * The system of record. Scorecards, comparisons and reports are pure functions of these rows.
@@ -247,8 +248,30 @@ export interface CalibrationRecord {
   createdAt: string;
 }
 
+/**
+ * A stored `assay probe` report. The store keeps the report as JSON without reading it (the store
+ * knows only core/); its shape is the probe's `ProbeReport`.
+ */
+export interface ProbeRecord {
+  /** `probe-YYYYMMDD-HHMMSS-TARGET-xxxx` */
+  id: string;
+  /** the suite the target was taken from */
+  suite: string;
+  target: string;
+  createdAt: string;
+  report: Record<string, unknown>;
+}
+
+export interface ProbeFilter {
+  suite?: string;
+  target?: string;
+  limit?: number;
+}
+
 export interface Store {
   readonly kind: string;
+  /** production records, monitors' online scores, alerts and reviews (issue 11) */
+  readonly production: ProductionStore;
   createRun(run: RunRecord): Promise<void>;
   updateRun(id: string, patch: RunPatch): Promise<void>;
   getRun(id: string): Promise<RunRecord | undefined>;
@@ -325,5 +348,10 @@ export interface Store {
   putCalibration(record: CalibrationRecord): Promise<void>;
   /** newest first */
   listCalibrations(filter?: { evaluator?: string; dimension?: string }): Promise<CalibrationRecord[]>;
+  /** stores a probe report; an id already stored fails */
+  saveProbe(record: ProbeRecord): Promise<void>;
+  /** newest first */
+  listProbes(filter?: ProbeFilter): Promise<ProbeRecord[]>;
+  getProbe(id: string): Promise<ProbeRecord | undefined>;
   close(): Promise<void>;
 }

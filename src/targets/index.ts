@@ -10,6 +10,7 @@ import {
   createLlmTarget,
   LLM_TARGET_KEYS,
   type LlmTargetFields,
+  LOGPROBS_CONFIDENCE,
 } from "./llm/index.ts";
 import { createModuleTarget } from "./module/index.ts";
 import { createReplayTarget } from "./replay/index.ts";
@@ -66,7 +67,10 @@ export interface TargetSpec extends LlmTargetFields, ResponseLimits {
   provider?: string;
   /** environment variables for an exec target; values may reference others as `${NAME}` */
   env?: Record<string, string>;
-  /** JSONPath of the target's confidence in [0, 1]: in the response body (http) or the output's JSON */
+  /**
+   * JSONPath of the target's confidence in [0, 1]: in the response body (http) or the output's
+   * JSON; or, for OpenAI provider targets, `logprobs` (the answer's token log-probabilities)
+   */
   confidence?: string;
 }
 
@@ -100,6 +104,16 @@ const KINDS = ["exec", "module", "http", "replay", "provider"] as const;
  */
 export function createTarget(spec: TargetSpec, opts: CreateTargetOptions): Target {
   if (spec.confidence === undefined) return createBareTarget(spec, opts);
+  if (spec.confidence === LOGPROBS_CONFIDENCE) {
+    // the LLM target asks for them and sets the confidence itself (it refuses providers without them)
+    if (spec.provider === undefined) {
+      throw new TargetConfigError(
+        `target "${spec.id}": confidence: logprobs applies only to provider (LLM) targets; use a JSONPath ("$.confidence")`,
+        { targetId: spec.id, field: "confidence" },
+      );
+    }
+    return createBareTarget(spec, opts);
+  }
   try {
     parseJsonPath(spec.confidence);
   } catch (err) {

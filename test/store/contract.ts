@@ -1024,6 +1024,55 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         });
       });
     });
+
+    describe("probes", () => {
+      const probe = (ns: string, id: string, target: string, minutes: number, suite = `suite-${ns}`) => ({
+        id: `${ns}-${id}`,
+        suite,
+        target,
+        createdAt: at(minutes),
+        report: {
+          target,
+          steps: [{ concurrency: 1, requests: 3, latencyMs: { p50: 1.5, p95: null, p99: null } }],
+          knee: { concurrency: null, reason: "héllo <b>not html</b>" },
+          headers: { "retry-after": "1" },
+        },
+      });
+
+      it("saveProbe then getProbe returns the same record; unknown ids are undefined", async () => {
+        await withStore(async (store, ns) => {
+          const p = probe(ns, "a", "api", 1);
+          await store.saveProbe(p);
+          expect(await store.getProbe(p.id)).toEqual(p);
+          expect(await store.getProbe(`${ns}-missing`)).toBeUndefined();
+          await expect(store.saveProbe({ ...p, target: "other" })).rejects.toThrow();
+          expect((await store.getProbe(p.id))?.target).toBe("api");
+        });
+      });
+
+      it("listProbes is newest first, filtered by suite and target, and limited", async () => {
+        await withStore(async (store, ns) => {
+          await store.saveProbe(probe(ns, "old", "api", 1));
+          await store.saveProbe(probe(ns, "new", "api", 3));
+          await store.saveProbe(probe(ns, "mid", "model", 2));
+          await store.saveProbe(probe(ns, "elsewhere", "api", 4, `other-${ns}`));
+          const ids = (list: Array<{ id: string }>) => list.map((p) => p.id);
+          expect(ids(await store.listProbes({ suite: `suite-${ns}` }))).toEqual([
+            `${ns}-new`,
+            `${ns}-mid`,
+            `${ns}-old`,
+          ]);
+          expect(ids(await store.listProbes({ suite: `suite-${ns}`, target: "api" }))).toEqual([
+            `${ns}-new`,
+            `${ns}-old`,
+          ]);
+          expect(ids(await store.listProbes({ suite: `suite-${ns}`, limit: 1 }))).toEqual([`${ns}-new`]);
+          const all = (await store.listProbes()).filter((p) => p.id.startsWith(ns));
+          expect(ids(all)).toEqual([`${ns}-elsewhere`, `${ns}-new`, `${ns}-mid`, `${ns}-old`]);
+          expect(all[1]).toEqual(probe(ns, "new", "api", 3));
+        });
+      });
+    });
   });
 }
 

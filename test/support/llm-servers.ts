@@ -14,6 +14,11 @@
  * one reply per request (the last repeats). A completion reply is rendered as JSON or as a stream
  * according to the request's own `stream` flag, so one script serves both modes.
  *
+ * OpenAI token log-probabilities: a completion's `logprobs` tokens are sent as
+ * `choices[0].logprobs.content[{token, logprob, bytes, top_logprobs}]` only when the request asks
+ * (`logprobs: true`), as the real API does (else `logprobs: null`); a stream sends each token's
+ * entry in the chunk whose delta holds it.
+ *
  * Usage numbers are wire numbers: `usage.input` is OpenAI's `prompt_tokens` (which includes cached
  * ones) and Anthropic's `input_tokens` (which excludes cache reads); `usage.cached` is
  * `prompt_tokens_details.cached_tokens` / `cache_read_input_tokens`.
@@ -54,6 +59,12 @@ export interface CompletionSpec {
   usage?: { input?: number; output?: number; cached?: number };
   /** default: the request's model */
   model?: string;
+  /**
+   * OpenAI: the content tokens and their log-probabilities, sent when the request has
+   * `logprobs: true`. When the tokens spell `text` (and no `chunks` are given), a stream sends one
+   * token per chunk; otherwise all entries ride on the first text chunk.
+   */
+  logprobs?: Array<{ token: string; logprob: number }>;
 }
 
 export interface StreamFault {
@@ -510,6 +521,20 @@ function openaiUsage(c: CompletionSpec): Record<string, unknown> {
   };
 }
 
+/** The wire form of token log-probabilities (ChatCompletionTokenLogprob). */
+function openaiTokenLogprobs(tokens: Array<{ token: string; logprob: number }>): unknown[] {
+  return tokens.map((t) => ({
+    token: t.token,
+    logprob: t.logprob,
+    bytes: [...Buffer.from(t.token, "utf8")],
+    top_logprobs: [],
+  }));
+}
+
+function wantsLogprobs(req: RecordedRequest, c: CompletionSpec): boolean {
+  return req.json?.logprobs === true && c.logprobs !== undefined;
+}
+
 function openaiCompletion(req: RecordedRequest, c: CompletionSpec): unknown {
   const message: Record<string, unknown> = {
     role: "assistant",
@@ -529,7 +554,16 @@ function openaiCompletion(req: RecordedRequest, c: CompletionSpec): unknown {
     object: "chat.completion",
     created: 1_700_000_000,
     model: modelOf(req, c),
-    choices: [{ index: 0, message, logprobs: null, finish_reason: openaiFinish(c) }],
+    choices: [
+      {
+        index: 0,
+        message,
+        logprobs: wantsLogprobs(req, c)
+          ? { content: openaiTokenLogprobs(c.logprobs ?? []), refusal: null }
+          : null,
+        finish_reason: openaiFinish(c),
+      },
+    ],
     usage: openaiUsage(c),
     service_tier: "default",
     system_fingerprint: "fp_test",
@@ -555,15 +589,29 @@ function openaiChunks(req: RecordedRequest, c: CompletionSpec): SseEvent[] {
     if (includeUsage) body.usage = usage ?? null;
     return { data: JSON.stringify(body) };
   };
-  const choice = (delta: unknown, finish: string | null = null) => ({
+  const choice = (delta: unknown, finish: string | null = null, logprobs: unknown = null) => ({
     index: 0,
     delta,
-    logprobs: null,
+    logprobs,
     finish_reason: finish,
   });
   const events: SseEvent[] = [chunk([choice({ role: "assistant", content: "", refusal: null })])];
   if (c.text !== undefined) {
-    for (const p of c.chunks ?? pieces(c.text, 4)) events.push(chunk([choice({ content: p })]));
+    const tokens = wantsLogprobs(req, c) ? (c.logprobs ?? []) : undefined;
+    const perToken =
+      tokens !== undefined && c.chunks === undefined && tokens.map((t) => t.token).join("") === c.text;
+    const parts = perToken ? tokens.map((t) => t.token) : (c.chunks ?? pieces(c.text, 4));
+    parts.forEach((p, i) => {
+      const lp =
+        tokens === undefined
+          ? null
+          : perToken
+            ? { content: openaiTokenLogprobs([tokens[i]!]), refusal: null }
+            : i === 0
+              ? { content: openaiTokenLogprobs(tokens), refusal: null }
+              : null;
+      events.push(chunk([choice({ content: p }, null, lp)]));
+    });
   }
   if (c.refusal !== undefined) events.push(chunk([choice({ refusal: c.refusal })]));
   (c.toolCalls ?? []).forEach((t, i) => {

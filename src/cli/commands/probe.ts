@@ -5,13 +5,13 @@ import { buildTargets } from "../../engine/prepare.ts";
 import { createLlmRuntime } from "../../llm/client.ts";
 import { DEFAULT_STEPS, parseDuration, parseSteps } from "../../probe/parse.ts";
 import { runProbe } from "../../probe/ramp.ts";
+import { saveProbeReport } from "../../probe/record.ts";
 import { renderProbe } from "../../probe/render.ts";
 import type { ProbeOptions } from "../../probe/types.ts";
-import type { Store } from "../../store/types.ts";
 import { CliError, EXIT } from "../exit.ts";
-import { writeJson } from "../io.ts";
+import { type GlobalOptions, openCliStore, writeJson } from "../io.ts";
 
-export interface ProbeCommandOptions {
+export interface ProbeCommandOptions extends GlobalOptions {
   suite?: string;
   steps?: string;
   duration?: string;
@@ -37,16 +37,6 @@ export const PROBE_DEFAULTS = {
 /** Cases read from the dataset at most: the probe cycles through them. */
 const MAX_CASES = 10_000;
 
-/**
- * The probe reads no store and writes none: only a `replay: {run}` target would need one, and a
- * replay has no API to probe, so it is refused before this is ever touched.
- */
-const NO_STORE = new Proxy({} as Store, {
-  get() {
-    throw new CliError("assay probe opens no store", EXIT.usage);
-  },
-});
-
 function usage<T>(what: string, parse: () => T): T {
   try {
     return parse();
@@ -55,7 +45,10 @@ function usage<T>(what: string, parse: () => T): T {
   }
 }
 
-/** `assay probe TARGET`: a load ramp against one target, with cases from the suite. */
+/**
+ * `assay probe TARGET`: a load ramp against one target, with cases from the suite. The report is
+ * saved to the store (the web app charts it) and, with --json, written to a file.
+ */
 export async function probeCommand(targetId: string, opts: ProbeCommandOptions): Promise<number> {
   const steps = opts.steps === undefined ? DEFAULT_STEPS : usage("--steps", () => parseSteps(opts.steps!));
   const durationMs = usage("--duration", () => parseDuration(opts.duration ?? PROBE_DEFAULTS.duration));
@@ -96,6 +89,8 @@ export async function probeCommand(targetId: string, opts: ProbeCommandOptions):
   }
   if (cases.length === 0) throw new CliError(`the dataset of ${suite.file} has no cases`, EXIT.usage);
 
+  // The store is opened before the ramp, so one that cannot be opened costs the API no calls.
+  const store = await openCliStore(opts, suite.file);
   // The response cache is off (a cached answer would measure the disk, not the API), and so is the
   // LLM clients' limiter (its adaptive back-off would hide the 429s the probe is looking for).
   const llm = { ...createLlmRuntime({ cacheMode: "off", env: process.env }), direct: true };
@@ -107,7 +102,8 @@ export async function probeCommand(targetId: string, opts: ProbeCommandOptions):
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const [target] = await buildTargets(suite, [targetId], NO_STORE, llm);
+    // (a `replay:` target, the only kind that reads the store, was refused above)
+    const [target] = await buildTargets(suite, [targetId], store, llm);
     try {
       const report = await runProbe(target!, cases, options, {
         signal: controller.signal,
@@ -121,6 +117,8 @@ export async function probeCommand(targetId: string, opts: ProbeCommandOptions):
       });
       process.stdout.write(renderProbe(report));
       if (opts.json) writeJson(opts.json, report);
+      const record = await saveProbeReport(store, report, suite.config.suite);
+      process.stdout.write(`probe ${record.id} saved (assay view: Probes)\n`);
       const anyOk = report.steps.some((s) => s.ok > 0);
       return anyOk ? EXIT.ok : EXIT.incomplete;
     } finally {
@@ -130,5 +128,6 @@ export async function probeCommand(targetId: string, opts: ProbeCommandOptions):
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     llm.close();
+    await store.close();
   }
 }

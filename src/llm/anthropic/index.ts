@@ -95,12 +95,17 @@ export class AnthropicChatClient implements ChatClient {
     try {
       let parsed: ParsedMessage;
       let ttftMs: number | undefined;
+      // withResponse: the body as before, and the HTTP response for its rate-limit headers
+      let httpHeaders: object | undefined;
       if (request.stream) {
-        const stream = await client.post<Stream<Anthropic.RawMessageStreamEvent>>(MESSAGES_PATH, {
-          body: { ...params, stream: true },
-          stream: true,
-          signal,
-        });
+        const { data: stream, response } = await client
+          .post<Stream<Anthropic.RawMessageStreamEvent>>(MESSAGES_PATH, {
+            body: { ...params, stream: true },
+            stream: true,
+            signal,
+          })
+          .withResponse();
+        httpHeaders = response.headers;
         const acc = new StreamAccumulator();
         for await (const event of stream) {
           if (acc.add(event as unknown) && ttftMs === undefined) ttftMs = this.now() - started;
@@ -108,7 +113,11 @@ export class AnthropicChatClient implements ChatClient {
         if (signal.aborted) throw abortedFailure(signal, PROVIDER);
         parsed = acc.result();
       } else {
-        const body: unknown = await client.post<Anthropic.Message>(MESSAGES_PATH, { body: params, signal });
+        const { data, response } = await client
+          .post<Anthropic.Message>(MESSAGES_PATH, { body: params, signal })
+          .withResponse();
+        httpHeaders = response.headers;
+        const body: unknown = data;
         if (signal.aborted) throw abortedFailure(signal, PROVIDER);
         parsed = fromAnthropicMessage(body);
       }
@@ -123,6 +132,8 @@ export class AnthropicChatClient implements ChatClient {
         model: parsed.model ?? this.model,
       };
       if (ttftMs !== undefined) response.ttftMs = ttftMs;
+      const headers = httpHeaders ? pickRateLimitHeaders(headerEntriesOf(httpHeaders)) : undefined;
+      if (headers) response.headers = headers;
       if (parsed.usageReported) {
         const cost = costOf(parsed.usage, resolvePrice([parsed.model, this.model], this.opts.price));
         if (cost !== undefined) response.costUsd = cost;

@@ -8,6 +8,7 @@ import OpenAI, {
 import type { ChatMessage, ToolCall } from "../../core/case.ts";
 import { TargetFailure, type Usage } from "../../core/output.ts";
 import { pickRateLimitHeaders } from "../../faults/rate-limit-headers.ts";
+import { LogprobAccumulator, summarizeLogprobs } from "../logprobs.ts";
 import { costOf, resolvePrice } from "../prices.ts";
 import {
   abortedFailure,
@@ -26,7 +27,14 @@ import {
   readApiKey,
   scrubFailure,
 } from "../shared.ts";
-import type { ChatCallOptions, ChatClient, ChatRequest, ChatResponse, FinishReason } from "../types.ts";
+import type {
+  ChatCallOptions,
+  ChatClient,
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  TokenLogprobs,
+} from "../types.ts";
 
 type Params = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
 type MessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -68,10 +76,12 @@ export class OpenAIChatClient implements ChatClient {
     const started = this.now();
     try {
       if (request.stream) return await this.streamed(client, params, signal, started);
-      const body: unknown = await client.chat.completions.create(params, { signal });
+      // withResponse: the body as before, and the HTTP response for its rate-limit headers
+      const { data, response } = await client.chat.completions.create(params, { signal }).withResponse();
+      const body: unknown = data;
       if (signal.aborted) throw abortedFailure(signal, PROVIDER);
       const parsed = fromOpenAICompletion(body);
-      return this.finish(parsed, this.now() - started, undefined);
+      return this.finish(parsed, this.now() - started, undefined, response.headers);
     } catch (err) {
       throw scrubFailure(toFailure(err, signal), this.opts.env, [key]);
     }
@@ -83,10 +93,9 @@ export class OpenAIChatClient implements ChatClient {
     signal: AbortSignal,
     started: number,
   ): Promise<ChatResponse> {
-    const stream = await client.chat.completions.create(
-      { ...params, stream: true, stream_options: { include_usage: true } },
-      { signal },
-    );
+    const { data: stream, response } = await client.chat.completions
+      .create({ ...params, stream: true, stream_options: { include_usage: true } }, { signal })
+      .withResponse();
     const acc = new StreamAccumulator();
     let ttftMs: number | undefined;
     for await (const chunk of stream) {
@@ -94,10 +103,15 @@ export class OpenAIChatClient implements ChatClient {
     }
     // The SDK ends the iteration quietly when the request is aborted.
     if (signal.aborted) throw abortedFailure(signal, PROVIDER);
-    return this.finish(acc.result(), this.now() - started, ttftMs);
+    return this.finish(acc.result(), this.now() - started, ttftMs, response.headers);
   }
 
-  private finish(parsed: ParsedCompletion, latencyMs: number, ttftMs: number | undefined): ChatResponse {
+  private finish(
+    parsed: ParsedCompletion,
+    latencyMs: number,
+    ttftMs: number | undefined,
+    httpHeaders: object | undefined,
+  ): ChatResponse {
     const model = parsed.model ?? this.model;
     const response: ChatResponse = {
       message: parsed.message,
@@ -107,6 +121,9 @@ export class OpenAIChatClient implements ChatClient {
       model,
     };
     if (ttftMs !== undefined) response.ttftMs = ttftMs;
+    if (parsed.logprobs) response.logprobs = parsed.logprobs;
+    const headers = httpHeaders ? pickRateLimitHeaders(headerEntriesOf(httpHeaders)) : undefined;
+    if (headers) response.headers = headers;
     if (parsed.usageReported) {
       const cost = costOf(parsed.usage, resolvePrice([parsed.model, this.model], this.opts.price));
       if (cost !== undefined) response.costUsd = cost;
@@ -181,6 +198,7 @@ export function toOpenAIRequest(
   if (request.topP !== undefined) params.top_p = request.topP;
   if (request.seed !== undefined) params.seed = request.seed;
   if (request.stop !== undefined && request.stop.length > 0) params.stop = request.stop;
+  if (request.logprobs === true) params.logprobs = true;
   if (request.maxTokens !== undefined) {
     if ((opts.maxTokensField ?? "max_completion_tokens") === "max_tokens")
       params.max_tokens = request.maxTokens;
@@ -228,6 +246,8 @@ export interface ParsedCompletion {
   /** false when the server sent no usage (some OpenAI-compatible servers): no cost is computed */
   usageReported: boolean;
   model?: string;
+  /** the content tokens' log-probabilities, when the request asked for them and the server sent them */
+  logprobs?: TokenLogprobs;
 }
 
 export function mapOpenAIFinishReason(reason: unknown): FinishReason {
@@ -313,6 +333,9 @@ export function fromOpenAICompletion(body: unknown): ParsedCompletion {
   };
   const model = stringOr(body.model);
   if (model) parsed.model = model;
+  // A refusal's tokens are under logprobs.refusal, not content: a refusal gets no confidence.
+  const logprobs = finishReason === "refusal" ? undefined : summarizeLogprobs(choice.logprobs);
+  if (logprobs) parsed.logprobs = logprobs;
   checkNotEmpty(parsed);
   return parsed;
 }
@@ -343,6 +366,7 @@ class StreamAccumulator {
   private finished = false;
   private usageRaw: unknown;
   private model?: string;
+  private readonly logprobs = new LogprobAccumulator();
 
   /** Adds one chunk; true when it carried content (text, refusal or a tool call). */
   add(chunk: unknown): boolean {
@@ -358,6 +382,8 @@ class StreamAccumulator {
         this.finish = choice.finish_reason;
         this.finished = true;
       }
+      // each chunk carries the log-probabilities of the tokens in its delta
+      if (isRecord(choice.logprobs)) this.logprobs.addContent(choice.logprobs.content);
       const delta = choice.delta;
       if (!isRecord(delta)) continue;
       if (typeof delta.content === "string" && delta.content !== "") {
@@ -418,6 +444,8 @@ class StreamAccumulator {
       usageReported: reported,
     };
     if (this.model) parsed.model = this.model;
+    const logprobs = finishReason === "refusal" ? undefined : this.logprobs.result();
+    if (logprobs) parsed.logprobs = logprobs;
     checkNotEmpty(parsed);
     return parsed;
   }

@@ -4,6 +4,7 @@ import { buildScorecard } from "../../scorecard/build.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
 import type { RunRecord } from "../../store/types.ts";
 import type { RunSummaryResponse, RunsResponse, ScorecardResponse } from "../api-types.ts";
+import { suiteOperatingOptions } from "../operating.ts";
 import type { RouteContext } from "./context.ts";
 import { queueSummaries } from "./review.ts";
 
@@ -65,7 +66,7 @@ export function runRoutes(app: Hono, { store, cache, runOf }: RouteContext): voi
     if (!index.hasScorecard()) await new Promise((resolve) => setImmediate(resolve));
     const body: ScorecardResponse = {
       run,
-      scorecard: index.getScorecard(),
+      scorecard: index.getScorecard(await suiteOperatingOptions(run)),
       latencyHistogram: index.latencyHistogram(),
       slices: index.slices,
       statusCounts: index.statusCounts(),

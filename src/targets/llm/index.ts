@@ -6,6 +6,7 @@ import type { Case, ChatMessage } from "../../core/case.ts";
 import { errorMessage, raceAbort } from "../../faults/abort.ts";
 import { redactUrl } from "../../faults/secrets.ts";
 import { type ChatClientSpec, createChatClient, type LlmRuntime } from "../../llm/client.ts";
+import { logprobConfidence } from "../../llm/logprobs.ts";
 import type { ChatClient, ChatRequest, ToolDefinition } from "../../llm/types.ts";
 import { TargetConfigError } from "../errors.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
@@ -15,6 +16,7 @@ import {
   checkSpec,
   checkTools,
   type LlmTargetSpec,
+  LOGPROBS_CONFIDENCE,
   type ToolFaultSpec,
   targetClientSpec,
   userClientSpec,
@@ -38,6 +40,7 @@ export {
   LLM_TARGET_KEYS,
   type LlmTargetFields,
   type LlmTargetSpec,
+  LOGPROBS_CONFIDENCE,
   type MessageTemplateSpec,
   parseProvider,
   type SimulatedUserSpec,
@@ -87,6 +90,7 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
   const factory = opts.clientFactory ?? createChatClient;
   const liquid = createPromptLiquid(opts.baseDir);
   const what = `llm target "${id}"`;
+  const wantsLogprobs = checked.logprobs;
   const faults: ToolFaultSpec[] = (spec.toolFaults ?? []).map((f) => ({
     tool: f.tool,
     fault: f.fault,
@@ -168,6 +172,7 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
       );
     if (spec.options !== undefined) d.options = structuredClone(spec.options);
     if (spec.stream === true) d.stream = true;
+    if (wantsLogprobs) d.confidence = LOGPROBS_CONFIDENCE;
     if (typeof spec.tools === "string") {
       d.tools = {
         file: spec.tools,
@@ -218,6 +223,7 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
       const request: Omit<ChatRequest, "messages"> = { ...structuredClone(spec.options ?? {}) };
       if (l.tools.length > 0) request.tools = l.tools;
       if (spec.stream === true) request.stream = true;
+      if (wantsLogprobs) request.logprobs = true;
       const caseInfo =
         c.cluster === undefined
           ? { id: c.id, tags: { ...c.tags } }
@@ -259,6 +265,12 @@ export function createLlmTarget(spec: LlmTargetSpec, opts: LlmTargetOptions): Ta
       if (r.costUsd !== undefined) response.costUsd = r.costUsd;
       if (r.ttftMs !== undefined) response.ttftMs = r.ttftMs;
       if (r.cached === true) response.cached = true;
+      if (r.headers) response.headers = r.headers;
+      if (wantsLogprobs) {
+        // no log-probabilities (a server that sends none, a tool call, a refusal): no confidence, never 0
+        const confidence = logprobConfidence(r.logprobs);
+        if (confidence !== undefined) response.confidence = confidence;
+      }
       return response;
     },
     async close() {

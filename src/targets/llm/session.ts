@@ -1,6 +1,6 @@
 import type { ChatMessage, ToolCall } from "../../core/case.ts";
 import { abortFailure } from "../../faults/abort.ts";
-import type { ChatClient, ChatRequest, ChatResponse } from "../../llm/types.ts";
+import type { ChatClient, ChatRequest, ChatResponse, TokenLogprobs } from "../../llm/types.ts";
 import type { SimulatedUserTrace, Trace, TraceStep, Usage } from "../types.ts";
 import type { ToolRunner } from "./tools.ts";
 
@@ -46,6 +46,10 @@ export interface SessionResult {
   ttftMs?: number;
   /** every model (and simulated-user) call was answered by the response cache */
   cached?: boolean;
+  /** the token log-probabilities of the model call that gave the output, when it had them */
+  logprobs?: TokenLogprobs;
+  /** the model calls' rate-limit headers: each name's last value (for `assay probe`) */
+  headers?: Record<string, string>;
 }
 
 /** Sums usage and cost over model calls. */
@@ -77,6 +81,8 @@ export class Session {
   private readonly meter = new Meter();
   private readonly userMeter = new Meter();
   private ttftMs: number | undefined;
+  private lastLogprobs: TokenLogprobs | undefined;
+  private headers: Record<string, string> | undefined;
   private modelCalls = 0;
   private truncated = false;
   private maxStepsReached = false;
@@ -136,6 +142,8 @@ export class Session {
     const res: SessionResult = { output, trace, usage: this.meter.usage };
     if (this.meter.costUsd !== undefined) res.costUsd = this.meter.costUsd;
     if (this.ttftMs !== undefined) res.ttftMs = this.ttftMs;
+    if (this.lastLogprobs) res.logprobs = this.lastLogprobs;
+    if (this.headers) res.headers = this.headers;
     const calls = this.meter.calls + this.userMeter.calls;
     if (calls > 0 && this.meter.cachedCalls + this.userMeter.cachedCalls === calls) res.cached = true;
     return res;
@@ -163,6 +171,9 @@ export class Session {
       this.meter.add(res);
       if (this.modelCalls === 1 && typeof res.ttftMs === "number") this.ttftMs = res.ttftMs;
       if (res.finishReason === "length") this.truncated = true;
+      // the output is the last assistant message, so its confidence is the last call's
+      this.lastLogprobs = res.logprobs;
+      if (res.headers) this.headers = { ...this.headers, ...res.headers };
 
       const message = this.assistantMessage(res.message);
       this.conversation.push(message);

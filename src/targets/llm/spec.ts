@@ -1,4 +1,5 @@
 import type { ChatClientSpec } from "../../llm/client.ts";
+import { LOGPROBS_CONFIDENCE, logprobsUnsupported } from "../../llm/logprobs.ts";
 import type { ChatOptions, Price, ToolDefinition } from "../../llm/types.ts";
 import { TargetConfigError } from "../errors.ts";
 
@@ -62,6 +63,11 @@ export interface LlmTargetSpec extends LlmTargetFields {
   id: string;
   /** `openai:<model>` or `anthropic:<model>` */
   provider: string;
+  /**
+   * `logprobs`: the output's confidence is exp(mean token logprob) of the answer (OpenAI only).
+   * A JSONPath here is read from the output by the generic wrapper (src/targets/confidence.ts).
+   */
+  confidence?: string;
 }
 
 export const LLM_TARGET_KEYS: readonly (keyof LlmTargetFields)[] = [
@@ -81,6 +87,8 @@ export const LLM_TARGET_KEYS: readonly (keyof LlmTargetFields)[] = [
   "price",
   "factors",
 ];
+
+export { LOGPROBS_CONFIDENCE };
 
 export const DEFAULT_MAX_STEPS = 10;
 export const DEFAULT_MAX_TURNS = 6;
@@ -107,6 +115,8 @@ export interface CheckedSpec {
   userProvider?: ParsedProvider;
   maxSteps: number;
   maxTurns: number;
+  /** `confidence: logprobs`: ask for token log-probabilities and derive the confidence from them */
+  logprobs: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -197,7 +207,12 @@ export function checkSpec(spec: LlmTargetSpec): CheckedSpec {
     if (!isObject(p) || typeof p.input !== "number" || typeof p.output !== "number")
       fail("price must be { input, output } in USD per million tokens", "price");
   }
-  return { provider: provider as ParsedProvider, userProvider, maxSteps, maxTurns };
+  const logprobs = spec.confidence === LOGPROBS_CONFIDENCE;
+  if (logprobs) {
+    const why = logprobsUnsupported(spec.provider);
+    if (why) fail(why, "confidence");
+  }
+  return { provider: provider as ParsedProvider, userProvider, maxSteps, maxTurns, logprobs };
 }
 
 /** Tool definitions: `{ name, description?, parameters }` with unique names. */

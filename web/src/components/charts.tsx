@@ -1,4 +1,4 @@
-import type { HistogramBin, Scorecard } from "../api.ts";
+import type { HistogramBin, ProbeReport, Scorecard } from "../api.ts";
 import { ci, ms, num, pct } from "../format.ts";
 
 type DimensionStats = Scorecard["slices"][string][string];
@@ -273,6 +273,297 @@ export function ErrorBars(props: { byClass: Record<string, number | undefined>; 
             </text>
           </g>
         ))}
+    </svg>
+  );
+}
+
+/** An SVG line path through the points, broken where a point is missing (null). */
+export function linePath(points: Array<[number, number] | null>): string {
+  const parts: string[] = [];
+  let pen = "M";
+  for (const p of points) {
+    if (p === null) {
+      pen = "M";
+      continue;
+    }
+    parts.push(`${pen}${p[0].toFixed(1)},${p[1].toFixed(1)}`);
+    pen = "L";
+  }
+  return parts.join(" ");
+}
+
+/** Ticks for a 0..max axis: about five round steps. */
+function niceTicks(max: number): number[] {
+  if (!(max > 0)) return [0];
+  const raw = max / 4;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * mag >= raw) ?? 10) * mag;
+  const ticks: number[] = [];
+  for (let v = 0; v <= max + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
+  if (ticks[ticks.length - 1] < max) ticks.push(Number((ticks[ticks.length - 1] + step).toPrecision(12)));
+  return ticks;
+}
+
+/**
+ * A probe's ramp: throughput (successful calls a second, left axis) and p95 latency (right axis)
+ * at each step, steps evenly spaced in the order run (a doubling ramp reads as a log axis). The
+ * knee is a dashed line at its step; steps past it are shaded.
+ */
+export function ProbeChart(props: { report: ProbeReport }) {
+  const { report } = props;
+  const rate = report.mode === "rate";
+  const steps = report.steps;
+  if (steps.length === 0) return <p className="muted">No step ran.</p>;
+  const width = 640;
+  const height = 260;
+  const left = 56;
+  const right = 64;
+  const top = 16;
+  const bottom = 44;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const at = (s: (typeof steps)[number]) => (rate ? (s.rate ?? s.concurrency) : s.concurrency);
+  const x = (i: number) => left + (steps.length === 1 ? plotW / 2 : (i / (steps.length - 1)) * plotW);
+  const tTicks = niceTicks(Math.max(...steps.map((s) => s.throughput)));
+  const p95s = steps.map((s) => s.latencyMs.p95);
+  const lTicks = niceTicks(Math.max(0, ...p95s.filter((v): v is number => v !== null)));
+  const tMax = tTicks[tTicks.length - 1] || 1;
+  const lMax = lTicks[lTicks.length - 1] || 1;
+  const yT = (v: number) => top + plotH - (v / tMax) * plotH;
+  const yL = (v: number) => top + plotH - (v / lMax) * plotH;
+  const kneeAt = rate ? report.knee.rate : report.knee.concurrency;
+  const kneeIndex = kneeAt === null || kneeAt === undefined ? -1 : steps.findIndex((s) => at(s) === kneeAt);
+  const unit = rate ? "calls started per second" : "concurrency (calls in flight)";
+  return (
+    <svg
+      className="chart probe-chart"
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      aria-label={`throughput and p95 latency by ${unit}`}
+      data-testid="probe-chart"
+    >
+      {kneeIndex >= 0 && kneeIndex < steps.length - 1 && (
+        <rect
+          x={(x(kneeIndex) + x(kneeIndex + 1)) / 2}
+          y={top}
+          width={left + plotW - (x(kneeIndex) + x(kneeIndex + 1)) / 2}
+          height={plotH}
+          className="past-knee"
+        >
+          <title>past the knee</title>
+        </rect>
+      )}
+      {tTicks.map((t) => (
+        <g key={`t${t}`}>
+          <line x1={left} x2={left + plotW} y1={yT(t)} y2={yT(t)} className="grid" />
+          <text x={left - 6} y={yT(t) + 4} textAnchor="end" className="axis axis-throughput">
+            {t}
+          </text>
+        </g>
+      ))}
+      {lTicks.map((t) => (
+        <text key={`l${t}`} x={left + plotW + 6} y={yL(t) + 4} className="axis axis-latency">
+          {ms(t)}
+        </text>
+      ))}
+      {steps.map((s, i) => (
+        <text key={`x${at(s)}`} x={x(i)} y={top + plotH + 16} textAnchor="middle" className="axis">
+          {at(s)}
+        </text>
+      ))}
+      <text x={left + plotW / 2} y={height - 6} textAnchor="middle" className="axis">
+        {unit}
+      </text>
+      <text x={left} y={top - 4} className="axis axis-throughput">
+        ok/s
+      </text>
+      <text x={left + plotW} y={top - 4} textAnchor="end" className="axis axis-latency">
+        p95
+      </text>
+      <path
+        d={linePath(steps.map((s, i) => [x(i), yT(s.throughput)]))}
+        className="series series-throughput"
+      />
+      <path
+        // a step without a p95 (no call succeeded) breaks the line
+        d={linePath(p95s.map((v, i) => (v === null ? null : [x(i), yL(v)])))}
+        className="series series-latency"
+      />
+      {steps.map((s, i) => (
+        <circle
+          key={`t${at(s)}`}
+          cx={x(i)}
+          cy={yT(s.throughput)}
+          r={4}
+          className="point point-throughput"
+          data-series="throughput"
+          data-step={at(s)}
+        >
+          <title>{`${at(s)}: ${s.throughput.toFixed(1)} ok/s`}</title>
+        </circle>
+      ))}
+      {steps.map((s, i) =>
+        s.latencyMs.p95 === null ? null : (
+          <rect
+            key={`l${at(s)}`}
+            x={x(i) - 4}
+            y={yL(s.latencyMs.p95) - 4}
+            width={8}
+            height={8}
+            className="point point-latency"
+            data-series="p95"
+            data-step={at(s)}
+          >
+            <title>{`${at(s)}: p95 ${ms(s.latencyMs.p95)}`}</title>
+          </rect>
+        ),
+      )}
+      {kneeIndex >= 0 && (
+        <g data-testid="probe-knee-marker" data-step={kneeAt ?? undefined}>
+          <line x1={x(kneeIndex)} x2={x(kneeIndex)} y1={top} y2={top + plotH} className="knee" />
+          <text x={x(kneeIndex) + 4} y={top + 12} className="label">
+            {`knee ${kneeAt}`}
+          </text>
+        </g>
+      )}
+    </svg>
+  );
+}
+
+type ConfidenceView = NonNullable<Scorecard["confidence"]>;
+
+/**
+ * The reliability diagram: per confidence bin, a bar to its accuracy and a point at (mean
+ * confidence, accuracy), with the bin's count above it; a perfectly calibrated target sits on the
+ * diagonal.
+ */
+export function ReliabilityDiagram(props: { bins: ConfidenceView["bins"] }) {
+  const size = 300;
+  const left = 40;
+  const top = 18;
+  const bottom = 36;
+  const x = (v: number) => left + v * size;
+  const y = (v: number) => top + size - v * size;
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${left + size + 20} ${top + size + bottom}`}
+      width={left + size + 20}
+      height={top + size + bottom}
+      role="img"
+      aria-label="reliability diagram: accuracy by confidence bin"
+      data-testid="reliability-diagram"
+    >
+      {[0, 0.25, 0.5, 0.75, 1].map((t) => (
+        <g key={t}>
+          <line x1={x(0)} x2={x(1)} y1={y(t)} y2={y(t)} className="grid" />
+          <text x={left - 6} y={y(t) + 4} textAnchor="end" className="axis">
+            {t}
+          </text>
+          <text x={x(t)} y={top + size + 14} textAnchor="middle" className="axis">
+            {t}
+          </text>
+        </g>
+      ))}
+      <line x1={x(0)} x2={x(1)} y1={y(0)} y2={y(1)} className="diagonal" />
+      {props.bins.map((b) => (
+        <g key={b.lo} data-testid="reliability-bin" data-lo={b.lo} data-n={b.n}>
+          {b.accuracy !== null && (
+            <rect
+              x={x(b.lo) + 1}
+              y={y(b.accuracy)}
+              width={Math.max((b.hi - b.lo) * size - 2, 1)}
+              height={b.accuracy * size}
+              className="bar bar-reliability"
+            >
+              <title>
+                {`${b.lo.toFixed(2)}–${b.hi.toFixed(2)}: accuracy ${pct(b.accuracy)}, mean confidence ${num(b.meanConfidence, 2)}, n ${b.n}`}
+              </title>
+            </rect>
+          )}
+          {b.accuracy !== null && b.meanConfidence !== null && (
+            <circle cx={x(b.meanConfidence)} cy={y(b.accuracy)} r={3.5} className="dot" />
+          )}
+          <text
+            x={x((b.lo + b.hi) / 2)}
+            y={(b.accuracy === null ? y(0) : y(b.accuracy)) - 4}
+            textAnchor="middle"
+            className="value bin-count"
+          >
+            {b.n}
+          </text>
+        </g>
+      ))}
+      <text x={left + size / 2} y={top + size + 30} textAnchor="middle" className="axis">
+        confidence (bars: accuracy per bin, numbers: results in the bin)
+      </text>
+    </svg>
+  );
+}
+
+/** The selective-prediction curve: accuracy against coverage as the threshold rises; the escalation point marked. */
+export function SelectiveCurve(props: {
+  selective: ConfidenceView["selective"];
+  escalation?: ConfidenceView["escalation"];
+}) {
+  const width = 360;
+  const height = 240;
+  const left = 44;
+  const top = 14;
+  const bottom = 36;
+  const plotW = width - left - 16;
+  const plotH = height - top - bottom;
+  const points = props.selective;
+  if (points.length === 0) return <p className="muted">No threshold to draw.</p>;
+  const lo = Math.min(...points.map((p) => p.accuracy));
+  const yMin = Math.max(0, Math.floor(lo * 10) / 10 - 0.1);
+  const x = (v: number) => left + v * plotW;
+  const y = (v: number) => top + plotH - ((v - yMin) / (1 - yMin || 1)) * plotH;
+  // thousands of distinct confidences would make a path of thousands of points: keep every k-th
+  const k = Math.max(1, Math.ceil(points.length / 400));
+  const kept = points.filter((_, i) => i % k === 0 || i === points.length - 1);
+  const d = kept.map(
+    (p, i) => `${i === 0 ? "M" : "L"}${x(p.coverage).toFixed(1)},${y(p.accuracy).toFixed(1)}`,
+  );
+  const e = props.escalation;
+  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((f) => Number((yMin + f * (1 - yMin)).toFixed(2)));
+  return (
+    <svg
+      className="chart"
+      viewBox={`0 0 ${width} ${height}`}
+      width={width}
+      height={height}
+      role="img"
+      aria-label="selective prediction: accuracy against coverage"
+      data-testid="selective-curve"
+    >
+      {yTicks.map((t) => (
+        <g key={t}>
+          <line x1={x(0)} x2={x(1)} y1={y(t)} y2={y(t)} className="grid" />
+          <text x={left - 6} y={y(t) + 4} textAnchor="end" className="axis">
+            {t}
+          </text>
+        </g>
+      ))}
+      {[0, 0.5, 1].map((t) => (
+        <text key={t} x={x(t)} y={top + plotH + 14} textAnchor="middle" className="axis">
+          {pct(t, 0)}
+        </text>
+      ))}
+      <path d={d.join(" ")} className="series series-selective" />
+      {e && e.threshold !== null && e.coverage !== null && e.accuracy !== null && (
+        <g data-testid="escalation-point">
+          <line x1={x(0)} x2={x(1)} y1={y(e.targetAccuracy)} y2={y(e.targetAccuracy)} className="threshold" />
+          <circle cx={x(e.coverage)} cy={y(e.accuracy)} r={5} className="dot">
+            <title>{`threshold ${num(e.threshold, 2)}: coverage ${pct(e.coverage)}, accuracy ${pct(e.accuracy)}`}</title>
+          </circle>
+        </g>
+      )}
+      <text x={left + plotW / 2} y={height - 6} textAnchor="middle" className="axis">
+        coverage (share answered); y: accuracy on the answered
+      </text>
     </svg>
   );
 }

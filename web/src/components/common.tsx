@@ -77,6 +77,19 @@ export function ErrorNote(props: { error: string }) {
   );
 }
 
+/**
+ * A detail page before its data: the crumbs, then the error or "Loading …". For the early return
+ * `if (error || !data) return <Pending crumbs={crumbs} error={error} what="…" />`.
+ */
+export function Pending(props: { crumbs: ReactNode; error?: string; what: string }) {
+  return (
+    <>
+      {props.crumbs}
+      {props.error ? <ErrorNote error={props.error} /> : <Loading what={props.what} />}
+    </>
+  );
+}
+
 export function Stat(props: { label: string; value: ReactNode; sub?: ReactNode }) {
   return (
     <div className="stat">

@@ -1,4 +1,3 @@
-import type { ReactNode } from "react";
 import {
   type CaseDetailResponse,
   enc,
@@ -7,15 +6,8 @@ import {
   useApi,
   type WordDiff,
 } from "../api.ts";
-import {
-  ErrorNote,
-  InputView,
-  JsonBlock,
-  Loading,
-  Section,
-  StatusBadge,
-  TextBlock,
-} from "../components/common.tsx";
+import { ErrorNote, InputView, JsonBlock, Loading, Section, StatusBadge } from "../components/common.tsx";
+import { OutputBlock, ScoreCells, ScoreTable, TraceView } from "../components/TraceView.tsx";
 import { asText, int, ms, num, usd, when } from "../format.ts";
 import { Link } from "../router.tsx";
 
@@ -54,18 +46,13 @@ function OutputText(props: { output: StoredOutput }) {
   const o = props.output;
   const json = o.json !== undefined && o.json !== null && typeof o.json === "object" ? o.json : undefined;
   const empty = o.error ? "(no output)" : "(empty output)";
-  if (json === undefined) return <TextBlock text={o.text} testId="case-output" empty={empty} />;
-  const pretty = asText(json);
   return (
-    <>
-      <TextBlock text={pretty} testId="case-output" className="json" />
-      {pretty !== o.text && (
-        <details>
-          <summary>raw output</summary>
-          <TextBlock text={o.text} testId="case-output-raw" />
-        </details>
-      )}
-    </>
+    <OutputBlock
+      text={o.text}
+      pretty={json === undefined ? undefined : asText(json)}
+      testId="case-output"
+      empty={empty}
+    />
   );
 }
 
@@ -82,94 +69,13 @@ function judgeReasoning(details: Record<string, unknown> | undefined): string | 
   return candidates.find((c): c is string => typeof c === "string" && c.trim() !== "");
 }
 
-function Trace(props: { output: StoredOutput }) {
-  const t = props.output.trace;
-  if (!t) return null;
-  const parts: ReactNode[] = [];
-  if (t.steps && t.steps.length > 0) {
-    parts.push(
-      <ol key="steps" className="trace">
-        {t.steps.map((s, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: steps have no identity beyond their order
-          <li key={i} className={`step step-${s.type}${s.isError ? " step-error" : ""}`}>
-            <span className="step-type">{s.type}</span>
-            {s.durationMs !== undefined && <span className="muted"> {ms(s.durationMs)}</span>}
-            {s.message && (
-              <>
-                <span className="role"> {s.message.role}</span>
-                <TextBlock text={s.message.content} />
-              </>
-            )}
-            {s.toolCall && (
-              <div className="tool-call">
-                <span className="tool-name">{s.toolCall.name}</span>
-                <JsonBlock value={s.toolCall.arguments} />
-              </div>
-            )}
-            {s.result !== undefined && <JsonBlock value={s.result} />}
-          </li>
-        ))}
-      </ol>,
-    );
-  }
-  if (t.toolCalls && t.toolCalls.length > 0) {
-    parts.push(
-      <div key="calls">
-        <h4>Tool calls</h4>
-        {t.toolCalls.map((c, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: calls have no identity beyond their order
-          <div key={i} className="tool-call">
-            <span className="tool-name">{c.name}</span>
-            <JsonBlock value={c.arguments} />
-          </div>
-        ))}
-      </div>,
-    );
-  }
-  if (t.messages && t.messages.length > 0) {
-    parts.push(
-      <div key="messages">
-        <h4>Messages</h4>
-        <InputView input={{ messages: t.messages }} />
-      </div>,
-    );
-  }
-  return (
-    <div className="trace-wrap" data-testid="trace">
-      <h3>Trace</h3>
-      {parts}
-    </div>
-  );
-}
-
 function ScoreRow(props: { s: StoredScore; epochs: number }) {
   const { s } = props;
-  const reasoning = judgeReasoning(s.details);
   const status = s.score === null ? "unscored" : s.passed ? "pass" : "fail";
   return (
     <tr>
       {props.epochs > 1 && <td className="num">{s.epoch}</td>}
-      <td>{s.dimension}</td>
-      <td className="mono">{s.evaluator}</td>
-      <td className="num">{num(s.score)}</td>
-      <td>
-        <StatusBadge status={status} />
-      </td>
-      <td className="reason">
-        <TextBlock text={s.reason} />
-        {reasoning && (
-          <details open>
-            <summary>judge reasoning</summary>
-            <TextBlock text={reasoning} testId="judge-reasoning" />
-          </details>
-        )}
-        {s.details && Object.keys(s.details).length > 0 && (
-          <details>
-            <summary>details</summary>
-            <JsonBlock value={s.details} />
-          </details>
-        )}
-      </td>
+      <ScoreCells s={s} status={status} reasoning={judgeReasoning(s.details)} />
     </tr>
   );
 }
@@ -285,34 +191,19 @@ export function CasePage(props: { runId: string; caseId: string; search: URLSear
                     <ExpectedDiff diff={d.diff} testId="expected-diff" />
                   </details>
                 ))}
-              <Trace output={o} />
+              <TraceView trace={o.trace} />
             </Section>
           ))}
           <Section title="Scores">
-            <table className="grid-table scores" data-testid="scores">
-              <thead>
-                <tr>
-                  {data.run.epochs > 1 && <th className="num">epoch</th>}
-                  <th>dimension</th>
-                  <th>evaluator</th>
-                  <th className="num">score</th>
-                  <th>verdict</th>
-                  <th>reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.scores.length === 0 && (
-                  <tr>
-                    <td colSpan={6} className="muted">
-                      No scores (the target failed on this case).
-                    </td>
-                  </tr>
-                )}
-                {data.scores.map((s) => (
-                  <ScoreRow key={`${s.epoch}|${s.dimension}`} s={s} epochs={data.run.epochs} />
-                ))}
-              </tbody>
-            </table>
+            <ScoreTable
+              testId="scores"
+              lead={data.run.epochs > 1 && <th className="num">epoch</th>}
+              empty={data.scores.length === 0 ? "No scores (the target failed on this case)." : undefined}
+            >
+              {data.scores.map((s) => (
+                <ScoreRow key={`${s.epoch}|${s.dimension}`} s={s} epochs={data.run.epochs} />
+              ))}
+            </ScoreTable>
           </Section>
           <Section title="Labels">
             {data.labels.length === 0 ? (

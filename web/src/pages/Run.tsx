@@ -3,6 +3,7 @@ import { type CaseStatus, enc, type ScorecardResponse, useApi } from "../api.ts"
 import { CaseTable } from "../components/CaseTable.tsx";
 import { DimensionWhiskers, ErrorBars, LatencyHistogram, SliceHeatMap } from "../components/charts.tsx";
 import { ErrorNote, Loading, Section, Stat } from "../components/common.tsx";
+import { BandLabel, ConfidenceSection, CostAtVolume, sampleSizeSentence } from "../components/Operating.tsx";
 import { Origin } from "../components/Origin.tsx";
 import { ci, int, ms, num, pct, usd, when } from "../format.ts";
 import { Link, navigate } from "../router.tsx";
@@ -132,7 +133,11 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
           <div className="stats">
             <Stat
               label="aggregate"
-              value={num(sc.aggregate.mean)}
+              value={
+                <>
+                  {num(sc.aggregate.mean)} <BandLabel band={sc.aggregate.band} testId="aggregate-band" />
+                </>
+              }
               sub={`95% CI ${ci(sc.aggregate.ci)} · n ${int(sc.aggregate.n)}`}
             />
             <Stat
@@ -153,6 +158,11 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
             />
             <Stat label="tokens in / out" value={`${int(sc.tokens.input)} / ${int(sc.tokens.output)}`} />
           </div>
+          {sc.sampleSize && (
+            <p className="advice" data-testid="suite-size-advice">
+              {sampleSizeSentence(sc.sampleSize)}
+            </p>
+          )}
           <div className="two-col">
             <Section title="Dimensions">
               <DimensionWhiskers scorecard={sc} />
@@ -163,6 +173,7 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
                     <th>evaluator</th>
                     <th className="num">weight</th>
                     <th className="num">mean</th>
+                    <th>band</th>
                     <th>95% CI</th>
                     <th className="num">pass rate</th>
                     <th className="num">n</th>
@@ -177,6 +188,9 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
                       <td className="mono">{d.evaluator}</td>
                       <td className="num">{d.weight}</td>
                       <td className="num">{num(d.mean)}</td>
+                      <td>
+                        <BandLabel band={d.band} testId={`band-${name}`} />
+                      </td>
                       <td>{ci(d.ci)}</td>
                       <td className="num">{pct(d.passRate)}</td>
                       <td className="num">{int(d.n)}</td>
@@ -217,6 +231,8 @@ export function RunPage(props: { runId: string; search: URLSearchParams }) {
               }}
             />
           </Section>
+          {sc.cost.projection && <CostAtVolume projection={sc.cost.projection} />}
+          {sc.confidence && <ConfidenceSection confidence={sc.confidence} />}
           {sc.flaky.length > 0 && <FlakyCases runId={runId} flaky={sc.flaky} epochs={sc.run.epochs} />}
           {sc.patterns.length > 0 && (
             <Section title="Failure patterns">

@@ -57,7 +57,10 @@ function QueueProgress(props: { queue: QueueSummary }) {
   );
 }
 
-/** `/`: every stored run, newest first, filtered by suite, target and tag; pick two to compare. */
+/** Runs one leaderboard takes at most (the API's bound). */
+const MAX_PICKED = 64;
+
+/** `/`: every stored run, newest first, filtered by suite, target and tag; pick two to compare, or more for a leaderboard. */
 export function RunsPage(props: { search: URLSearchParams }) {
   const params = new URLSearchParams();
   for (const f of FILTERS) {
@@ -77,7 +80,7 @@ export function RunsPage(props: { search: URLSearchParams }) {
     navigate(q ? `/?${q}` : "/", { replace: true });
   };
   const toggle = (id: string) =>
-    setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-2)));
+    setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p, id].slice(-MAX_PICKED)));
 
   return (
     <>
@@ -111,6 +114,14 @@ export function RunsPage(props: { search: URLSearchParams }) {
         >
           Compare{" "}
           {picked.length === 2 ? `${picked[0]} → ${picked[1]}` : "(pick two runs: base, then candidate)"}
+        </button>
+        <button
+          type="button"
+          disabled={picked.length < 3}
+          onClick={() => navigate(`/compare?runs=${picked.map(enc).join(",")}`)}
+          data-testid="leaderboard-picked"
+        >
+          Leaderboard{picked.length >= 3 ? ` of ${picked.length} runs` : " (pick three or more)"}
         </button>
       </div>
       {error && <ErrorNote error={error} />}
