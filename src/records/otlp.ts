@@ -17,7 +17,8 @@ import { RecordError } from "./parse.ts";
  *   its first model call's); output: the text of `gen_ai.output.messages` (an agent without them:
  *   its last model call's). Messages are the conventions' `{role, parts: [{type: text|tool_call|
  *   tool_call_response, …}]}`, sent as a JSON string or as structured OTLP values.
- * - model: `gen_ai.response.model`, else `gen_ai.request.model`; usage: `gen_ai.usage.input_tokens`
+ * - model: `gen_ai.response.model` (an agent without one: its last model call's), else
+ *   `gen_ai.request.model`; usage: `gen_ai.usage.input_tokens`
  *   and `output_tokens` (an agent without them: the sum of its model calls); latency: the span's
  *   duration; time: its start.
  * - metadata: `operation`, `provider` (`gen_ai.provider.name`, or the deprecated `gen_ai.system`),
@@ -444,13 +445,14 @@ function recordOf(top: OtlpSpan, children: OtlpSpan[]): ProductionRecord {
     latencyMs: Number(top.endNs - top.startNs) / 1e6,
     source: "otlp",
   };
+  // the model that answered: the span's response model, else its last model call's, else what
+  // was requested (an agent span usually names only the model it asked for)
+  const lastCall = modelCalls.length > 0 ? modelCalls[modelCalls.length - 1] : undefined;
   const model =
     stringAttr(top, "gen_ai.response.model") ??
+    (lastCall ? stringAttr(lastCall, "gen_ai.response.model") : undefined) ??
     requestModel ??
-    (modelCalls.length > 0
-      ? (stringAttr(modelCalls[modelCalls.length - 1], "gen_ai.response.model") ??
-        stringAttr(modelCalls[modelCalls.length - 1], "gen_ai.request.model"))
-      : undefined);
+    (lastCall ? stringAttr(lastCall, "gen_ai.request.model") : undefined);
   if (model) record.model = model;
   let usage = usageOf(top);
   if (!usage && modelCalls.length > 0) {

@@ -167,8 +167,13 @@ export function guard(token: string | undefined): MiddlewareHandler {
       // JSON Lines (a pushed run) is as safe as JSON here: neither is a type a cross-site form or
       // simple request may send, so both need a CORS preflight this server never grants.
       const type = c.req.header("content-type") ?? "";
-      if (!/^application\/(json|x-ndjson)\b/i.test(type))
-        return deny(path, 415, "send JSON (Content-Type: application/json)");
+      if (!/^application\/(json|x-ndjson)\b/i.test(type)) {
+        // an OpenTelemetry exporter on its default protocol sends protobuf: say how to switch
+        const hint = path.startsWith("/v1/")
+          ? "; OTLP exporters: set the protocol to http/json (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"
+          : "";
+        return deny(path, 415, `send JSON (Content-Type: application/json)${hint}`);
+      }
     }
     if (!token || !session) return next();
 

@@ -110,7 +110,9 @@ describe("POST /v1/traces and /v1/records on assay serve", () => {
       });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
-      expect(await res.text()).toMatch(/JSON/);
+      const text = await res.text();
+      expect(text).toMatch(/JSON/);
+      expect(text).toContain("http/json");
       expect(await count()).toBe(0);
     });
 
@@ -281,6 +283,17 @@ describe("POST /v1/traces and /v1/records on assay serve", () => {
       const res = await post("/v1/records", JSON.stringify([{ ...rec("typo-1"), metdata: {} }]), json);
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toContain('did you mean "metadata"');
+    });
+
+    it("an empty body is a 400 that says what each endpoint takes", async () => {
+      const records = await post("/v1/records", "", json);
+      expect(records.status).toBe(400);
+      expect(((await records.json()) as { error: string }).error).toBe(
+        "the body is empty: send a JSON array of records, or JSON Lines",
+      );
+      const traces = await post("/v1/traces", "", json);
+      expect(traces.status).toBe(400);
+      expect(((await traces.json()) as { error: string }).error).toContain("OTLP/HTTP JSON traces");
     });
   });
 });

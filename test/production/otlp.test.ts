@@ -164,8 +164,8 @@ describe("mapOtlpTraces: the GenAI conventions fixture", () => {
           { type: "message", message: { role: "assistant", content: answer }, startedAt: 1767225721300 },
         ],
       },
-      // the agent's own requested model (it has no response model)
-      model: "gpt-4o",
+      // the agent names only the model it asked for: the one that answered is its last chat call's
+      model: "gpt-4o-2024-08-06",
       // the agent has no gen_ai.usage.*: its two chat calls, 200+320 and 40+25
       usage: { inputTokens: 520, outputTokens: 65 },
       latencyMs: 4500,

@@ -47,7 +47,14 @@ function limit(max: number, seen: { bytes: number }): Transform {
   });
 }
 
-export async function receiveBody(req: Request, maxBytes: number): Promise<ReceivedBody> {
+const PUSH_EXPECTED = "send the run as JSON Lines, as `assay push` does";
+
+/** `expected` completes "the body is empty: …" (what the endpoint takes). */
+export async function receiveBody(
+  req: Request,
+  maxBytes: number,
+  expected: string = PUSH_EXPECTED,
+): Promise<ReceivedBody> {
   const encoding = (req.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   if (encoding !== "identity" && encoding !== "gzip") {
     throw new BadRequest(`Content-Encoding ${encoding} is not taken: send the body plain or gzip`, 415);
@@ -56,7 +63,7 @@ export async function receiveBody(req: Request, maxBytes: number): Promise<Recei
   // refused before a byte is read; a gzip body is checked again as it expands
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body || declared === 0) {
-    throw new BadRequest("the body is empty: send the run as JSON Lines, as `assay push` does");
+    throw new BadRequest(`the body is empty: ${expected}`);
   }
 
   const dir = await mkdtemp(join(tmpdir(), "assay-push-"));
@@ -80,7 +87,7 @@ export async function receiveBody(req: Request, maxBytes: number): Promise<Recei
   }
   if (seen.bytes === 0) {
     await remove();
-    throw new BadRequest("the body is empty: send the run as JSON Lines, as `assay push` does");
+    throw new BadRequest(`the body is empty: ${expected}`);
   }
   return { file, bytes: seen.bytes, remove };
 }

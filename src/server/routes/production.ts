@@ -33,8 +33,8 @@ export interface IngestRouteOptions {
   maxBytes: number;
 }
 
-async function bodyText(req: Request, maxBytes: number): Promise<string> {
-  const body = await receiveBody(req, maxBytes);
+async function bodyText(req: Request, maxBytes: number, expected: string): Promise<string> {
+  const body = await receiveBody(req, maxBytes, expected);
   try {
     return await readFile(body.file, "utf8");
   } finally {
@@ -49,7 +49,7 @@ function badRecord(err: unknown): never {
 
 export function ingestRoutes(app: Hono, { store }: RouteContext, opts: IngestRouteOptions): void {
   app.post("/v1/records", requireBearer(opts.token), async (c) => {
-    const text = await bodyText(c.req.raw, opts.maxBytes);
+    const text = await bodyText(c.req.raw, opts.maxBytes, "send a JSON array of records, or JSON Lines");
     let records: ReturnType<typeof parseRecordsBody>;
     try {
       records = parseRecordsBody(text, "api");
@@ -61,14 +61,12 @@ export function ingestRoutes(app: Hono, { store }: RouteContext, opts: IngestRou
   });
 
   app.post("/v1/traces", requireBearer(opts.token), async (c) => {
-    const type = (c.req.header("content-type") ?? "").toLowerCase();
-    if (type.includes("protobuf")) {
-      throw new BadRequest(
-        "this endpoint takes OTLP/HTTP JSON: set the exporter's protocol to http/json (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)",
-        415,
-      );
-    }
-    const text = await bodyText(c.req.raw, opts.maxBytes);
+    // a protobuf body is refused by the server's guard (security.ts), which says how to switch
+    const text = await bodyText(
+      c.req.raw,
+      opts.maxBytes,
+      "send OTLP/HTTP JSON traces ({resourceSpans: [...]})",
+    );
     let payload: unknown;
     try {
       payload = JSON.parse(text);
