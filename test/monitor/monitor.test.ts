@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadSuite } from "../../src/config/load.ts";
 import { runMonitorPass } from "../../src/monitor/run.ts";
@@ -308,6 +308,70 @@ describe("alerts and evaluation events leave the process", () => {
     expect(sample["gen_ai.evaluation.score.label"]).toBe("pass");
     expect(typeof sample["gen_ai.evaluation.explanation"]).toBe("string");
     expect(events.filter((e: Loose) => attrs(e)["gen_ai.evaluation.score.label"] === "fail").length).toBe(40);
+  }, 60_000);
+
+  it("runs the alert command (argv, no shell) with the alert as JSON on stdin, and reports one that fails", async () => {
+    const tmp = monitorSuite({
+      monitorYaml: [
+        "  prod:",
+        "    window: 20",
+        "    dimensions: [format]",
+        "    reference: { windows: 3 }",
+        "    alert: { command: [node, page.mjs, 'two words; $(touch pwned)'], cooldown: 1h }",
+      ].join("\n"),
+    });
+    cleanups.push(() => tmp.remove());
+    tmp.write(
+      "page.mjs",
+      [
+        'import { appendFileSync, readFileSync } from "node:fs";',
+        'const notice = JSON.parse(readFileSync(0, "utf8"));',
+        'appendFileSync("paged.jsonl", JSON.stringify({ argv: process.argv.slice(2), notice }) + "\\n");',
+      ].join("\n"),
+    );
+    tmp.write("a.jsonl", jsonl(records({ n: 100, bad: (i) => i >= 60 && i % 2 === 0 })));
+    expect((await runCliInProcess(["ingest", "a.jsonl"], { cwd: tmp.dir })).code).toBe(0);
+    const res = await runCliInProcess(["monitor", "prod", "--once"], { cwd: tmp.dir });
+    expect(res.code, res.stderr).toBe(0);
+    const paged = tmp
+      .read("paged.jsonl")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    const cusum = paged.filter((p) => p.notice.alert.kind === "cusum");
+    expect(cusum).toHaveLength(1);
+    // the argument arrived as one argv entry, never through a shell
+    expect(cusum[0].argv).toEqual(["two words; $(touch pwned)"]);
+    expect(existsSync(tmp.path("pwned"))).toBe(false);
+    expect(cusum[0].notice).toMatchObject({ monitor: "prod", alert: { dimension: "format", kind: "cusum" } });
+
+    // a command that fails is reported on the alert and as a warning, and the pass still succeeds
+    tmp.write("page.mjs", 'process.stderr.write("pager down"); process.exit(3);');
+    tmp.write(
+      "b.jsonl",
+      jsonl(records({ n: 20, idPrefix: "b", start: "2026-12-01T03:00:00Z", bad: () => true })),
+    );
+    const store = openSqliteStore(tmp.path(".assay/assay.db"));
+    try {
+      // close the open episodes so the next alarm is a new one (and past the cooldown)
+      for (const a of await store.production.listAlerts("prod", { open: true })) {
+        await store.production.putAlert({
+          ...a,
+          closedAt: "2026-12-01T00:00:00.000Z",
+          notifiedAt: "2026-12-01T00:00:00.000Z",
+        });
+      }
+    } finally {
+      await store.close();
+    }
+    expect((await runCliInProcess(["ingest", "b.jsonl"], { cwd: tmp.dir })).code).toBe(0);
+    const failed = await runCliInProcess(["monitor", "prod", "--once", "--json", "out.json"], {
+      cwd: tmp.dir,
+    });
+    expect(failed.code).toBe(0);
+    expect(failed.stderr).toContain("pager down");
+    const open = readJson(tmp.path("out.json")).alerts.find((a: { kind: string }) => a.kind === "cusum");
+    expect(open.notifyError).toMatch(/exited 3: pager down/);
   }, 60_000);
 
   it("opens one notification per episode and waits out the cooldown before the next", async () => {
