@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { wholeProcessBench } from "./whole.ts";
 
 const LATENCY_MS = 20;
 const CONCURRENCY = 50;
@@ -35,6 +36,9 @@ interface Figures {
 
 const rows: Figures[] = [];
 try {
+  // ── Whole process, as users run it (bench/whole.ts): BENCH_WHOLE=0 skips it.
+  if (process.env.BENCH_WHOLE !== "0") await wholeProcessBench(port, LATENCY_MS, CONCURRENCY);
+  process.stdout.write("engine in-process (the requests phase alone):\n");
   for (const n of SIZES) {
     const dir = mkdtempSync(join(tmpdir(), "assay-bench-"));
     try {

@@ -1,0 +1,144 @@
+/**
+ * What users feel (issue 14): `assay run` as a whole process — spawn to exit, peak RSS of its
+ * process tree — at 2k, 20k and 100k cases against the physical floor N·L/C, `assay --version`
+ * start-up, and `assay compare` of two 20k runs from the CLI. Figures are kept in
+ * bench/results.json, so a change in them shows as a diff in review; the previous figures are
+ * printed beside the new ones.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { measure, writeBenchSuite } from "./measure.ts";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+const bin = join(root, "bin/assay.js");
+const RESULTS = join(root, "bench/results.json");
+
+export interface WholeFigures {
+  date: string;
+  machine: { cpus: number; load1AtStart: number; node: string };
+  latencyMs: number;
+  concurrency: number;
+  runs: Array<{ n: number; wallS: number; floorS: number; ratio: number; peakRssMb: number }>;
+  startupVersionS: number;
+  compare20k?: { wallS: number; peakRssMb: number };
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+async function runOnce(dir: string, db: string, n: number, latencyMs: number, concurrency: number) {
+  const card = join(dir, `card-${Date.now()}.json`);
+  const m = await measure([bin, "run", dir, "--quiet", "--db", db, "--json", card]);
+  if (m.code !== 0) throw new Error(`assay run (n=${n}) exited ${m.code}: ${m.stderr.slice(-2000)}`);
+  const scorecard = JSON.parse(readFileSync(card, "utf8")) as {
+    run: { id: string };
+    results?: number;
+    errors: { count: number };
+  };
+  if (scorecard.errors.count > 0) throw new Error(`assay run (n=${n}): ${scorecard.errors.count} errors`);
+  const floorS = (n * latencyMs) / concurrency / 1000;
+  return {
+    runId: scorecard.run.id,
+    row: {
+      n,
+      wallS: round(m.wallMs / 1000),
+      floorS,
+      ratio: round(m.wallMs / 1000 / floorS),
+      peakRssMb: round(m.peakRssMb, 0),
+    },
+  };
+}
+
+async function startupS(repeats = 9): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const m = await measure([bin, "--version"]);
+    if (m.code !== 0) throw new Error("assay --version failed");
+    times.push(m.wallMs);
+  }
+  times.sort((a, b) => a - b);
+  return round(times[Math.floor(times.length / 2)] / 1000);
+}
+
+function previousFigures(): WholeFigures | undefined {
+  if (!existsSync(RESULTS)) return undefined;
+  try {
+    return JSON.parse(readFileSync(RESULTS, "utf8")) as WholeFigures;
+  } catch {
+    return undefined;
+  }
+}
+
+const was = (before: number | undefined, unit = "") =>
+  before === undefined ? "" : ` (was ${before}${unit})`;
+
+export async function wholeProcessBench(
+  port: string,
+  latencyMs: number,
+  concurrency: number,
+): Promise<WholeFigures> {
+  if (!existsSync(join(root, "dist/cli/main.js"))) {
+    throw new Error("the whole-process bench runs the built CLI: npm run build first");
+  }
+  const sizes = (process.env.BENCH_WHOLE_SIZES ?? "2000,20000,100000").split(",").map(Number);
+  const before = previousFigures();
+  const figures: WholeFigures = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, load1AtStart: round(loadavg()[0], 2), node: process.version },
+    latencyMs,
+    concurrency,
+    runs: [],
+    startupVersionS: 0,
+  };
+  process.stdout.write(
+    `whole process (spawn to exit, peak RSS of the process tree; ${figures.machine.cpus} cores, load ${figures.machine.load1AtStart} at start)\n`,
+  );
+  for (const n of sizes) {
+    const dir = mkdtempSync(join(tmpdir(), "assay-bench-whole-"));
+    try {
+      writeBenchSuite(dir, n, port, concurrency);
+      const db = join(dir, "assay.db");
+      const { runId, row } = await runOnce(dir, db, n, latencyMs, concurrency);
+      figures.runs.push(row);
+      const prev = before?.runs.find((r) => r.n === n);
+      process.stdout.write(
+        `run     n=${String(n).padStart(6)}  wall ${row.wallS.toFixed(2)} s  floor ${row.floorS.toFixed(2)} s  ` +
+          `ratio ${row.ratio.toFixed(3)}${was(prev?.ratio)}  peak RSS ${row.peakRssMb} MB${was(prev?.peakRssMb, " MB")}\n`,
+      );
+      if (n === 20_000) {
+        // a second run of the same suite, then `assay compare` of the two from the CLI
+        const second = await runOnce(dir, db, n, latencyMs, concurrency);
+        const cmp = await measure([
+          bin,
+          "compare",
+          runId,
+          second.runId,
+          "--db",
+          db,
+          "--json",
+          join(dir, "cmp.json"),
+        ]);
+        if (cmp.code !== 0 && cmp.code !== 1)
+          throw new Error(`assay compare exited ${cmp.code}: ${cmp.stderr}`);
+        figures.compare20k = { wallS: round(cmp.wallMs / 1000), peakRssMb: round(cmp.peakRssMb, 0) };
+        process.stdout.write(
+          `compare two 20k runs from the CLI: ${figures.compare20k.wallS.toFixed(2)} s${was(before?.compare20k?.wallS, " s")}, ` +
+            `peak RSS ${figures.compare20k.peakRssMb} MB${was(before?.compare20k?.peakRssMb, " MB")} (goal < 1.5 s, ≤ 200 MB)\n`,
+        );
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  figures.startupVersionS = await startupS();
+  process.stdout.write(
+    `assay --version (median of 9): ${figures.startupVersionS.toFixed(3)} s${was(before?.startupVersionS, " s")} (goal ≤ 0.15)\n`,
+  );
+  writeFileSync(RESULTS, `${JSON.stringify(figures, null, 2)}\n`);
+  process.stdout.write(`figures kept in bench/results.json\n`);
+  return figures;
+}
