@@ -2,44 +2,18 @@
  * One measured run in a fresh process: N cases through an HTTP target at concurrency C, two
  * deterministic evaluators, SQLite store. Prints one JSON line of figures.
  */
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadSuite } from "../src/config/load.ts";
 import { runSuite } from "../src/engine/run-suite.ts";
 import { loadScorecard } from "../src/scorecard/load.ts";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
+import { writeBenchSuite } from "./measure.ts";
 
 const [dir, nText, port, concurrencyText] = process.argv.slice(2);
 const n = Number(nText);
 const concurrency = Number(concurrencyText);
 
-const lines: string[] = [];
-for (let i = 0; i < n; i++) {
-  lines.push(
-    JSON.stringify({
-      id: `b${i}`,
-      input: `task ${i} for bench`,
-      expected: { action: "create", title: `${i} for bench` },
-      tags: { shard: String(i % 10) },
-    }),
-  );
-}
-writeFileSync(join(dir, "cases.jsonl"), `${lines.join("\n")}\n`);
-writeFileSync(
-  join(dir, "assay.yaml"),
-  [
-    "suite: bench",
-    "dataset: cases.jsonl",
-    "targets:",
-    "  - id: svc",
-    `    http: { url: "http://127.0.0.1:${port}/", body: { text: "{{ input }}" }, output: "$.result" }`,
-    `concurrency: ${concurrency}`,
-    "retries: 0",
-    "dimensions:",
-    "  action: { evaluator: json-field, with: { field: action } }",
-    "  title: { evaluator: token-f1, with: { field: title } }",
-  ].join("\n"),
-);
+writeBenchSuite(dir, n, port, concurrency);
 
 const suite = await loadSuite(join(dir, "assay.yaml"));
 const store = openSqliteStore(join(dir, "assay.db"));

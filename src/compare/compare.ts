@@ -88,6 +88,14 @@ const AGGREGATE = "aggregate";
  * tested on the pairs, Holm-adjusted together, flips listed with a word diff. A pure function of
  * stored rows.
  */
+/** Whether any dimension, overall or in a slice, regressed: what makes `compare` and `shadow` exit 1. */
+export function regressedAnywhere(cmp: Comparison): boolean {
+  return (
+    Object.values(cmp.dimensions).some((d) => d.verdict === "regressed") ||
+    Object.values(cmp.slices).some((s) => Object.values(s).some((d) => d.verdict === "regressed"))
+  );
+}
+
 export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOptions = {}): Comparison {
   const alpha = opts.alpha ?? 0.05;
   const testOpts: PairedTestOptions = {

@@ -1,4 +1,10 @@
-export { CompareError, type CompareOptions, compareRuns, type RunRows } from "./compare.ts";
+export {
+  CompareError,
+  type CompareOptions,
+  compareRuns,
+  type RunRows,
+  regressedAnywhere,
+} from "./compare.ts";
 export {
   evaluateGate,
   type GateInput,

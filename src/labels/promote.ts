@@ -51,7 +51,8 @@ async function idsInFile(file: string): Promise<Map<string, number>> {
   return ids;
 }
 
-function countLines(text: string): number {
+/** Lines in a file's text (a last line without a newline counts). */
+export function countLines(text: string): number {
   if (text === "") return 0;
   const n = text.split("\n").length;
   return text.endsWith("\n") ? n - 1 : n;

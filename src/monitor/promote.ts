@@ -3,6 +3,7 @@ import { dirname, extname } from "node:path";
 import { InputError } from "../config/errors.ts";
 import { normalizeCase } from "../dataset/normalize.ts";
 import { readRecords } from "../dataset/readers.ts";
+import { countLines } from "../labels/promote.ts";
 import type { ProductionStore, RecordReview, StoredRecord } from "../store/production.ts";
 import { inputText } from "./check.ts";
 
@@ -65,12 +66,6 @@ export interface PromoteRecordsResult {
 /** A case id from a record id: letters, digits, `._-` kept, the rest `-`. */
 export function caseIdFor(recordId: string): string {
   return `prod-${recordId.replace(/[^A-Za-z0-9._-]+/g, "-")}`;
-}
-
-function countLines(text: string): number {
-  if (text === "") return 0;
-  const n = text.split("\n").length;
-  return text.endsWith("\n") ? n - 1 : n;
 }
 
 export async function promoteRecords(opts: {

@@ -1,6 +1,7 @@
 import type { LoadedSuite } from "../config/load.ts";
 import { type MonitorConfig, parseCooldown } from "../config/monitors.ts";
 import { buildDimensions } from "../engine/prepare.ts";
+import type { ScoringDimension } from "../engine/scoring.ts";
 import type { LlmRuntime } from "../llm/client.ts";
 import type { MonitorAlert, RecordScore, StoredRecord } from "../store/production.ts";
 import type { Store } from "../store/types.ts";
@@ -122,8 +123,14 @@ function describeFinding(f: Finding, drift: DriftReport): string {
   return `${f.dimension} changed against the reference (${test} ${f.statistic.toFixed(3)}, p = ${f.p?.toPrecision(3)}, Holm-adjusted ${f.pAdjusted?.toPrecision(3)})`;
 }
 
-function otlpHeaders(config: MonitorConfig): Record<string, string> | undefined {
-  return config.otlp?.headers;
+/** Only the monitor's dimensions are built (a judge elsewhere in the suite needs no key here). */
+export function monitorDimensions(
+  suite: LoadedSuite,
+  config: MonitorConfig,
+  llm?: LlmRuntime,
+): Promise<ScoringDimension[]> {
+  const picked = Object.fromEntries(config.dimensions.map((d) => [d, suite.config.dimensions[d]]));
+  return buildDimensions({ ...suite, config: { ...suite.config, dimensions: picked } }, llm);
 }
 
 export async function runMonitorPass(opts: MonitorPassOptions): Promise<MonitorReport> {
@@ -133,9 +140,7 @@ export async function runMonitorPass(opts: MonitorPassOptions): Promise<MonitorR
   const production = store.production;
   const warnings: string[] = [];
 
-  // only the monitor's dimensions are built (a judge elsewhere in the suite needs no key here)
-  const picked = Object.fromEntries(config.dimensions.map((d) => [d, suite.config.dimensions[d]]));
-  const dims = await buildDimensions({ ...suite, config: { ...suite.config, dimensions: picked } }, opts.llm);
+  const dims = await monitorDimensions(suite, config, opts.llm);
   const evaluators = Object.fromEntries(dims.map((d) => [d.name, d.evaluator.id]));
 
   let reviewsAdded = 0;
@@ -166,7 +171,7 @@ export async function runMonitorPass(opts: MonitorPassOptions): Promise<MonitorR
           await exportEvaluationEvents(
             {
               endpoint: config.otlp.endpoint,
-              ...(otlpHeaders(config) ? { headers: otlpHeaders(config) } : {}),
+              ...(config.otlp.headers ? { headers: config.otlp.headers } : {}),
             },
             events,
           );

@@ -5,7 +5,7 @@ import { loadRunRows } from "../compare/load.ts";
 import type { Comparison } from "../compare/types.ts";
 import type { LoadedSuite } from "../config/load.ts";
 import { summarizeDataset } from "../dataset/dataset.ts";
-import { buildDimensions, buildTargets } from "../engine/prepare.ts";
+import { buildTargets } from "../engine/prepare.ts";
 import { callSettings } from "../engine/run-suite.ts";
 import { type RunTargetResult, runTarget } from "../engine/run-target.ts";
 import type { LlmRuntime } from "../llm/client.ts";
@@ -14,7 +14,7 @@ import type { StoredRecord } from "../store/production.ts";
 import type { Store } from "../store/types.ts";
 import { createReplayTarget } from "../targets/replay/index.ts";
 import type { TargetResponse } from "../targets/types.ts";
-import { monitorConfigOf } from "./run.ts";
+import { monitorConfigOf, monitorDimensions } from "./run.ts";
 import { matchesFilter, recordAsCase, sampled } from "./score.ts";
 
 /**
@@ -104,8 +104,7 @@ export async function runShadow(opts: ShadowOptions): Promise<ShadowResult> {
   writeFileSync(datasetFile, `${records.map((r) => JSON.stringify(recordAsCase(r))).join("\n")}\n`);
   const dataset = await summarizeDataset([datasetFile]);
 
-  const picked = Object.fromEntries(config.dimensions.map((d) => [d, suite.config.dimensions[d]]));
-  const dims = await buildDimensions({ ...suite, config: { ...suite.config, dimensions: picked } }, opts.llm);
+  const dims = await monitorDimensions(suite, config, opts.llm);
   const recorded = new Map<string, TargetResponse>(
     records.map((r) => {
       const response: TargetResponse = { output: r.output ?? "" };

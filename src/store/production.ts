@@ -1,5 +1,6 @@
 import { type Kysely, sql } from "kysely";
 import type { Trace, Usage } from "../core/output.ts";
+import { json, parse } from "./rows.ts";
 
 /**
  * The production side of the store (issue 11): records of live traffic, the online scores of
@@ -148,7 +149,11 @@ export interface ProductionStore {
   /** adds a review unless the record already has one for the monitor; true when added */
   addReview(review: RecordReview): Promise<boolean>;
   updateReview(recordId: string, monitor: string, patch: Partial<RecordReview>): Promise<boolean>;
-  listReviews(filter?: { monitor?: string; status?: ReviewStatus }): Promise<RecordReview[]>;
+  listReviews(filter?: {
+    monitor?: string;
+    status?: ReviewStatus;
+    recordId?: string;
+  }): Promise<RecordReview[]>;
   /** the report of a monitor's latest pass (what the web app's monitor page shows) */
   putMonitorReport(monitor: string, report: unknown, at: string): Promise<void>;
   getMonitorReport(monitor: string): Promise<{ report: unknown; updatedAt: string } | undefined>;
@@ -264,9 +269,6 @@ export const PRODUCTION_MIGRATION = {
     "CREATE TABLE monitor_reports (monitor TEXT PRIMARY KEY, report TEXT NOT NULL, updated_at TEXT NOT NULL)",
   ],
 };
-
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-const parse = <T>(v: string | null): T | undefined => (v === null ? undefined : (JSON.parse(v) as T));
 
 function recordToRow(r: ProductionRecord, ingestedAt: string): RecordsTable {
   return {
@@ -618,10 +620,13 @@ export class SqlProductionStore implements ProductionStore {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  async listReviews(filter: { monitor?: string; status?: ReviewStatus } = {}): Promise<RecordReview[]> {
+  async listReviews(
+    filter: { monitor?: string; status?: ReviewStatus; recordId?: string } = {},
+  ): Promise<RecordReview[]> {
     let q = this.db.selectFrom("record_reviews").selectAll();
     if (filter.monitor) q = q.where("monitor", "=", filter.monitor);
     if (filter.status) q = q.where("status", "=", filter.status);
+    if (filter.recordId) q = q.where("record_id", "=", filter.recordId);
     const rows = await q.orderBy("created_at", "desc").orderBy("record_id").execute();
     return rows.map(rowToReview);
   }

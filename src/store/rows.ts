@@ -22,8 +22,9 @@ import type {
 
 /** Conversions between records and rows, shared by every SQL backend. */
 
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-const parse = <T>(v: string | null): T | undefined => (v === null ? undefined : (JSON.parse(v) as T));
+/** A JSON column: text, or NULL for undefined. */
+export const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+export const parse = <T>(v: string | null): T | undefined => (v === null ? undefined : (JSON.parse(v) as T));
 
 export function runToRow(r: RunRecord): RunsTable {
   return {

@@ -1,4 +1,4 @@
-import { CompareError, compareRuns } from "../../compare/compare.ts";
+import { CompareError, compareRuns, regressedAnywhere } from "../../compare/compare.ts";
 import { buildLeaderboard } from "../../compare/leaderboard.ts";
 import { loadRunRows } from "../../compare/load.ts";
 import {
@@ -62,10 +62,7 @@ export async function compareCommand(refs: string[], opts: CompareCommandOptions
     process.stdout.write(`${renderComparison(cmp)}\n`);
     if (opts.json) writeJson(opts.json, { ...cmp, store: storeLocationOf(store) });
     if (opts.md) writeOutput(opts.md, comparisonMarkdown(cmp));
-    const regressed =
-      Object.values(cmp.dimensions).some((d) => d.verdict === "regressed") ||
-      Object.values(cmp.slices).some((s) => Object.values(s).some((d) => d.verdict === "regressed"));
-    return regressed ? EXIT.gateFailed : EXIT.ok;
+    return regressedAnywhere(cmp) ? EXIT.gateFailed : EXIT.ok;
   } finally {
     await store.close();
   }

@@ -1,4 +1,4 @@
-import { CompareError } from "../../compare/compare.ts";
+import { CompareError, regressedAnywhere } from "../../compare/compare.ts";
 import { loadSuite } from "../../config/load.ts";
 import { createLlmRuntime } from "../../llm/client.ts";
 import { runShadow } from "../../monitor/shadow.ts";
@@ -67,10 +67,7 @@ export async function shadowCommand(opts: ShadowCommandOptions): Promise<number>
     if (opts.json) writeJson(opts.json, { ...result, store: storeLocationOf(store) });
     if (opts.md) writeOutput(opts.md, comparisonMarkdown(result));
     if (controller.signal.aborted) return EXIT.incomplete;
-    const regressed =
-      Object.values(result.dimensions).some((d) => d.verdict === "regressed") ||
-      Object.values(result.slices).some((sl) => Object.values(sl).some((d) => d.verdict === "regressed"));
-    return regressed ? EXIT.gateFailed : EXIT.ok;
+    return regressedAnywhere(result) ? EXIT.gateFailed : EXIT.ok;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);

@@ -163,7 +163,7 @@ export function productionRoutes(app: Hono, { store }: RouteContext): void {
     const scores = [];
     for (const m of monitors)
       scores.push(...(await production.listRecordScores(m.monitor, { recordId: id })));
-    const reviews = (await production.listReviews()).filter((r) => r.recordId === id);
+    const reviews = await production.listReviews({ recordId: id });
     const body: RecordDetailResponse = { record, scores, reviews };
     return c.json(body);
   });
