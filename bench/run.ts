@@ -4,7 +4,7 @@
  * figures are its own. Not a test: it prints figures.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,6 +16,15 @@ const CONCURRENCY = 50;
 const SIZES = (process.env.BENCH_SIZES ?? "2000,20000").split(",").map(Number);
 
 const here = fileURLToPath(new URL(".", import.meta.url));
+const RESULTS = join(here, "results.json");
+/** the web figures kept last time (the whole-process bench rewrites the file before the UI bench) */
+const previousWeb = existsSync(RESULTS)
+  ? (
+      JSON.parse(readFileSync(RESULTS, "utf8")) as {
+        web?: { scorecardFirstVisitS: number; serverPeakRssMb: number };
+      }
+    ).web
+  : undefined;
 const server = spawn(process.execPath, [join(here, "target-server.mjs"), String(LATENCY_MS)], {
   stdio: ["ignore", "pipe", "inherit"],
 });
@@ -108,12 +117,29 @@ try {
 // ── UI load (bench/ui-load.ts, the web app): 100,000 cases, time to the first case-table rows
 // in Chromium and the server's peak RSS. In its own process; skipped without Debian's Chromium.
 if (existsSync("/usr/bin/chromium")) {
+  const figures = join(mkdtempSync(join(tmpdir(), "assay-bench-ui-")), "ui.json");
   const ui = spawnSync(process.execPath, ["--import", "tsx", join(here, "ui-load.ts")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, BENCH_UI_JSON: figures },
   });
   if (ui.status !== 0) throw new Error("ui bench failed");
   process.stdout.write(ui.stdout);
+  // the web figures join the whole-process ones, so a regression shows in review as a diff
+  if (existsSync(figures) && existsSync(RESULTS)) {
+    const kept = JSON.parse(readFileSync(RESULTS, "utf8")) as Record<string, unknown>;
+    const web = JSON.parse(readFileSync(figures, "utf8")) as {
+      scorecardFirstVisitS: number;
+      serverPeakRssMb: number;
+    };
+    const before = previousWeb;
+    if (before) {
+      process.stdout.write(
+        `web (was): scorecard on the first visit ${before.scorecardFirstVisitS} s, server peak RSS ${before.serverPeakRssMb} MB (goal < 2 s, ≤ 300 MB)\n`,
+      );
+    }
+    writeFileSync(RESULTS, `${JSON.stringify({ ...kept, web }, null, 2)}\n`);
+  }
 } else {
   process.stdout.write("ui      skipped: /usr/bin/chromium is not installed (apt-get install -y chromium)\n");
 }

@@ -1,9 +1,21 @@
 // A stand-in for a model service: answers every POST after a fixed delay, in its own process so
 // its work does not count against the harness. Prints its port on stdout.
+// GET /first-request answers {"atMs": <epoch ms of the first POST since the last such GET, or null>}
+// and starts over: the bench measures how soon after spawning `assay run` the first call arrives.
 import { createServer } from "node:http";
 
 const delayMs = Number(process.argv[2] ?? 20);
+let firstRequestAtMs = null;
 const server = createServer((req, res) => {
+  if (req.method === "GET" && req.url === "/first-request") {
+    const payload = JSON.stringify({ atMs: firstRequestAtMs });
+    firstRequestAtMs = null;
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(payload);
+    return;
+  }
+  // taken on arrival, before the body is read: the moment the client's request reached us
+  firstRequestAtMs ??= Date.now();
   let body = "";
   req.on("data", (c) => {
     body += c;

@@ -5,7 +5,7 @@
  * — plus a filter and a far scroll, and the server's peak RSS. Goal: first rows under 1.5 s.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -83,6 +83,20 @@ try {
         `scorecard on the first visit ${s(scorecardMs)}  filter ${s(filterMs)}  scroll to middle ${s(scrollMs)}  ` +
         `server peak RSS ${peakRssMb.toFixed(0)} MB  (store written in ${s(writeMs)})\n`,
     );
+    // bench/run.ts keeps these beside the whole-process figures in bench/results.json
+    if (process.env.BENCH_UI_JSON) {
+      const round = (ms: number) => Math.round(ms) / 1000;
+      writeFileSync(
+        process.env.BENCH_UI_JSON,
+        JSON.stringify({
+          n: N,
+          firstRowsFirstVisitS: round(cold.ms),
+          firstRowsLaterVisitS: round(warm.ms),
+          scorecardFirstVisitS: round(scorecardMs),
+          serverPeakRssMb: Math.round(peakRssMb),
+        }),
+      );
+    }
   } finally {
     await browser.close();
     server.kill("SIGTERM");

@@ -2,6 +2,12 @@
 // Runs the built CLI (dist/, made by `npm run build`, which `npm install` runs through `prepare`).
 // A checkout that was never built, or ASSAY_FROM_SOURCE=1, runs the TypeScript sources through tsx.
 import { existsSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
+
+// V8 lets a small heap grow about fourfold before collecting its old space, so a long run's
+// short-lived results pile up as garbage: 250 MB of RSS for 30 MB of live objects. A 20% growth
+// step keeps the process near what it really holds, at no measurable CPU cost (issue 14).
+setFlagsFromString("--heap-growing-percent=20");
 
 const built = new URL("../dist/cli/main.js", import.meta.url);
 let main;

@@ -37,7 +37,7 @@ export {
 } from "./engine/credentials.ts";
 export type { CaseDispatcher, DispatchContext } from "./engine/dispatch.ts";
 export type { EngineEvent, EngineListener, RunProgress } from "./engine/events.ts";
-export { gitCommit, toolVersion } from "./engine/lineage.ts";
+export { gitCommit } from "./engine/lineage.ts";
 export { buildDimensions, buildTargets } from "./engine/prepare.ts";
 export { localRateGate } from "./engine/rate-gate.ts";
 export { rescoreRun } from "./engine/rescore.ts";
@@ -170,3 +170,4 @@ export type {
   StoredRecord,
 } from "./store/production.ts";
 export * from "./targets/index.ts";
+export { toolVersion } from "./util/version.ts";

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { toolVersion } from "../engine/lineage.ts";
+import { toolVersion } from "../util/version.ts";
 import type { calibrateCommand } from "./commands/calibrate.ts";
 import type { labelsExportCommand, labelsImportCommand } from "./commands/labels.ts";
 import type { promoteCommand } from "./commands/promote.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { discordantPair, ids, type SyntheticCase, syntheticRows } from "../../test/support/synthetic-runs.ts";
+import { comparisonMarkdown, renderComparison } from "../report/comparison.ts";
 import { CompareError, compareRuns } from "./compare.ts";
 
 /** The paired comparison on runs whose outcomes are known by construction. */
@@ -272,14 +273,23 @@ describe("compareRuns: graded scores, latency, cost, errors", () => {
         })),
       });
     const cmp = compareRuns(mk(false), mk(true), FAST);
-    const one = cmp.slices["rare=yes"].quality;
+    // one pair supports no test: the slice is listed as skipped, not tested
+    expect(cmp.slices["rare=yes"]).toBeUndefined();
+    expect(cmp.skippedSlices).toEqual([{ slice: "rare=yes", pairs: 1 }]);
     const two = cmp.slices["pair=x"].quality;
-    expect(one.test).toBe("paired-bootstrap");
-    expect(one.delta).toBeCloseTo(-0.6, 12);
-    expect(one.p).toBe(1);
+    expect(two.test).toBe("paired-bootstrap");
+    expect(two.delta).toBeCloseTo(-0.6, 12);
     expect(two.p as number).toBeGreaterThanOrEqual(0.5);
-    for (const d of [one, two, cmp.slices["rare=yes"].aggregate, cmp.slices["pair=x"].aggregate])
-      expect(d.verdict).not.toBe("regressed");
+    for (const d of [two, cmp.slices["pair=x"].aggregate]) expect(d.verdict).not.toBe("regressed");
+    // the skipped slice is not in the Holm family: dimensions (quality, aggregate) + pair=x's two
+    expect(cmp.methods.correction).toBe("Holm across all 4 dimension and slice tests");
+    // and both reports say so in one line; a comparison that skipped nothing says nothing
+    const line = "1 slice not tested (fewer than 2 paired cases): rare=yes (1)";
+    expect(renderComparison(cmp).split("\n")).toContain(line);
+    expect(comparisonMarkdown(cmp).split("\n")).toContain(`${line}.`);
+    const none = { ...cmp, skippedSlices: [] };
+    expect(renderComparison(none)).not.toContain("not tested");
+    expect(comparisonMarkdown(none)).not.toContain("not tested");
   });
 
   it("reports latency, cost and error-rate deltas over the paired cases", () => {

@@ -1,9 +1,16 @@
 import { InputError } from "../config/errors.ts";
 import { groupBySlice } from "../dataset/slices.ts";
-import { type CaseResult, caseResults } from "../scorecard/case-results.ts";
 import { percentile } from "../stats/index.ts";
 import type { RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
+import {
+  type CaseTable,
+  caseTableOf,
+  type FlipDetails,
+  flipDetailsOf,
+  NO_VERDICT,
+  resultColumnsOfRows,
+} from "./columns.ts";
 import {
   adjustAndJudge,
   clusterIds,
@@ -83,11 +90,6 @@ export class CompareError extends InputError {
 
 const AGGREGATE = "aggregate";
 
-/**
- * The paired comparison of two runs: cases aligned by id (and epoch), every dimension and slice
- * tested on the pairs, Holm-adjusted together, flips listed with a word diff. A pure function of
- * stored rows.
- */
 /** Whether any dimension, overall or in a slice, regressed: what makes `compare` and `shadow` exit 1. */
 export function regressedAnywhere(cmp: Comparison): boolean {
   return (
@@ -96,7 +98,177 @@ export function regressedAnywhere(cmp: Comparison): boolean {
   );
 }
 
+/**
+ * Whether two runs can be compared (exit 2 when not): the same dataset version unless
+ * `intersect`, and the same evaluators unless `allowEvaluatorChange`. Returns the evaluator changes.
+ */
+export function checkComparable(
+  base: RunRecord,
+  candidate: RunRecord,
+  opts: CompareOptions,
+): Record<string, { base: string; candidate: string }> {
+  if (base.datasetVersion !== candidate.datasetVersion && !opts.intersect) {
+    throw new CompareError(
+      `runs ${base.id} and ${candidate.id} are over different dataset versions ` +
+        `(${base.datasetVersion} vs ${candidate.datasetVersion}); pass --intersect to compare the cases they share`,
+    );
+  }
+  return checkEvaluators(base, candidate, opts.allowEvaluatorChange);
+}
+
+/**
+ * The paired comparison of two runs: cases aligned by id (and epoch), every dimension and slice
+ * tested on the pairs, Holm-adjusted together, flips listed with a word diff. A pure function of
+ * stored rows; `compareStoredRuns` (stored.ts) computes the same from the store's columns.
+ */
 export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOptions = {}): Comparison {
+  const changedEvaluators = checkComparable(base.run, candidate.run, opts);
+  const paired = compareTables(
+    caseTableOf(base.run, resultColumnsOfRows(base)),
+    caseTableOf(candidate.run, resultColumnsOfRows(candidate)),
+    opts,
+    changedEvaluators,
+    base.run.datasetVersion === candidate.run.datasetVersion
+      ? undefined
+      : contentChange(base.cases, candidate.cases),
+  );
+  const details = (rows: RunRows) =>
+    paired.flipCaseIds.length > 0 ? flipDetailsOf(rows.outputs, rows.scores) : NO_DETAILS;
+  return paired.finish(details(base), details(candidate));
+}
+
+const NO_DETAILS: FlipDetails = { output: () => "", reason: () => "" };
+
+/** With --intersect across dataset versions: whether a case's content differs between them. */
+export function contentChange(base: StoredCase[], candidate: StoredCase[]): (id: string) => boolean {
+  const content = (cases: StoredCase[]) => new Map(cases.map((c) => [c.id, c]));
+  const b = content(base);
+  const c = content(candidate);
+  return (id) => {
+    const x = b.get(id);
+    const y = c.get(id);
+    return x !== undefined && y !== undefined && caseContent(x) !== caseContent(y);
+  };
+}
+
+function caseContent(c: StoredCase): string {
+  return canonicalJson({ input: c.input, expected: c.expected });
+}
+
+/** A comparison computed but for its flips' outputs and reasons, which are read for these cases only. */
+export interface PairedTables {
+  /** the cases the flips show (their outputs and reasons are what `finish` needs) */
+  flipCaseIds: string[];
+  finish(base: FlipDetails, candidate: FlipDetails): Comparison;
+}
+
+function increasing(a: Int32Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] <= a[i - 1]) return false;
+  return true;
+}
+
+/** The matched cases as pairs of case indices (base order), and the cases left out. */
+interface Matching {
+  base: Int32Array;
+  candidate: Int32Array;
+  unmatched: { base: string[]; candidate: string[] };
+  changed: string[];
+}
+
+/**
+ * Pairs cases by id in base order. Runs over one dataset version list their cases in the same
+ * ordinal order, so pairing is a merge; when the merge leaves a base case unpaired (a case only
+ * one run has, rows whose ordinals disagree) or across versions, ids are looked up instead.
+ */
+function matchCases(base: CaseTable, cand: CaseTable, changedContent: (id: string) => boolean): Matching {
+  const sameVersion = base.run.datasetVersion === cand.run.datasetVersion;
+  if (sameVersion && increasing(base.ordinals) && increasing(cand.ordinals)) {
+    const merged = mergeByOrdinal(base, cand);
+    if (merged) return merged;
+  }
+  const lookup = new Map(cand.ids.map((id, j) => [id, j]));
+  const pb = new Int32Array(base.ids.length);
+  const pc = new Int32Array(base.ids.length);
+  const candMatched = new Uint8Array(cand.ids.length);
+  const unmatchedBase: string[] = [];
+  const changed: string[] = [];
+  let n = 0;
+  for (let i = 0; i < base.ids.length; i++) {
+    const id = base.ids[i];
+    const j = lookup.get(id);
+    if (j === undefined) {
+      unmatchedBase.push(id);
+      continue;
+    }
+    candMatched[j] = 1;
+    if (!sameVersion && changedContent(id)) {
+      changed.push(id);
+      continue;
+    }
+    pb[n] = i;
+    pc[n] = j;
+    n++;
+  }
+  return {
+    base: pb.subarray(0, n),
+    candidate: pc.subarray(0, n),
+    unmatched: { base: unmatchedBase, candidate: cand.ids.filter((_, j) => candMatched[j] === 0) },
+    changed,
+  };
+}
+
+/** The merge of two runs' cases on ordinals; null when some base case finds no equal id at its ordinal. */
+function mergeByOrdinal(base: CaseTable, cand: CaseTable): Matching | null {
+  const n = base.ids.length;
+  const pb = new Int32Array(n);
+  const pc = new Int32Array(n);
+  const candMatched = new Uint8Array(cand.ids.length);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    while (k < cand.ids.length && cand.ordinals[k] < base.ordinals[i]) k++;
+    if (k === cand.ids.length || cand.ordinals[k] !== base.ordinals[i] || cand.ids[k] !== base.ids[i])
+      return null;
+    pb[i] = i;
+    pc[i] = k;
+    candMatched[k] = 1;
+  }
+  return {
+    base: pb,
+    candidate: pc,
+    unmatched: { base: [], candidate: cand.ids.filter((_, j) => candMatched[j] === 0) },
+    changed: [],
+  };
+}
+
+/** (case, epoch) pairs: each matched case's candidate outputs whose epoch the base also has. */
+function countEpochPairs(base: CaseTable, cand: CaseTable, m: Matching): number {
+  let pairs = 0;
+  for (let p = 0; p < m.base.length; p++) {
+    const b = m.base[p];
+    const c = m.candidate[p];
+    for (let r = cand.outStart[c]; r < cand.outStart[c + 1]; r++) {
+      for (let q = base.outStart[b]; q < base.outStart[b + 1]; q++) {
+        if (base.outputs.epoch[q] === cand.outputs.epoch[r]) {
+          pairs++;
+          break;
+        }
+      }
+    }
+  }
+  return pairs;
+}
+
+/**
+ * The comparison of two case tables (see columns.ts), up to the flips' outputs and reasons:
+ * `finish` adds them once they are read for the flipped cases only.
+ */
+export function compareTables(
+  base: CaseTable,
+  cand: CaseTable,
+  opts: CompareOptions,
+  changedEvaluators: Record<string, { base: string; candidate: string }>,
+  changedContent: (id: string) => boolean = () => false,
+): PairedTables {
   const alpha = opts.alpha ?? 0.05;
   const testOpts: PairedTestOptions = {
     alpha,
@@ -104,47 +276,24 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
     seed: opts.seed ?? 20_261_128,
     maxRegression: opts.maxRegression ?? 0.02,
   };
-  const sameVersion = base.run.datasetVersion === candidate.run.datasetVersion;
-  if (!sameVersion && !opts.intersect) {
-    throw new CompareError(
-      `runs ${base.run.id} and ${candidate.run.id} are over different dataset versions ` +
-        `(${base.run.datasetVersion} vs ${candidate.run.datasetVersion}); pass --intersect to compare the cases they share`,
-    );
-  }
-  const changedEvaluators = checkEvaluators(base.run, candidate.run, opts.allowEvaluatorChange);
-  const baseRows = new Map(
-    caseResults(base.run, base.cases, base.outputs, base.scores).map((r) => [r.c.id, r]),
-  );
-  const candRows = new Map(
-    caseResults(candidate.run, candidate.cases, candidate.outputs, candidate.scores).map((r) => [r.c.id, r]),
-  );
-  const unmatched = {
-    base: [...baseRows.keys()].filter((id) => !candRows.has(id)),
-    candidate: [...candRows.keys()].filter((id) => !baseRows.has(id)),
-  };
-  const changed: string[] = [];
-  const matched: Array<[CaseResult, CaseResult]> = [];
-  for (const [id, b] of baseRows) {
-    const c = candRows.get(id);
-    if (!c) continue;
-    if (!sameVersion && caseContent(b.c) !== caseContent(c.c)) {
-      changed.push(id);
+  const m = matchCases(base, cand, changedContent);
+  const pairs = countEpochPairs(base, cand, m);
+  const cases = m.base.length;
+  const dims = cand.dims.filter((d) => d in base.run.dimensions);
+  const cols = new PairColumns(base, cand, m, dims);
+
+  const dimensions = testColumns(cols.over(null), testOpts);
+  const slices: Comparison["slices"] = {};
+  const skippedSlices: Comparison["skippedSlices"] = [];
+  const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 1000) };
+  const pairIndex = Array.from({ length: cases }, (_, p) => p);
+  for (const [key, members] of groupBySlice(pairIndex, (p) => cand.tags[m.candidate[p]])) {
+    // One pair (or none) supports no test: listing it beats a p of 1 that still counts in Holm.
+    if (members.length < 2) {
+      skippedSlices.push({ slice: key, pairs: members.length });
       continue;
     }
-    matched.push([b, c]);
-  }
-  let pairs = 0;
-  for (const [b, c] of matched) {
-    const epochs = new Set(b.outputs.map((o) => o.epoch));
-    pairs += c.outputs.filter((o) => epochs.has(o.epoch)).length;
-  }
-
-  const dims = Object.keys(candidate.run.dimensions).filter((d) => d in base.run.dimensions);
-  const dimensions = testColumns(columnsFor(matched, dims), testOpts);
-  const slices: Comparison["slices"] = {};
-  const sliceOpts = { ...testOpts, resamples: opts.sliceResamples ?? Math.min(testOpts.resamples, 1000) };
-  for (const [key, members] of groupBySlice(matched, (pair) => pair[1].c.tags)) {
-    slices[key] = testColumns(columnsFor(members, dims), sliceOpts);
+    slices[key] = testColumns(cols.over(members), sliceOpts);
   }
   // One family: every dimension and slice the gate may check.
   const family: PairedDimension[] = [
@@ -155,31 +304,34 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
   markEvaluatorChanges(dimensions, slices, changedEvaluators);
 
   const aggregateMde = dimensions[AGGREGATE]?.mde ?? null;
-  const clusters = clusterSummary(matched);
-  return {
+  const clusters = clusterSummary(cols.clusters);
+  const flips = flipsOf(base, cand, m, dims);
+  const flipCaseIds = [...new Set(flips.map((f) => base.ids[m.base[f.pair]]))];
+  const finish = (baseDetails: FlipDetails, candDetails: FlipDetails): Comparison => ({
     base: base.run.id,
-    candidate: candidate.run.id,
+    candidate: cand.run.id,
     ...(Object.keys(changedEvaluators).length > 0 ? { evaluatorChanges: changedEvaluators } : {}),
-    suite: candidate.run.suite,
-    targets: { base: base.run.target, candidate: candidate.run.target },
-    datasetVersions: { base: base.run.datasetVersion, candidate: candidate.run.datasetVersion },
+    suite: cand.run.suite,
+    targets: { base: base.run.target, candidate: cand.run.target },
+    datasetVersions: { base: base.run.datasetVersion, candidate: cand.run.datasetVersion },
     alpha,
     pairs,
-    cases: matched.length,
+    cases,
     dimensions,
     slices,
-    flips: flipsOf(matched, dims, opts.maxFlips ?? 200),
-    unmatched,
-    changed,
-    latencyMs: latencyDeltas(matched),
-    costPerCase: costDelta(matched),
-    errorRate: { base: errorRate(base.outputs), candidate: errorRate(candidate.outputs) },
+    skippedSlices,
+    flips: flipObjects(flips, base, cand, m, dims, baseDetails, candDetails, opts.maxFlips ?? 200),
+    unmatched: m.unmatched,
+    changed: m.changed,
+    latencyMs: latencyDeltas(base, cand, m),
+    costPerCase: delta(costPerCase(base, m.base), costPerCase(cand, m.candidate)),
+    errorRate: { base: errorRate(base), candidate: errorRate(cand) },
     power: {
       aggregateMde,
       statement:
         aggregateMde === null
           ? "no variation between the runs: the power to detect a change cannot be estimated"
-          : `this suite detects aggregate changes of ${(aggregateMde * 100).toFixed(1)} points or more at 80% power (alpha ${alpha}, ${matched.length} paired cases)`,
+          : `this suite detects aggregate changes of ${(aggregateMde * 100).toFixed(1)} points or more at 80% power (alpha ${alpha}, ${cases} paired cases)`,
     },
     methods: {
       passFail: "exact McNemar on discordant pairs",
@@ -194,86 +346,139 @@ export function compareRuns(base: RunRows, candidate: RunRows, opts: CompareOpti
           }
         : {}),
     },
-  };
+  });
+  return { flipCaseIds, finish };
+}
+
+/** The paired values of each dimension (and the aggregate) over all matched cases or a slice's. */
+class PairColumns {
+  /** each pair's cluster: the candidate case's, else the base case's */
+  readonly clusters: Array<string | undefined>;
+  private readonly bi: number[];
+  private readonly ci: number[];
+
+  constructor(
+    private readonly base: CaseTable,
+    private readonly cand: CaseTable,
+    private readonly m: Matching,
+    private readonly dims: string[],
+  ) {
+    this.clusters = Array.from(m.base, (b, p) => cand.clusters[m.candidate[p]] ?? base.clusters[b]);
+    this.bi = dims.map((d) => base.dims.indexOf(d));
+    this.ci = dims.map((d) => cand.dims.indexOf(d));
+  }
+
+  /** Columns over the pairs `members` (indices into the matching), or every pair. */
+  over(members: readonly number[] | null): Record<string, PairedColumn> {
+    const { base, cand, m } = this;
+    const count = members ? members.length : m.base.length;
+    const cols: Record<string, PairedColumn> = {};
+    this.dims.forEach((name, d) => {
+      const bs = base.score[this.bi[d]];
+      const cs = cand.score[this.ci[d]];
+      const bp = base.passed[this.bi[d]];
+      const cp = cand.passed[this.ci[d]];
+      const col: PairedColumn = {
+        base: [],
+        candidate: [],
+        basePassed: [],
+        candidatePassed: [],
+        clusters: [],
+      };
+      for (let k = 0; k < count; k++) {
+        const p = members ? members[k] : k;
+        const b = m.base[p];
+        const c = m.candidate[p];
+        if (Number.isNaN(bs[b]) || Number.isNaN(cs[c])) continue;
+        col.base.push(bs[b]);
+        col.candidate.push(cs[c]);
+        col.basePassed?.push(bp[b] === 1);
+        col.candidatePassed?.push(cp[c] === 1);
+        col.clusters?.push(this.clusters[p]);
+      }
+      cols[name] = col;
+    });
+    const agg: PairedColumn = {
+      base: [],
+      candidate: [],
+      basePassed: null,
+      candidatePassed: null,
+      clusters: [],
+    };
+    for (let k = 0; k < count; k++) {
+      const p = members ? members[k] : k;
+      const b = base.aggregate[m.base[p]];
+      const c = cand.aggregate[m.candidate[p]];
+      if (Number.isNaN(b) || Number.isNaN(c)) continue;
+      agg.base.push(b);
+      agg.candidate.push(c);
+      agg.clusters?.push(this.clusters[p]);
+    }
+    cols[AGGREGATE] = agg;
+    return cols;
+  }
 }
 
 /** How many clusters the matched cases form, when they are clustered (else null). */
-function clusterSummary(pairs: Array<[CaseResult, CaseResult]>): { clusters: number; cases: number } | null {
-  const col: PairedColumn = {
-    base: [],
-    candidate: [],
-    basePassed: null,
-    candidatePassed: null,
-    clusters: pairs.map(([b, c]) => c.c.cluster ?? b.c.cluster),
-  };
-  const ids = clusterIds(col);
+function clusterSummary(clusters: Array<string | undefined>): { clusters: number; cases: number } | null {
+  const ids = clusterIds({ base: [], candidate: [], basePassed: null, candidatePassed: null, clusters });
   return ids ? { clusters: new Set(ids).size, cases: ids.length } : null;
 }
 
-function caseContent(c: StoredCase): string {
-  return canonicalJson({ input: c.input, expected: c.expected });
+interface FlipAt {
+  /** index into the matching */
+  pair: number;
+  /** index into the compared dimensions */
+  dim: number;
 }
 
-/** Paired columns for each dimension plus the aggregate, over cases scored in both runs. */
-function columnsFor(pairs: Array<[CaseResult, CaseResult]>, dims: string[]): Record<string, PairedColumn> {
-  const cols: Record<string, PairedColumn> = {};
-  for (const name of dims) {
-    const col: PairedColumn = {
-      base: [],
-      candidate: [],
-      basePassed: [],
-      candidatePassed: [],
-      clusters: [],
-    };
-    for (const [b, c] of pairs) {
-      const bd = b.dims.get(name);
-      const cd = c.dims.get(name);
-      if (!bd || !cd || bd.score === null || cd.score === null) continue;
-      col.base.push(bd.score);
-      col.candidate.push(cd.score);
-      col.basePassed?.push(bd.passed === true);
-      col.candidatePassed?.push(cd.passed === true);
-      col.clusters?.push(c.c.cluster ?? b.c.cluster);
+/** Pairs whose verdict on a dimension differs, in pair then dimension order. */
+function flipsOf(base: CaseTable, cand: CaseTable, m: Matching, dims: string[]): FlipAt[] {
+  const out: FlipAt[] = [];
+  const bp = dims.map((d) => base.passed[base.dims.indexOf(d)]);
+  const cp = dims.map((d) => cand.passed[cand.dims.indexOf(d)]);
+  for (let p = 0; p < m.base.length; p++) {
+    for (let d = 0; d < dims.length; d++) {
+      const b = bp[d][m.base[p]];
+      const c = cp[d][m.candidate[p]];
+      if (b === NO_VERDICT || c === NO_VERDICT || b === c) continue;
+      out.push({ pair: p, dim: d });
     }
-    cols[name] = col;
   }
-  const agg: PairedColumn = {
-    base: [],
-    candidate: [],
-    basePassed: null,
-    candidatePassed: null,
-    clusters: [],
+  return out;
+}
+
+function flipObjects(
+  at: FlipAt[],
+  base: CaseTable,
+  cand: CaseTable,
+  m: Matching,
+  dims: string[],
+  baseDetails: FlipDetails,
+  candDetails: FlipDetails,
+  max: number,
+): Flip[] {
+  const scoreOf = (t: CaseTable, name: string, i: number) => {
+    const v = t.score[t.dims.indexOf(name)][i];
+    return Number.isNaN(v) ? null : v;
   };
-  for (const [b, c] of pairs) {
-    if (b.aggregate === null || c.aggregate === null) continue;
-    agg.base.push(b.aggregate);
-    agg.candidate.push(c.aggregate);
-    agg.clusters?.push(c.c.cluster ?? b.c.cluster);
-  }
-  cols[AGGREGATE] = agg;
-  return cols;
-}
-
-function flipsOf(pairs: Array<[CaseResult, CaseResult]>, dims: string[], max: number): Flip[] {
-  const flips: Flip[] = [];
-  for (const [b, c] of pairs) {
-    for (const name of dims) {
-      const bd = b.dims.get(name);
-      const cd = c.dims.get(name);
-      if (!bd || !cd || bd.passed === null || cd.passed === null || bd.passed === cd.passed) continue;
-      const bText = b.outputs[0]?.text ?? "";
-      const cText = c.outputs[0]?.text ?? "";
-      flips.push({
-        caseId: c.c.id,
-        dimension: name,
-        direction: bd.passed ? "pass→fail" : "fail→pass",
-        base: { score: bd.score, reason: bd.reasons[0] ?? "", output: bText },
-        candidate: { score: cd.score, reason: cd.reasons[0] ?? "", output: cText },
-        diff: flips.length < max ? wordDiff(bText, cText) : [],
-        tags: c.c.tags,
-      });
-    }
-  }
+  const flips = at.map(({ pair, dim }, k): Flip => {
+    const b = m.base[pair];
+    const c = m.candidate[pair];
+    const name = dims[dim];
+    const caseId = cand.ids[c];
+    const bText = baseDetails.output(caseId);
+    const cText = candDetails.output(caseId);
+    return {
+      caseId,
+      dimension: name,
+      direction: base.passed[base.dims.indexOf(name)][b] === 1 ? "pass→fail" : "fail→pass",
+      base: { score: scoreOf(base, name, b), reason: baseDetails.reason(caseId, name), output: bText },
+      candidate: { score: scoreOf(cand, name, c), reason: candDetails.reason(caseId, name), output: cText },
+      diff: k < max ? wordDiff(bText, cText) : [],
+      tags: cand.tags[c],
+    };
+  });
   // regressions first: they are what a reviewer must look at
   return flips.sort((x, y) => (x.direction === y.direction ? 0 : x.direction === "pass→fail" ? -1 : 1));
 }
@@ -283,27 +488,45 @@ function delta(base: number | null, candidate: number | null): LatencyCost {
   return { base, candidate, delta: d, relative: d === null || !base ? null : d / base };
 }
 
-function latencyDeltas(pairs: Array<[CaseResult, CaseResult]>): Comparison["latencyMs"] {
-  const lat = (side: 0 | 1) =>
-    pairs.flatMap((p) => p[side].outputs.filter((o) => !o.error).map((o) => o.latencyMs));
-  const b = lat(0);
-  const c = lat(1);
-  const q = (v: number[], p: number) => (v.length > 0 ? percentile(v, p) : null);
+/** Latencies of the matched cases' outputs that did not error. */
+function latencies(t: CaseTable, cases: Int32Array): Float64Array {
+  let n = 0;
+  for (const i of cases)
+    for (let r = t.outStart[i]; r < t.outStart[i + 1]; r++) n += 1 - t.outputs.errored[r];
+  const out = new Float64Array(n);
+  let k = 0;
+  for (const i of cases) {
+    for (let r = t.outStart[i]; r < t.outStart[i + 1]; r++) {
+      if (t.outputs.errored[r] === 0) out[k++] = t.outputs.latencyMs[r];
+    }
+  }
+  return out;
+}
+
+function latencyDeltas(base: CaseTable, cand: CaseTable, m: Matching): Comparison["latencyMs"] {
+  const b = latencies(base, m.base);
+  const c = latencies(cand, m.candidate);
+  const q = (v: Float64Array, p: number) => (v.length > 0 ? percentile(v, p) : null);
   return { p50: delta(q(b, 50), q(c, 50)), p95: delta(q(b, 95), q(c, 95)), p99: delta(q(b, 99), q(c, 99)) };
 }
 
-function costDelta(pairs: Array<[CaseResult, CaseResult]>): LatencyCost {
-  const per = (side: 0 | 1) => {
-    const costs = pairs.flatMap((p) =>
-      p[side].outputs.filter((o) => o.costUsd !== undefined).map((o) => o.costUsd as number),
-    );
-    return costs.length > 0 && pairs.length > 0 ? costs.reduce((a, x) => a + x, 0) / pairs.length : null;
-  };
-  return delta(per(0), per(1));
+/** Recorded cost over the matched cases' outputs, per matched case (summed in pair, then epoch order). */
+function costPerCase(t: CaseTable, cases: Int32Array): number | null {
+  let total = 0;
+  let costed = 0;
+  for (const i of cases) {
+    for (let r = t.outStart[i]; r < t.outStart[i + 1]; r++) {
+      const cost = t.outputs.costUsd[r];
+      if (Number.isNaN(cost)) continue;
+      total += cost;
+      costed++;
+    }
+  }
+  return costed > 0 && cases.length > 0 ? total / cases.length : null;
 }
 
-function errorRate(outputs: StoredOutput[]): number {
-  return outputs.length === 0 ? 0 : outputs.filter((o) => o.error).length / outputs.length;
+function errorRate(t: CaseTable): number {
+  return t.outputCount === 0 ? 0 : t.errorCount / t.outputCount;
 }
 
 /** Marks rows compared across different evaluators (the aggregate too, when any part changed). */

@@ -1,6 +1,5 @@
 import type { DimensionCalibration } from "../calibrate/stored.ts";
 import { fmtP } from "../report/format.ts";
-import type { CaseResult } from "../scorecard/case-results.ts";
 import type { Scorecard } from "../scorecard/types.ts";
 import { topReasons, unscoredRate } from "../scorecard/unscored.ts";
 import { DEFAULT_MAX_UNSCORED_RATE, type GateConfig, type GateSelection } from "./gate-config.ts";
@@ -10,12 +9,24 @@ import type { Comparison, GateResult, GateRuleResult, PairedDimension, RuleStatu
 // The result types live in types.ts (no Node code), which the web app shares.
 export type { GateResult, GateRuleResult, RuleStatus } from "./types.ts";
 
+/**
+ * What the gate reads of a case (the regression-set rule): a CaseResult has it, and gateRuns
+ * builds it from result columns for the regression set's cases only.
+ */
+export interface CaseVerdicts {
+  c: { id: string; tags: Record<string, string> };
+  /** every epoch errored */
+  errored: boolean;
+  dims: ReadonlyMap<string, { passed: boolean | null }>;
+}
+
 export interface GateInput {
   config: GateConfig;
   candidate: Scorecard;
-  candidateCases: CaseResult[];
+  /** the candidate's cases (only those of `regressionSet`'s tag are read) */
+  candidateCases: CaseVerdicts[];
   baseline?: Scorecard;
-  baselineCases?: CaseResult[];
+  baselineCases?: CaseVerdicts[];
   comparison?: Comparison;
   /** the candidate's dimensions with their current calibrations (for `gate.calibration`) */
   calibration?: DimensionCalibration[];
@@ -360,7 +371,7 @@ function holmOver(subjects: RegressionSubject[], alpha: number): RegressionSubje
 }
 
 /** A case passes when it did not error and every scored dimension passed. */
-function casePasses(r: CaseResult): boolean {
+function casePasses(r: CaseVerdicts): boolean {
   if (r.errored) return false;
   const verdicts = [...r.dims.values()].filter((d) => d.passed !== null);
   return verdicts.length > 0 && verdicts.every((d) => d.passed);
@@ -392,10 +403,10 @@ function regressionSetRule({ config, candidateCases, baselineCases }: GateInput)
   if (!baselineCases) return [noBaseline("regressionSet")];
   const baseById = new Map(baselineCases.map((r) => [r.c.id, r]));
   const shared = members.filter((r) => baseById.has(r.c.id));
-  const basePass = shared.filter((r) => casePasses(baseById.get(r.c.id) as CaseResult)).length;
+  const basePass = shared.filter((r) => casePasses(baseById.get(r.c.id) as CaseVerdicts)).length;
   const candPass = shared.filter(casePasses).length;
   const newlyFailing = shared
-    .filter((r) => !casePasses(r) && casePasses(baseById.get(r.c.id) as CaseResult))
+    .filter((r) => !casePasses(r) && casePasses(baseById.get(r.c.id) as CaseVerdicts))
     .map((r) => r.c.id);
   const ok = candPass >= basePass;
   return [

@@ -23,5 +23,6 @@ export {
   resolveBaseline,
 } from "./load.ts";
 export { computeMainEffects, type MainEffect, type VariantRun } from "./main-effects.ts";
+export { compareStoredRuns } from "./stored.ts";
 export type * from "./types.ts";
 export { wordDiff } from "./word-diff.ts";

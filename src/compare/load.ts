@@ -1,15 +1,19 @@
 import { calibrationStatus } from "../calibrate/stored.ts";
 import type { FieldPath, LoadedSuite } from "../config/load.ts";
-import { buildScorecard } from "../scorecard/build.ts";
-import { caseResults } from "../scorecard/case-results.ts";
+import { loadScorecard } from "../scorecard/load.ts";
 import { RunNotFoundError, resolveRun } from "../store/resolve.ts";
 import type { RunRecord, Store } from "../store/types.ts";
 import { didYouMeanSuffix } from "../util/did-you-mean.ts";
 import { knownKeysAt } from "../util/zod-keys.ts";
-import { type CompareOptions, compareRuns, type RunRows } from "./compare.ts";
-import { evaluateGate, type GateResult } from "./gate.ts";
+import { type CaseTable, NO_VERDICT } from "./columns.ts";
+import { type CompareOptions, checkComparable, type RunRows } from "./compare.ts";
+import { type CaseVerdicts, evaluateGate, type GateResult } from "./gate.ts";
 import { type GateConfig, gateSchema } from "./gate-config.ts";
+import { compareCaseTables, loadCaseTable } from "./stored.ts";
 import type { Comparison } from "./types.ts";
+
+// compareStoredRuns lives in stored.ts (what `assay compare` loads); exported here with the rest.
+export { compareStoredRuns, loadCaseTable } from "./stored.ts";
 
 export async function loadRunRows(store: Store, run: RunRecord): Promise<RunRows> {
   const [cases, outputs, scores] = await Promise.all([
@@ -138,7 +142,11 @@ export interface GateRun {
   comparison?: Comparison;
 }
 
-/** Loads rows, compares with the baseline (when there is one) and applies the gate. */
+/**
+ * Compares with the baseline (when there is one) and applies the gate. Each run's rows are read
+ * once for its scorecard (streamed, see scorecard/load.ts) and once as columns for the comparison
+ * and the regression set; no run is held as row objects.
+ */
 export async function gateRuns(
   store: Store,
   config: GateConfig,
@@ -146,25 +154,55 @@ export async function gateRuns(
   baseline: RunRecord | undefined,
   opts: CompareOptions = {},
 ): Promise<GateRun> {
-  const candRows = await loadRunRows(store, candidate);
-  const candCard = buildScorecard(candRows);
-  const candidateCases = caseResults(candidate, candRows.cases, candRows.outputs, candRows.scores);
+  if (baseline) checkComparable(baseline, candidate, opts);
+  const candCard = await loadScorecard(store, candidate);
   const calibration = config.calibration ? await calibrationStatus(store, candidate) : undefined;
+  // The case table is needed for a comparison, or for the regression set's cases.
+  const candTable = baseline || config.regressionSet ? await loadCaseTable(store, candidate) : undefined;
+  const candidateCases = candTable ? regressionSetCases(config, candTable) : [];
   if (!baseline) return { gate: evaluateGate({ config, candidate: candCard, candidateCases, calibration }) };
-  const baseRows = await loadRunRows(store, baseline);
-  const comparison = compareRuns(baseRows, candRows, {
+  const baseTable = await loadCaseTable(store, baseline);
+  const comparison = await compareCaseTables(store, baseTable, candTable as CaseTable, {
     ...opts,
     alpha: config.alpha,
     maxRegression: comparisonLimit(config) ?? opts.maxRegression,
   });
+  const members = new Set(candidateCases.map((r) => r.c.id));
   const gate = evaluateGate({
     config,
     candidate: candCard,
     candidateCases,
-    baseline: buildScorecard(baseRows),
-    baselineCases: caseResults(baseline, baseRows.cases, baseRows.outputs, baseRows.scores),
+    baseline: await loadScorecard(store, baseline),
+    baselineCases: casesVerdicts(baseTable, (i) => members.has(baseTable.ids[i])),
     comparison,
     calibration,
   });
   return { gate, comparison };
+}
+
+/** The candidate's cases the regression-set rule reads: those tagged with its tag (none without one). */
+function regressionSetCases(config: GateConfig, table: CaseTable): CaseVerdicts[] {
+  const set = config.regressionSet;
+  if (!set) return [];
+  const eq = set.tag.indexOf("=");
+  const key = set.tag.slice(0, eq);
+  const value = set.tag.slice(eq + 1);
+  return casesVerdicts(table, (i) => table.tags[i][key] === value);
+}
+
+/** Each chosen case's verdicts from a case table: what casePasses (gate.ts) reads. */
+function casesVerdicts(t: CaseTable, chosen: (i: number) => boolean): CaseVerdicts[] {
+  const out: CaseVerdicts[] = [];
+  for (let i = 0; i < t.ids.length; i++) {
+    if (!chosen(i)) continue;
+    let errored = true;
+    for (let r = t.outStart[i]; r < t.outStart[i + 1]; r++) errored &&= t.outputs.errored[r] === 1;
+    const dims = new Map<string, { passed: boolean | null }>();
+    t.dims.forEach((name, d) => {
+      const p = t.passed[d][i];
+      dims.set(name, { passed: p === NO_VERDICT ? null : p === 1 });
+    });
+    out.push({ c: { id: t.ids[i], tags: t.tags[i] }, errored, dims });
+  }
+  return out;
 }

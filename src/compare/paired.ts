@@ -117,8 +117,19 @@ function mean(values: number[]): number | null {
  */
 export function clusterIds(col: PairedColumn): string[] | null {
   if (!col.clusters) return null;
-  const ids = col.clusters.map((c, i) => (c === undefined ? `\u0000${i}` : `c:${c}`));
-  return new Set(ids).size < ids.length ? ids : null;
+  // Only named clusters can repeat; checking them first spares a string per pair when none does.
+  const seen = new Set<string>();
+  let repeated = false;
+  for (const c of col.clusters) {
+    if (c === undefined) continue;
+    if (seen.has(c)) {
+      repeated = true;
+      break;
+    }
+    seen.add(c);
+  }
+  if (!repeated) return null;
+  return col.clusters.map((c, i) => (c === undefined ? `\u0000${i}` : `c:${c}`));
 }
 
 /** A cluster bootstrap's resampled mean differences (sorted) and how many clusters it drew from. */

@@ -70,6 +70,8 @@ export interface Comparison {
   cases: number;
   dimensions: Record<string, PairedDimension>;
   slices: Record<string, Record<string, PairedDimension>>;
+  /** slices with fewer than 2 paired cases: no test can say anything of them, so none is made */
+  skippedSlices: Array<{ slice: string; pairs: number }>;
   flips: Flip[];
   /** case ids present in only one run */
   unmatched: { base: string[]; candidate: string[] };
@@ -202,6 +204,10 @@ export const COMPARISON_FIELDS: FieldTable<Comparison> = {
         doc: "the fields of `dimensions.{name}`, over the slice's pairs",
       },
     },
+  },
+  skippedSlices: {
+    type: "object[]",
+    doc: "slices with fewer than 2 paired cases, not tested (nor counted in the Holm correction): `{slice, pairs}`",
   },
   flips: {
     type: "object[]",

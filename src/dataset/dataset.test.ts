@@ -219,6 +219,22 @@ describe("dataset version", () => {
     expect(await base(reordered)).toBe(v);
   });
 
+  it("is the version earlier releases computed, so stored runs stay comparable", async () => {
+    // computed by the implementation before the summary pass was made cheaper (issue 14)
+    expect(await base(THREE)).toBe("528b1ae9f3a8b098");
+    const mixed = [
+      {
+        id: "m1",
+        input: { messages: [{ role: "user", content: "hi" }] },
+        expected: { z: 1, a: [3, { y: 1, x: 2 }], "10": "ten", "2": "two" },
+        tags: { lang: "en", n: 3 },
+        cluster: 7,
+      },
+      { id: 5, input: { question: "q", context: ["b", "a"] }, expected: "plain" },
+    ];
+    expect(await base(mixed)).toBe("fb2a2f85820171b0");
+  });
+
   it("is independent of how the cases are split across files", async () => {
     const a = write("jsonl", jsonl(THREE.slice(0, 1)));
     const b = write(
@@ -235,6 +251,52 @@ describe("dataset version", () => {
     const split = await summarizeDataset([a, b, c]);
     expect(split.count).toBe(4);
     expect(split.version).toBe((await summarizeDataset([all])).version);
+  });
+});
+
+describe("JSONL line endings", () => {
+  it("\\n, \\r\\n and a lone \\r each end a line, as readline reads them", async () => {
+    const [a, b, c] = THREE.map((x) => JSON.stringify(x));
+    const file = write("jsonl", `${a}\r\n\r\n${b}\r${c}\r`);
+    expect((await collect([file])).map((x) => [x.case.id, x.source.line])).toEqual([
+      ["act-001", 1],
+      ["act-002", 3],
+      ["act-003", 4],
+    ]);
+  });
+
+  it("a line end or a character split between two reads (of 1 MiB) is read whole", async () => {
+    const MiB = 1024 * 1024;
+    let text = "";
+    let bytes = 0;
+    const inputs: string[] = [];
+    const add = (input: string, end: string) => {
+      const line = `${JSON.stringify({ id: `c${inputs.length}`, input })}${end}`;
+      text += line;
+      bytes += Buffer.byteLength(line);
+      inputs.push(input);
+    };
+    /** Filler lines, then one line whose input ends with `last`, its first byte at offset `at`. */
+    const landAt = (at: number, last: string, end: string) => {
+      while (bytes + 300 < at) add("x".repeat(100), "\n");
+      const head = Buffer.byteLength(`{"id":"c${inputs.length}","input":"`);
+      add(`${"x".repeat(at - bytes - head)}${last}`, end);
+    };
+    // `"}` closes the line at MiB-3 and MiB-2: the \r is the last byte of the first read, the \n the first of the second
+    landAt(MiB - 3, "", "\r\n");
+    landAt(2 * MiB - 1, "é", "\n"); // é's two bytes are split between reads 2 and 3
+    landAt(3 * MiB - 3, "", "\r"); // a lone \r ends read 3; the next line starts read 4
+    add("last", "\n");
+    const buf = Buffer.from(text);
+    expect([buf[MiB - 1], buf[MiB]]).toEqual([13, 10]);
+    expect(buf.subarray(2 * MiB - 1, 2 * MiB + 1).toString()).toBe("é");
+    expect([buf[3 * MiB - 1], buf[3 * MiB]]).toEqual([13, "{".charCodeAt(0)]);
+
+    const file = write("jsonl", text);
+    const read = await collect([file]);
+    expect(read.map((x) => x.case.input)).toEqual(inputs);
+    expect(read.map((x) => x.source.line)).toEqual(inputs.map((_, i) => i + 1));
+    expect((await summarizeDataset([file])).count).toBe(inputs.length);
   });
 });
 

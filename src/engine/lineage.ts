@@ -1,20 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import type { RunOrigin } from "../store/types.ts";
 
-let cachedToolVersion: string | undefined;
-
-export function toolVersion(): string {
-  if (cachedToolVersion === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version: string;
-    };
-    cachedToolVersion = pkg.version;
-  }
-  return cachedToolVersion;
-}
+export { toolVersion } from "../util/version.ts";
 
 /** The commit the suite's folder is at, with `+dirty` when it has uncommitted changes. */
 export function gitCommit(dir: string): string | undefined {

@@ -2,6 +2,7 @@ import type { InputError } from "../config/errors.ts";
 import type { LoadedSuite } from "../config/load.ts";
 import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
 import type { LlmRuntime } from "../llm/client.ts";
+import type { ScorecardOptions } from "../scorecard/operating.ts";
 import type { Store } from "../store/types.ts";
 import { checkCredentials } from "./credentials.ts";
 import type { CaseDispatcher } from "./dispatch.ts";
@@ -30,6 +31,8 @@ export interface RunSuiteOptions {
   dispatchFor?: (targetId: string) => CaseDispatcher;
   /** response cache and API-key environment for LLM targets and judges */
   llm?: LlmRuntime;
+  /** the scorecard's operating settings: a completed run keeps its scorecard under them */
+  scorecardOptions?: ScorecardOptions;
 }
 
 export interface RunSuiteResult {
@@ -75,6 +78,7 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
           backoffBaseMs: opts.backoffBaseMs,
           gate: gates.get(target.id),
           dispatch: opts.dispatchFor?.(target.id),
+          scorecardOptions: opts.scorecardOptions,
         }),
       );
     }

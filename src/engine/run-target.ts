@@ -1,6 +1,9 @@
 import type { SourcedCase } from "../core/case.ts";
 import { type DatasetSummary, readDataset } from "../dataset/dataset.ts";
 import { errorMessage } from "../faults/abort.ts";
+import { scorecardKey } from "../scorecard/load.ts";
+import type { ScorecardOptions } from "../scorecard/operating.ts";
+import { RunningScorecard } from "../scorecard/stream.ts";
 import type {
   DimensionRecord,
   RunLineage,
@@ -9,6 +12,7 @@ import type {
   ShardRef,
   ShardStatus,
   Store,
+  StoredCase,
 } from "../store/types.ts";
 import { resultKey } from "../store/types.ts";
 import type { RateGate } from "../targets/policy.ts";
@@ -60,6 +64,11 @@ export interface RunTargetOptions {
   leaseTtlMs?: number;
   /** how long writes retry a busy store before the run fails (default 30 s, ASSAY_WRITE_RETRY_MS) */
   writeRetryMs?: number;
+  /**
+   * the scorecard's operating settings: a whole run driven here keeps running totals and, when
+   * it completes, its scorecard parts in the store under these settings (see scorecard/load.ts)
+   */
+  scorecardOptions?: ScorecardOptions;
 }
 
 export interface RunTargetResult {
@@ -232,10 +241,17 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   );
   ticker.unref();
 
+  // Running totals of the scorecard, when every result of the run passes through this process
+  // (not a resumed run, a shard or queue workers': those are read back from the store at the end).
+  const totals =
+    !resumed && !shared && !opts.shard && !opts.dispatch
+      ? new RunningScorecard(run, opts.epochs, opts.scorecardOptions)
+      : undefined;
+
   // (case, epoch) pairs this run must hold in the end; known once the dataset was read through.
   let planned = 0;
   let enumerated = false;
-  async function* work(): AsyncGenerator<{ sc: SourcedCase; epoch: number }> {
+  async function* work(): AsyncGenerator<{ sc: SourcedCase; epoch: number; ordinal: number }> {
     let ordinal = 0;
     for await (const sc of readDataset(opts.datasetFiles, { skipInvalid: opts.skipInvalid })) {
       const position = ordinal++;
@@ -247,7 +263,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
           progress.skipped++;
           continue;
         }
-        yield { sc, epoch };
+        yield { sc, epoch, ordinal: position };
       }
     }
     enumerated = true;
@@ -278,11 +294,12 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
       await forEachConcurrent(
         work(),
         opts.concurrency,
-        async ({ sc, epoch }) => {
+        async ({ sc, epoch, ordinal }) => {
           const result = await runCase(caseWork, sc.case, epoch, signal);
           if (result === undefined) return;
           if (signal.aborted && stopReason !== undefined) return;
           writer.add(result.output, result.scores);
+          totals?.add(storedCase(sc, ordinal, opts.dataset.version), result.output, result.scores);
           progress.done++;
           if (result.output.error) progress.errors++;
         },
@@ -330,6 +347,19 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     } else {
       status = "failed";
       statusReason = `${Math.min(have, planned)} of ${planned} results stored`;
+    }
+  }
+  if (totals && status === "completed") {
+    // The scorecard from the running totals, kept for whoever reads it next (the CLI's own
+    // scorecard, the web app, the gate): the store sorts the latencies for the percentiles.
+    try {
+      const parts = await totals.parts(
+        (ranks) => store.latencyAt(runId, ranks),
+        (lo, width) => store.latencyBins(runId, lo, width),
+      );
+      await store.putScorecard(runId, scoreSet, scorecardKey(opts.scorecardOptions), parts);
+    } catch {
+      // nothing is lost: without kept parts the scorecard is read back from the rows
     }
   }
   const finishedAt = new Date().toISOString();
@@ -467,6 +497,11 @@ function sameShard(a?: { index: number; count: number }, b?: { index: number; co
  */
 export function inShard(caseId: string, shard: { index: number; count: number }): boolean {
   return Number.parseInt(sha256(caseId).slice(0, 8), 16) % shard.count === shard.index - 1;
+}
+
+/** A case as the store returns it (what the running totals fold, as a read-back would). */
+function storedCase(sc: SourcedCase, ordinal: number, datasetVersion: string): StoredCase {
+  return { ...sc.case, datasetVersion, ordinal };
 }
 
 async function putAllCases(opts: RunTargetOptions, writer: ResultWriter): Promise<void> {

@@ -55,6 +55,15 @@ export async function withWriteRetry<T>(write: () => Promise<T>, windowMs: numbe
 }
 
 /**
+ * Rows per batch and the longest a row waits. Small and soon on purpose: a result held longer
+ * than a couple of young-generation collections is promoted to V8's old space and dies there,
+ * which is what grew a large run's memory; and a short batch holds SQLite's synchronous write
+ * (on the event loop) for less time while responses wait. Measured on a 20k run: less CPU, too.
+ */
+const BATCH_ROWS = 100;
+const BATCH_DELAY_MS = 50;
+
+/**
  * Batches results off the hot path: workers push, and the buffer is written in one transaction
  * when it is large enough or old enough. Writes are serialised so batches land in order; a
  * failed write surfaces on the next push or on close.
@@ -87,14 +96,14 @@ export class ResultWriter {
 
   addCase(c: Case, ordinal: number): void {
     this.cases.push({ case: c, ordinal });
-    if (this.cases.length >= (this.opts.maxRows ?? 500)) this.flushSoon(true);
+    if (this.cases.length >= (this.opts.maxRows ?? BATCH_ROWS)) this.flushSoon(true);
   }
 
   add(output: StoredOutput, scores: StoredScore[]): void {
     if (this.failure) throw this.failure;
     this.outputs.push(output);
     for (const s of scores) this.scores.push(s);
-    if (this.outputs.length >= (this.opts.maxRows ?? 500)) this.flushSoon(true);
+    if (this.outputs.length >= (this.opts.maxRows ?? BATCH_ROWS)) this.flushSoon(true);
     else this.flushSoon(false);
   }
 
@@ -102,7 +111,7 @@ export class ResultWriter {
   addScores(scores: StoredScore[]): void {
     if (this.failure) throw this.failure;
     for (const s of scores) this.scores.push(s);
-    if (this.scores.length >= (this.opts.maxRows ?? 500) * 4) this.flushSoon(true);
+    if (this.scores.length >= (this.opts.maxRows ?? BATCH_ROWS) * 4) this.flushSoon(true);
     else this.flushSoon(false);
   }
 
@@ -111,7 +120,7 @@ export class ResultWriter {
       this.enqueue();
       return;
     }
-    this.timer ??= setTimeout(() => this.enqueue(), this.opts.maxDelayMs ?? 200);
+    this.timer ??= setTimeout(() => this.enqueue(), this.opts.maxDelayMs ?? BATCH_DELAY_MS);
   }
 
   private enqueue(): void {

@@ -37,6 +37,16 @@ function evaluatorChangeNote(cmp: Comparison): string[] {
   ];
 }
 
+/** `2 slices not tested (fewer than 2 paired cases): rare=yes (1), lang=fi (0)`, or null. */
+function skippedSlicesLine(cmp: Comparison, max = 10): string | null {
+  // comparisons written before skippedSlices existed have none
+  const skipped = cmp.skippedSlices ?? [];
+  if (skipped.length === 0) return null;
+  const listed = skipped.slice(0, max).map((s) => `${s.slice} (${s.pairs})`);
+  if (skipped.length > max) listed.push(`… ${skipped.length - max} more`);
+  return `${skipped.length} slice${skipped.length > 1 ? "s" : ""} not tested (fewer than 2 paired cases): ${listed.join(", ")}`;
+}
+
 const HEADER = ["", "base", "cand", "Δ pts", "95% CI", "test", "p", "p (Holm)", "verdict", "n"];
 
 interface Compared {
@@ -117,6 +127,8 @@ export function renderComparison(cmp: Comparison): string {
       ),
     );
   }
+  const skipped = skippedSlicesLine(cmp);
+  if (skipped) out.push("", safeLine(skipped, 400));
   const note = evaluatorChangeNote(cmp);
   if (note.length > 0) out.push("", ...note);
   out.push("");
@@ -199,6 +211,8 @@ export function comparisonMarkdown(cmp: Comparison): string {
     lines.push("");
     lines.push("</details>");
   }
+  const skipped = skippedSlicesLine(cmp);
+  if (skipped) lines.push("", `${mdCell(skipped)}.`);
   const note = evaluatorChangeNote(cmp);
   if (note.length > 0) lines.push("", ...note.map((l) => mdCell(l.trim())));
   lines.push("");

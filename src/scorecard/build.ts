@@ -5,9 +5,12 @@ import type { CalibrationRecord, RunRecord, StoredCase, StoredOutput, StoredScor
 import { type CaseResult, caseResults, flakyCases } from "./case-results.ts";
 import {
   bandOf,
+  type ConfidenceReport,
+  type CostProjection,
   confidenceReport,
   costProjection,
   DEFAULT_BANDS,
+  type SampleSizeAdvice,
   type ScorecardOptions,
   sampleSizeAdvice,
 } from "./operating.ts";
@@ -47,7 +50,6 @@ export function buildScorecard({
   calibrations,
   options = {},
 }: ScorecardInput): Scorecard {
-  const bands = [...(options.bands ?? DEFAULT_BANDS)].sort((a, b) => b.min - a.min);
   const dimNames = Object.keys(run.dimensions);
   const rows = caseResults(run, cases, outputs, scores);
 
@@ -59,10 +61,104 @@ export function buildScorecard({
     byClass[o.error.class] = (byClass[o.error.class] ?? 0) + 1;
   }
 
+  const dimensions: Record<string, DimensionStats> = {};
+  for (const name of dimNames) dimensions[name] = statsFor(rows, name);
+
+  const slices: Scorecard["slices"] = {};
+  for (const [key, members] of groupBySlice(rows, (r) => r.c.tags)) {
+    const entry: Record<string, DimensionStats> = {};
+    for (const name of dimNames) entry[name] = statsFor(members, name);
+    entry.aggregate = sliceAggregate(aggregateStats(members));
+    slices[key] = entry;
+  }
+
+  const latency = outputs.filter((o) => !o.error).map((o) => o.latencyMs);
+  const costs = outputs.filter((o) => o.costUsd !== undefined).map((o) => o.costUsd as number);
+  const parts: ScorecardParts = {
+    dimensions,
+    aggregate: aggregateStats(rows),
+    slices,
+    cases: rows.length,
+    results: outputs.length,
+    missing: Math.max(0, cases.length - rows.length),
+    errors: { count: errorCount, byClass },
+    latencyMs: { ...percentiles(latency), mean: latency.length > 0 ? sum(latency) / latency.length : null },
+    tokens: {
+      input: sum(outputs.map((o) => o.usage?.inputTokens ?? 0)),
+      output: sum(outputs.map((o) => o.usage?.outputTokens ?? 0)),
+    },
+    cost: { total: sum(costs), costed: costs.length, ...judgeCost(scores) },
+    cache: cacheSavings(outputs, scores),
+    worst: worstCases(rows),
+    flaky: flakyCases(rows),
+    patterns: patternsFrom(scores),
+    confidence: confidenceReport(outputs, scores, options),
+  };
+  if (options.volume) parts.costProjection = costProjection(outputs, options.volume.perMonth);
+  if (options.minEffect !== undefined) {
+    parts.sampleSize = sampleSizeAdvice(
+      rows.filter((r) => r.aggregate !== null).map((r) => r.aggregate as number),
+      options.minEffect,
+    );
+  }
+  return assembleScorecard(run, parts, options, calibrations);
+}
+
+/** A slice's aggregate row: the mean and interval only (no pass rate over mixed dimensions). */
+export function sliceAggregate(agg: {
+  mean: number | null;
+  ci: [number, number] | null;
+  n: number;
+}): DimensionStats {
+  return { ...agg, passRate: null, passCi: null, unscored: 0, unscoredReasons: {}, passed: 0 };
+}
+
+/**
+ * What a scorecard is computed from, however it was gathered: from rows in memory
+ * (buildScorecard) or streamed page by page from the store (streamScorecard).
+ */
+export interface ScorecardParts {
+  dimensions: Record<string, DimensionStats>;
+  aggregate: { mean: number | null; ci: [number, number] | null; n: number };
+  slices: Scorecard["slices"];
+  /** distinct cases with a result */
+  cases: number;
+  results: number;
+  missing: number;
+  errors: { count: number; byClass: Partial<Record<ErrorClass, number>> };
+  latencyMs: Scorecard["latencyMs"];
+  tokens: { input: number; output: number };
+  /** `costed`: outputs that recorded a cost */
+  cost: { total: number; costed: number; judge: number; judgeTokens: { input: number; output: number } };
+  cache: Scorecard["cache"];
+  worst: WorstCase[];
+  flaky: Scorecard["flaky"];
+  patterns: Scorecard["patterns"];
+  confidence?: ConfidenceReport;
+  costProjection?: CostProjection;
+  sampleSize?: SampleSizeAdvice;
+  /** what the web app's run page shows beside the card; gathered by the streaming scorecard */
+  figures?: RunFigures;
+}
+
+/** Cases by overall status, and the latency histogram (see latencyHistogramOf). */
+export interface RunFigures {
+  statusCounts: { pass: number; fail: number; error: number; unscored: number };
+  latencyHistogram: Array<{ from: number; to: number; count: number }>;
+}
+
+/** The scorecard from its parts: bands, strengths and weaknesses, calibration markers, methods. */
+export function assembleScorecard(
+  run: RunRecord,
+  parts: ScorecardParts,
+  options: ScorecardOptions = {},
+  calibrations?: CalibrationRecord[],
+): Scorecard {
+  const bands = [...(options.bands ?? DEFAULT_BANDS)].sort((a, b) => b.min - a.min);
   const dimensions: Scorecard["dimensions"] = {};
-  for (const name of dimNames) {
+  for (const name of Object.keys(run.dimensions)) {
     const d = run.dimensions[name];
-    const stats = statsFor(rows, name);
+    const stats = parts.dimensions[name];
     dimensions[name] = {
       ...stats,
       evaluator: d.evaluator,
@@ -76,27 +172,9 @@ export function buildScorecard({
       dimensions[name].calibrated = marker;
     }
   }
-  const aggregate = aggregateStats(rows);
-
-  const slices: Scorecard["slices"] = {};
-  for (const [key, members] of groupBySlice(rows, (r) => r.c.tags)) {
-    const entry: Record<string, DimensionStats> = {};
-    for (const name of dimNames) entry[name] = statsFor(members, name);
-    const agg = aggregateStats(members);
-    entry.aggregate = { ...agg, passRate: null, passCi: null, unscored: 0, unscoredReasons: {}, passed: 0 };
-    slices[key] = entry;
-  }
-
-  const ok = outputs.filter((o) => !o.error);
-  const latency = ok.map((o) => o.latencyMs);
-  const inputTokens = sum(outputs.map((o) => o.usage?.inputTokens ?? 0));
-  const outputTokens = sum(outputs.map((o) => o.usage?.outputTokens ?? 0));
-  const costs = outputs.filter((o) => o.costUsd !== undefined).map((o) => o.costUsd as number);
-  const totalCost = sum(costs);
-  const distinctCases = rows.length;
-
+  const { slices, cost, tokens } = parts;
+  const distinctCases = parts.cases;
   const { strengths, weaknesses } = strengthsAndWeaknesses(dimensions, slices, run);
-  const confidence = confidenceReport(outputs, scores, options);
   const card: Scorecard = {
     run: {
       id: run.id,
@@ -113,28 +191,33 @@ export function buildScorecard({
       lineage: run.lineage,
     },
     cases: distinctCases,
-    results: outputs.length,
-    missing: Math.max(0, cases.length - distinctCases),
-    errors: { count: errorCount, rate: outputs.length > 0 ? errorCount / outputs.length : 0, byClass },
+    results: parts.results,
+    missing: parts.missing,
+    errors: {
+      count: parts.errors.count,
+      rate: parts.results > 0 ? parts.errors.count / parts.results : 0,
+      byClass: parts.errors.byClass,
+    },
     dimensions,
-    aggregate: { ...aggregate, band: bandOf(aggregate.mean, bands) },
+    aggregate: { ...parts.aggregate, band: bandOf(parts.aggregate.mean, bands) },
     bands,
     slices,
-    latencyMs: { ...percentiles(latency), mean: latency.length > 0 ? sum(latency) / latency.length : null },
+    latencyMs: parts.latencyMs,
     tokens: {
-      input: inputTokens,
-      output: outputTokens,
-      perCase: distinctCases > 0 ? (inputTokens + outputTokens) / distinctCases : null,
+      input: tokens.input,
+      output: tokens.output,
+      perCase: distinctCases > 0 ? (tokens.input + tokens.output) / distinctCases : null,
     },
     cost: {
-      total: totalCost,
-      perCase: costs.length > 0 && distinctCases > 0 ? totalCost / distinctCases : null,
-      ...judgeCost(scores),
+      total: cost.total,
+      perCase: cost.costed > 0 && distinctCases > 0 ? cost.total / distinctCases : null,
+      judge: cost.judge,
+      judgeTokens: cost.judgeTokens,
     },
-    cache: cacheSavings(outputs, scores),
-    worst: worstCases(rows),
-    flaky: flakyCases(rows),
-    patterns: patternsFrom(scores),
+    cache: parts.cache,
+    worst: parts.worst,
+    flaky: parts.flaky,
+    patterns: parts.patterns,
     strengths,
     weaknesses,
     methods: {
@@ -147,23 +230,20 @@ export function buildScorecard({
       bands: `a mean gets the band with the highest minimum it reaches: ${bands.map((b) => `${b.label} ≥ ${b.min}`).join(", ")}`,
     },
   };
-  if (confidence) {
-    card.confidence = confidence;
+  if (parts.confidence) {
+    card.confidence = parts.confidence;
     card.methods.confidence =
       "per result with a confidence: correct when it passes every dimension it was scored on (or the escalation dimension); " +
       "equal-width bins as scikit-learn's calibration_curve; ECE weights each bin's |accuracy − confidence| by its share; " +
       "the escalation threshold is the smallest whose answered results reach the target accuracy (Wilson 95% interval)";
   }
-  if (options.volume) {
-    card.cost.projection = costProjection(outputs, options.volume.perMonth);
+  if (parts.costProjection) {
+    card.cost.projection = parts.costProjection;
     card.methods.costProjection =
       "mean cost per case (epochs averaged) × cases per month, with the Student-t 95% interval of the mean scaled alike";
   }
-  if (options.minEffect !== undefined) {
-    card.sampleSize = sampleSizeAdvice(
-      rows.filter((r) => r.aggregate !== null).map((r) => r.aggregate as number),
-      options.minEffect,
-    );
+  if (parts.sampleSize) {
+    card.sampleSize = parts.sampleSize;
     card.methods.sampleSize =
       "paired t-test at 80% power and α = 0.05 two-sided, the SD of per-case differences taken as √2 × this run's per-case aggregate SD";
   }
@@ -171,7 +251,7 @@ export function buildScorecard({
 }
 
 /** What LLM judges spent, from the `details.judge` their scores carry. */
-function judgeCost(scores: ScorecardInput["scores"]): {
+export function judgeCost(scores: ScorecardInput["scores"]): {
   judge: number;
   judgeTokens: { input: number; output: number };
 } {
@@ -194,7 +274,7 @@ function judgeCost(scores: ScorecardInput["scores"]): {
  * What the response cache answered: outputs whose calls all came from it, and cached judge calls
  * (`details.judge.cachedCalls`), with what those calls cost when they were made.
  */
-function cacheSavings(outputs: StoredOutput[], scores: StoredScore[]): Scorecard["cache"] {
+export function cacheSavings(outputs: StoredOutput[], scores: StoredScore[]): Scorecard["cache"] {
   let cachedOutputs = 0;
   let judgeCalls = 0;
   let savedCost = 0;
@@ -249,19 +329,27 @@ function aggregateStats(rows: CaseRow[]): { mean: number | null; ci: [number, nu
   return { mean, ci, n: scored.length };
 }
 
-function worstCases(rows: CaseRow[]): WorstCase[] {
+export function worstCases(rows: CaseRow[]): WorstCase[] {
+  return worstRows(rows).map((r) => ({
+    caseId: r.c.id,
+    aggregate: r.aggregate,
+    tags: r.c.tags,
+    failing: failingOf(r),
+  }));
+}
+
+function failingOf(r: CaseRow): WorstCase["failing"] {
+  return [...r.dims.entries()]
+    .filter(([, d]) => d.passed === false)
+    .map(([name, d]) => ({ dimension: name, score: d.score, reason: d.reasons[0] ?? "" }));
+}
+
+/** The (at most 10) lowest-aggregate cases that fail some dimension, lowest first, ties in dataset order. */
+export function worstRows(rows: CaseRow[]): CaseRow[] {
   return rows
-    .filter((r) => r.aggregate !== null)
-    .map((r) => {
-      const failing = [...r.dims.entries()]
-        .filter(([, d]) => d.passed === false)
-        .map(([name, d]) => ({ dimension: name, score: d.score, reason: d.reasons[0] ?? "" }));
-      return { r, failing };
-    })
-    .filter((x) => x.failing.length > 0)
-    .sort((a, b) => (a.r.aggregate as number) - (b.r.aggregate as number) || a.r.c.ordinal - b.r.c.ordinal)
-    .slice(0, WORST_LIMIT)
-    .map(({ r, failing }) => ({ caseId: r.c.id, aggregate: r.aggregate, tags: r.c.tags, failing }));
+    .filter((r) => r.aggregate !== null && failingOf(r).length > 0)
+    .sort((a, b) => (a.aggregate as number) - (b.aggregate as number) || a.c.ordinal - b.c.ordinal)
+    .slice(0, WORST_LIMIT);
 }
 
 /** Dimensions and slices furthest above and below their thresholds (slices need ≥ 5 cases). */

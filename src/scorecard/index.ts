@@ -1,6 +1,12 @@
-export { buildScorecard, type ScorecardInput } from "./build.ts";
+export {
+  assembleScorecard,
+  buildScorecard,
+  type RunFigures,
+  type ScorecardInput,
+  type ScorecardParts,
+} from "./build.ts";
 export * from "./case-results.ts";
-export { loadScorecard } from "./load.ts";
+export { keptScorecardParts, loadScorecard, loadScorecardParts, scorecardKey } from "./load.ts";
 export {
   type Band,
   bandOf,
@@ -11,6 +17,7 @@ export {
   sampleSizeAdvice,
   scorecardOptionsOf,
 } from "./operating.ts";
+export { RunningScorecard, ScorecardAccumulator, scorecardParts, streamScorecard } from "./stream.ts";
 export type * from "./types.ts";
 export {
   describeReasons,

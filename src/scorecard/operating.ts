@@ -9,8 +9,8 @@ import {
   escalationThreshold,
 } from "../stats/calibration-curve.ts";
 import { standardDeviation } from "../stats/descriptive.ts";
-import { meanWithStandardError } from "../stats/intervals.ts";
 import { pairedSampleSize } from "../stats/power.ts";
+import { RunningMoments } from "../stats/running.ts";
 import type { StoredOutput, StoredScore } from "../store/types.ts";
 
 /** A score band: a mean at or above `min` (and below the next band's) gets `label`. */
@@ -96,8 +96,26 @@ export function confidenceReport(
   scores: readonly StoredScore[],
   opts: ScorecardOptions = {},
 ): ConfidenceReport | undefined {
+  const p: number[] = [];
+  const y: boolean[] = [];
+  confidencePairs(outputs, scores, opts, p, y);
+  return confidenceReportOf(p, y, outputs.filter((o) => !o.error).length, opts);
+}
+
+/**
+ * Appends to `p` and `y` each result's confidence and whether it was correct (results without a
+ * confidence or without a verdict are left out). The scores must include every score of the
+ * outputs' results; the streaming scorecard calls this page by page.
+ */
+export function confidencePairs(
+  outputs: readonly StoredOutput[],
+  scores: readonly StoredScore[],
+  opts: ScorecardOptions,
+  p: number[],
+  y: boolean[],
+): void {
   const withConfidence = outputs.filter((o) => !o.error && typeof o.confidence === "number");
-  if (withConfidence.length === 0) return undefined;
+  if (withConfidence.length === 0) return;
   const dimension = opts.escalation?.dimension;
   const verdicts = new Map<string, boolean>();
   for (const s of scores) {
@@ -105,15 +123,23 @@ export function confidenceReport(
     const key = `${s.caseId}\u0000${s.epoch}`;
     verdicts.set(key, (verdicts.get(key) ?? true) && s.passed);
   }
-  const p: number[] = [];
-  const y: boolean[] = [];
   for (const o of withConfidence) {
     const v = verdicts.get(`${o.caseId}\u0000${o.epoch}`);
     if (v === undefined) continue;
     p.push(o.confidence as number);
     y.push(v);
   }
-  const ok = outputs.filter((o) => !o.error).length;
+}
+
+/** The report of collected (confidence, correct) pairs; `ok` counts the results without an error. */
+export function confidenceReportOf(
+  p: readonly number[],
+  y: readonly boolean[],
+  ok: number,
+  opts: ScorecardOptions = {},
+): ConfidenceReport | undefined {
+  if (p.length === 0) return undefined;
+  const dimension = opts.escalation?.dimension;
   const summary = calibrationSummary(p, y, opts.escalation?.bins ?? 10);
   if (!summary) return undefined;
   const report: ConfidenceReport = {
@@ -134,8 +160,6 @@ export function confidenceReport(
   }
   return report;
 }
-
-// --- cost at volume ---
 
 export interface CostProjection {
   perMonth: number;
@@ -159,59 +183,77 @@ export interface CostProjection {
  * alike. The interval covers the sampling spread of the suite's cases only, not a change of mix.
  */
 export function costProjection(outputs: readonly StoredOutput[], perMonth: number): CostProjection {
-  const byCase = new Map<string, number[]>();
-  let input = 0;
-  let cached = 0;
-  let responseCacheOutputs = 0;
+  const tally = new CostTally();
+  const byCase = new Map<string, StoredOutput[]>();
   for (const o of outputs) {
-    input += o.usage?.inputTokens ?? 0;
-    cached += Math.min(o.usage?.cachedTokens ?? 0, o.usage?.inputTokens ?? 0);
-    if (o.cached === true) responseCacheOutputs++;
-    if (o.costUsd === undefined) continue;
     const list = byCase.get(o.caseId);
-    if (list) list.push(o.costUsd);
-    else byCase.set(o.caseId, [o.costUsd]);
+    if (list) list.push(o);
+    else byCase.set(o.caseId, [o]);
   }
-  const perCaseCosts = [...byCase.values()].map((xs) => xs.reduce((a, b) => a + b, 0) / xs.length);
-  let perCase: CostProjection["perCase"] = { mean: null, ci: null };
-  if (perCaseCosts.length > 0) {
-    const m = meanWithStandardError(perCaseCosts);
-    const ci = m.ci_t;
-    perCase = {
-      mean: m.mean,
-      // all-equal costs give a zero-width interval; one case gives none. A cost is never negative.
-      ci: Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [Math.max(0, ci[0]), ci[1]] : null,
-    };
-  }
-  const scale = (x: number | null) => (x === null ? null : x * perMonth);
-  const cachedInputShare = input > 0 ? cached / input : null;
-  const notes: string[] = [];
-  notes.push(
-    cachedInputShare !== null && cached > 0
-      ? `${(cachedInputShare * 100).toFixed(1)}% of input tokens were served from the provider's prompt cache and are priced at the cached rate; the projection assumes production sees the same share`
-      : "no input tokens were served from a provider's prompt cache; prompt caching in production would lower the cost",
-  );
-  if (responseCacheOutputs > 0) {
-    notes.push(
-      `${responseCacheOutputs} output(s) came from assay's response cache and are counted at what their calls cost when made, as production would pay`,
-    );
-  }
-  if (perCaseCosts.length === 0) notes.push("no call recorded a cost, so nothing can be projected");
-  return {
-    perMonth,
-    n: perCaseCosts.length,
-    perCase,
-    monthly: {
-      mean: scale(perCase.mean),
-      ci: perCase.ci ? [perCase.ci[0] * perMonth, perCase.ci[1] * perMonth] : null,
-    },
-    cachedInputShare,
-    responseCacheOutputs,
-    note: notes.join("; "),
-  };
+  for (const outs of byCase.values()) tally.addCase(outs);
+  return tally.projection(perMonth);
 }
 
-// --- suite size ---
+/** What costProjection needs, gathered one case at a time (all of a case's epochs together). */
+export class CostTally {
+  private readonly perCase = new RunningMoments();
+  private input = 0;
+  private cached = 0;
+  private responseCacheOutputs = 0;
+
+  addCase(outputs: readonly StoredOutput[]): void {
+    let cost = 0;
+    let costed = 0;
+    for (const o of outputs) {
+      this.input += o.usage?.inputTokens ?? 0;
+      this.cached += Math.min(o.usage?.cachedTokens ?? 0, o.usage?.inputTokens ?? 0);
+      if (o.cached === true) this.responseCacheOutputs++;
+      if (o.costUsd === undefined) continue;
+      cost += o.costUsd;
+      costed++;
+    }
+    if (costed > 0) this.perCase.add(cost / costed);
+  }
+
+  projection(perMonth: number): CostProjection {
+    const { input, cached, responseCacheOutputs } = this;
+    const n = this.perCase.n;
+    let perCase: CostProjection["perCase"] = { mean: null, ci: null };
+    if (n > 0) {
+      const ci = this.perCase.tInterval();
+      perCase = {
+        mean: this.perCase.mean,
+        ci: Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? [Math.max(0, ci[0]), ci[1]] : null,
+      };
+    }
+    const scale = (x: number | null) => (x === null ? null : x * perMonth);
+    const cachedInputShare = input > 0 ? cached / input : null;
+    const notes: string[] = [];
+    notes.push(
+      cachedInputShare !== null && cached > 0
+        ? `${(cachedInputShare * 100).toFixed(1)}% of input tokens were served from the provider's prompt cache and are priced at the cached rate; the projection assumes production sees the same share`
+        : "no input tokens were served from a provider's prompt cache; prompt caching in production would lower the cost",
+    );
+    if (responseCacheOutputs > 0) {
+      notes.push(
+        `${responseCacheOutputs} output(s) came from assay's response cache and are counted at what their calls cost when made, as production would pay`,
+      );
+    }
+    if (n === 0) notes.push("no call recorded a cost, so nothing can be projected");
+    return {
+      perMonth,
+      n,
+      perCase,
+      monthly: {
+        mean: scale(perCase.mean),
+        ci: perCase.ci ? [perCase.ci[0] * perMonth, perCase.ci[1] * perMonth] : null,
+      },
+      cachedInputShare,
+      responseCacheOutputs,
+      note: notes.join("; "),
+    };
+  }
+}
 
 export interface SampleSizeAdvice {
   /** the change in the aggregate to detect (suite `minEffect`) */
@@ -234,8 +276,13 @@ export interface SampleSizeAdvice {
  * √2 × this run's per-case SD (no correlation); correlated runs, the usual case, need fewer.
  */
 export function sampleSizeAdvice(aggregates: readonly number[], minEffect: number): SampleSizeAdvice {
-  const base = { minEffect, cases: aggregates.length, power: 0.8, alpha: 0.05 };
   const sd = aggregates.length >= 2 ? standardDeviation(aggregates) : Number.NaN;
+  return sampleSizeAdviceFrom(aggregates.length, sd, minEffect);
+}
+
+/** sampleSizeAdvice from the count and SD of the per-case aggregates (the streaming scorecard's). */
+export function sampleSizeAdviceFrom(cases: number, sd: number, minEffect: number): SampleSizeAdvice {
+  const base = { minEffect, cases, power: 0.8, alpha: 0.05 };
   if (!(sd > 0)) return { ...base, sdDiff: null, mde: null, needed: null };
   const sdDiff = Math.SQRT2 * sd;
   const size = pairedSampleSize({ sd_diff: sdDiff, mde: minEffect });
@@ -243,7 +290,7 @@ export function sampleSizeAdvice(aggregates: readonly number[], minEffect: numbe
   return {
     ...base,
     sdDiff,
-    mde: (z * sdDiff) / Math.sqrt(aggregates.length),
+    mde: (z * sdDiff) / Math.sqrt(cases),
     needed: size.n_t_test_required,
   };
 }

@@ -15,28 +15,39 @@ interface FieldResult {
  * field evaluators: json-field reports one field, json-fields a list of fields.
  */
 export function patternsFrom(scores: StoredScore[]): FailurePattern[] {
-  const counts = new Map<string, FailurePattern>();
-  for (const s of scores) {
-    if (s.passed !== false || !s.details) continue;
+  const counter = new PatternCounter();
+  for (const s of scores) counter.add(s);
+  return counter.result();
+}
+
+/** patternsFrom one score at a time: memory grows with distinct confusions, not with scores. */
+export class PatternCounter {
+  private readonly counts = new Map<string, FailurePattern>();
+
+  add(s: StoredScore): void {
+    if (s.passed !== false || !s.details) return;
     for (const f of mismatches(s.details)) {
       if (!isCategorical(f.expected) || !isCategorical(f.actual)) continue;
       const expected = label(f.expected);
       const actual = label(f.actual);
       const key = `${s.dimension}\u0000${f.field ?? ""}\u0000${expected}\u0000${actual}`;
-      let p = counts.get(key);
+      let p = this.counts.get(key);
       if (!p) {
         p = { dimension: s.dimension, expected, actual, count: 0, caseIds: [] };
         if (f.field) p.field = f.field;
-        counts.set(key, p);
+        this.counts.set(key, p);
       }
       p.count++;
       if (p.caseIds.length < CASE_IDS_PER_PATTERN) p.caseIds.push(s.caseId);
     }
   }
-  return [...counts.values()]
-    .filter((p) => p.count >= 2)
-    .sort((a, b) => b.count - a.count)
-    .slice(0, PATTERN_LIMIT);
+
+  result(): FailurePattern[] {
+    return [...this.counts.values()]
+      .filter((p) => p.count >= 2)
+      .sort((a, b) => b.count - a.count)
+      .slice(0, PATTERN_LIMIT);
+  }
 }
 
 function mismatches(details: Record<string, unknown>): FieldResult[] {

@@ -2,7 +2,14 @@
  * The statistics a scorecard needs, in one place: every interval and percentile goes through the
  * stats module, so the CLI, reports and web app show the same numbers.
  */
-import { clusteredStandardError, meanWithStandardError, percentile, wilsonInterval } from "../stats/index.ts";
+import {
+  clusteredStandardError,
+  meanWithStandardError,
+  percentile,
+  quantileSorted,
+  type RunningMoments,
+  wilsonInterval,
+} from "../stats/index.ts";
 import type { DimensionStats } from "./types.ts";
 
 export const CONFIDENCE = 0.95;
@@ -24,6 +31,16 @@ export function meanInterval(
     };
   }
   return { mean: m.mean, ci: finiteInterval(m.ci_t) };
+}
+
+/** meanInterval from running moments: the same figures without the values (streaming scorecard). */
+export function meanIntervalOf(m: RunningMoments): { mean: number | null; ci: [number, number] | null } {
+  if (m.n === 0) return { mean: null, ci: null };
+  if (m.n < 2) return { mean: m.mean, ci: null };
+  if (m.hasSharedClusters() && m.clusterCount() >= 2) {
+    return { mean: m.mean, ci: finiteInterval(m.clusteredInterval(CONFIDENCE)) };
+  }
+  return { mean: m.mean, ci: finiteInterval(m.tInterval(CONFIDENCE)) };
 }
 
 export function passInterval(
@@ -58,6 +75,34 @@ export function percentiles(values: number[]): {
 } {
   if (values.length === 0) return { p50: null, p95: null, p99: null };
   return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99) };
+}
+
+/**
+ * percentiles() of `n` values that are not in memory: `valueAt(ranks)` returns the values at
+ * 0-based ranks of the ascending order (an order statistic the store sorts). Exact: the same
+ * interpolation reads only the two ranks around each percentile.
+ */
+export async function percentilesAt(
+  n: number,
+  valueAt: (ranks: number[]) => Promise<number[]>,
+): Promise<{ p50: number | null; p95: number | null; p99: number | null }> {
+  if (n === 0) return { p50: null, p95: null, p99: null };
+  const qs = [50, 95, 99];
+  const ranks = new Set<number>();
+  for (const q of qs) {
+    const lo = Math.floor((n - 1) * (q / 100)); // as quantileSorted computes it
+    ranks.add(lo);
+    ranks.add(Math.min(n - 1, lo + 1));
+  }
+  const wanted = [...ranks].sort((a, b) => a - b);
+  const values = await valueAt(wanted);
+  // A sparse sorted view holding just the ranks read: quantileSorted reads no others.
+  const view: Record<number, number> & { length: number } = { length: n };
+  wanted.forEach((r, i) => {
+    view[r] = values[i];
+  });
+  const [p50, p95, p99] = qs.map((q) => quantileSorted(view, q / 100));
+  return { p50, p95, p99 };
 }
 
 /**

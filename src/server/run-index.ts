@@ -1,41 +1,31 @@
-import type { RunRows } from "../compare/compare.ts";
-import type { CaseInput } from "../core/case.ts";
-import { buildScorecard } from "../scorecard/build.ts";
-import { type Reducer, reduceEpochs } from "../scorecard/case-results.ts";
-import type { ScorecardOptions } from "../scorecard/operating.ts";
-import type { Scorecard } from "../scorecard/types.ts";
-import { quantileSorted } from "../stats/index.ts";
 import type { RunRecord, Store, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
-import type { CaseRow, CaseStatus, HistogramBin } from "./api-types.ts";
+import type { CaseRow, CaseStatus } from "./api-types.ts";
+import { CaseJoiner, type CaseRows, casesWithOutputs, inputText, outputText, STATES } from "./case-join.ts";
+import { FiguresTally, keepFigures, type RunFigures } from "./figures.ts";
 
 /**
- * A run's rows joined once into per-case entries that the case table filters, sorts and pages in
- * memory: at 100,000 cases a query is a scan of plain objects (tens of milliseconds), not a
- * round of SQL and JSON parsing. Built on first use and cached per run (see RunIndexCache).
+ * A run's cases as columns that the case table filters, sorts and pages in memory: at 100,000
+ * cases a query is a scan of typed arrays (tens of milliseconds), not a round of SQL and JSON
+ * parsing. No row objects are kept: the index is built by streaming the run from the store page
+ * by page, and a served page's texts (and an opened case's rows) are read back from the store by
+ * ordinal. Built on first use and cached per run (see RunIndexCache).
  */
 
 const PREVIEW = 240;
-/** characters of input and output text that text search looks at */
-const SEARCH_TEXT = 4000;
+/**
+ * Characters of input and of output text that text search looks at. The index keeps them lower
+ * cased per case (with the id and slice keys): at most ~1 KB a case, whatever the outputs' size.
+ */
+export const SEARCH_TEXT = 500;
 const QUERY_CACHE = 16;
-
-export interface IndexEntry {
-  c: StoredCase;
-  /** in epoch order */
-  outputs: StoredOutput[];
-  id: string;
-  ordinal: number;
-  errored: boolean;
-  status: CaseStatus;
-  aggregate: number | null;
-  sliceKeys: string[];
-  errorClass?: string;
-  latencyMs: number | null;
-  costUsd: number | null;
-  /** full input and output text; previews are cut from them per response */
-  inputText: string;
-  outputText: string;
-}
+/**
+ * Cases per page read from the store while building: a page's row objects live across the
+ * reads' awaits, so smaller pages leave less for the garbage collector to promote (at 100,000
+ * cases, 250 a page peaks ~30 MB lower than 1,000, and is no slower).
+ */
+const INDEX_PAGE = 250;
+/** wanted cases whose ordinals are at most this far apart are read in one range */
+const RANGE_GAP = 8;
 
 export interface CaseQuery {
   slices: string[];
@@ -53,205 +43,241 @@ export class QueryError extends Error {
   }
 }
 
-/** Text of a case input or an output for display and search. */
-export function inputText(input: CaseInput | unknown): string {
-  if (typeof input === "string") return input;
-  if (input && typeof input === "object" && "messages" in input && Array.isArray(input.messages)) {
-    const messages = input.messages as Array<{ role?: string; content?: unknown }>;
-    return messages
-      .map((m) => `${m.role ?? "?"}: ${typeof m.content === "string" ? m.content : ""}`)
-      .join("\n");
-  }
-  return JSON.stringify(input) ?? "";
+/** The texts a row previews. */
+export interface RowTexts {
+  input: string;
+  output: string;
+}
+
+export function rowTexts(r: CaseRows): RowTexts {
+  return { input: inputText(r.c.input), output: outputText(r.outputs) };
 }
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-const STATE_CODE: Record<CaseStatus, number> = { pass: 0, fail: 1, error: 2, unscored: 3 };
-const STATES: CaseStatus[] = ["pass", "fail", "error", "unscored"];
+/**
+ * The first `max` characters of a text as a string of their own: a slice of a long string can
+ * hold the whole string alive in V8, which would keep every output's full text in the index.
+ */
+function bounded(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return Buffer.from(text.slice(0, max), "utf16le").toString("utf16le");
+}
+
+type Typed = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
+
+/** `a` with room for `need` elements (a larger copy when it has none). */
+function room<T extends Typed>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2, 64));
+  next.set(a as ArrayLike<number>);
+  return next;
+}
+
+/** The index's columns: one element per case with an output, in ordinal order. */
+interface Columns {
+  ids: string[];
+  ordinals: Float64Array;
+  status: Uint8Array;
+  /** NaN = null */
+  aggregate: Float64Array;
+  latency: Float64Array;
+  cost: Float64Array;
+  /** index into errorClasses; 0 = none */
+  errorClass: Uint16Array;
+  errorClasses: string[];
+  /** per dimension: the reduced score (NaN = none) and its state (STATE_CODE) */
+  dimScore: Float64Array[];
+  dimState: Uint8Array[];
+  /** a case's tags are tagRefs[tagStart[i] .. tagStart[i + 1]), each an index into tagPairs */
+  tagStart: Int32Array;
+  tagRefs: Uint32Array;
+  tagPairs: Array<[string, string]>;
+  /** lower-cased id, slice keys, and the first SEARCH_TEXT characters of input and output */
+  haystacks: string[];
+}
+
+/** Folds pages of a run's rows into an index's columns; copies what it keeps of each row. */
+export class RunIndexBuilder {
+  private n = 0;
+  private readonly joiner: CaseJoiner;
+  private readonly figures: FiguresTally;
+  private readonly col: Columns;
+  private tagN = 0;
+  private readonly tagIndex = new Map<string, number>();
+  private readonly errorClassIndex = new Map<string, number>();
+  /** full texts, kept only for an index of a few rows (see RunIndex.fromRows) */
+  private readonly texts?: Map<string, RowTexts>;
+
+  constructor(
+    private readonly run: RunRecord,
+    opts: { capacity?: number; keepTexts?: boolean } = {},
+  ) {
+    this.joiner = new CaseJoiner(run);
+    this.figures = new FiguresTally(run);
+    const cap = Math.max(16, Math.min(opts.capacity ?? run.caseCount, 1 << 24));
+    const dims = this.joiner.dimensions;
+    this.col = {
+      ids: [],
+      ordinals: new Float64Array(cap),
+      status: new Uint8Array(cap),
+      aggregate: new Float64Array(cap),
+      latency: new Float64Array(cap),
+      cost: new Float64Array(cap),
+      errorClass: new Uint16Array(cap),
+      errorClasses: [""],
+      dimScore: dims.map(() => new Float64Array(cap)),
+      dimState: dims.map(() => new Uint8Array(cap)),
+      tagStart: new Int32Array(cap + 1),
+      tagRefs: new Uint32Array(cap * 2),
+      tagPairs: [],
+      haystacks: [],
+    };
+    if (opts.keepTexts) this.texts = new Map();
+  }
+
+  addPage(page: { cases: StoredCase[]; outputs: StoredOutput[]; scores: StoredScore[] }): void {
+    for (const r of casesWithOutputs(page)) this.addCase(r);
+  }
+
+  private addCase(r: CaseRows): void {
+    const col = this.col;
+    const i = this.n;
+    const need = i + 1;
+    if (need > col.status.length) {
+      col.ordinals = room(col.ordinals, need);
+      col.status = room(col.status, need);
+      col.aggregate = room(col.aggregate, need);
+      col.latency = room(col.latency, need);
+      col.cost = room(col.cost, need);
+      col.errorClass = room(col.errorClass, need);
+      col.dimScore = col.dimScore.map((a) => room(a, need));
+      col.dimState = col.dimState.map((a) => room(a, need));
+    }
+    col.tagStart = room(col.tagStart, need + 1);
+    const j = this.joiner.join(r.outputs, r.scores);
+    const id = r.c.id;
+    col.ids.push(id);
+    col.ordinals[i] = r.c.ordinal;
+    col.status[i] = j.status;
+    col.aggregate[i] = j.aggregate ?? Number.NaN;
+    col.latency[i] = j.latencyMs ?? Number.NaN;
+    col.cost[i] = j.costUsd ?? Number.NaN;
+    for (let d = 0; d < col.dimScore.length; d++) {
+      col.dimScore[d][i] = j.dimScore[d];
+      col.dimState[d][i] = j.dimState[d];
+    }
+    if (j.errorClass !== undefined) {
+      let e = this.errorClassIndex.get(j.errorClass);
+      if (e === undefined) {
+        e = col.errorClasses.length;
+        col.errorClasses.push(j.errorClass);
+        this.errorClassIndex.set(j.errorClass, e);
+      }
+      col.errorClass[i] = e;
+    }
+    const sliceKeys: string[] = [];
+    for (const [k, v] of Object.entries(r.c.tags)) {
+      const key = `${k}\u0000${v}`;
+      let t = this.tagIndex.get(key);
+      if (t === undefined) {
+        t = col.tagPairs.length;
+        col.tagPairs.push([k, v]);
+        this.tagIndex.set(key, t);
+      }
+      col.tagRefs = room(col.tagRefs, this.tagN + 1);
+      col.tagRefs[this.tagN++] = t;
+      sliceKeys.push(`${k}=${v}`);
+    }
+    col.tagStart[i + 1] = this.tagN;
+    const texts = rowTexts(r);
+    col.haystacks.push(
+      `${id}\n${sliceKeys.join(" ")}\n${bounded(texts.input, SEARCH_TEXT)}\n${bounded(texts.output, SEARCH_TEXT)}`.toLowerCase(),
+    );
+    this.texts?.set(id, texts);
+    this.figures.addCase(j.status, r.outputs);
+    this.n++;
+  }
+
+  finish(): RunIndex {
+    return new RunIndex(this.run, this.col, this.n, this.figures.result(), this.texts);
+  }
+}
 
 export class RunIndex {
-  readonly entries: IndexEntry[] = [];
+  /** case id → position */
   readonly byId = new Map<string, number>();
-  readonly scoresByCase = new Map<string, StoredScore[]>();
   readonly dimensions: string[];
-  readonly slices: string[];
-  /** per dimension, per entry: the reduced score (NaN = none) and its state (STATE_CODE) */
-  private readonly dimScore: Float64Array[];
-  private readonly dimState: Uint8Array[];
-  private scorecard?: Scorecard;
-  /** the operating settings (JSON) the scorecard was built with */
-  private scorecardOptions?: string;
-  private histogram?: HistogramBin[];
-  /** lower-cased id, tags, input and output, built on the first text search */
-  private haystacks?: string[];
+  /** cases by overall status and the latency histogram, as the run page shows them */
+  readonly figures: RunFigures;
   private readonly queries = new Map<string, number[]>();
   /** caseId → current labels; undefined until loaded (and after labels change) */
   labelCounts?: Map<string, number>;
   labelsLoadedAt = 0;
 
-  /**
-   * Joins the rows case by case with the scorecard's own rules (reduceEpochs per dimension, the
-   * weighted aggregate over scored dimensions, errored = every epoch failed), but into flat
-   * arrays: the scorecard's per-case maps cost seconds and hundreds of megabytes at 100,000 cases.
-   */
   constructor(
     readonly run: RunRecord,
-    readonly rows: RunRows,
+    private readonly col: Columns,
+    /** cases with at least one output */
+    readonly size: number,
+    figures: RunFigures,
+    private readonly texts?: Map<string, RowTexts>,
   ) {
-    const dims = Object.keys(run.dimensions);
-    this.dimensions = dims;
-    const dimIndex = new Map(dims.map((d, i) => [d, i]));
-    const records = dims.map((d) => run.dimensions[d]);
-    for (const s of rows.scores) {
-      const list = this.scoresByCase.get(s.caseId);
-      if (list) list.push(s);
-      else this.scoresByCase.set(s.caseId, [s]);
-    }
-    const outputsByCase = new Map<string, StoredOutput[]>();
-    for (const o of rows.outputs) {
-      const list = outputsByCase.get(o.caseId);
-      if (list) list.push(o);
-      else outputsByCase.set(o.caseId, [o]);
-    }
-    const sliceSet = new Set<string>();
-    const cases = rows.cases.slice().sort((a, b) => a.ordinal - b.ordinal);
-    const n = Math.min(cases.length, outputsByCase.size);
-    this.dimScore = dims.map(() => new Float64Array(n));
-    this.dimState = dims.map(() => new Uint8Array(n));
-    /** one scratch list per dimension, reused case after case */
-    const buckets: StoredScore[][] = dims.map(() => []);
-    for (const c of cases) {
-      const outputs = outputsByCase.get(c.id);
-      if (!outputs) continue;
-      if (outputs.length > 1) outputs.sort((a, b) => a.epoch - b.epoch);
-      const errored = outputs.every((o) => o.error !== undefined);
-      for (const b of buckets) b.length = 0;
-      for (const s of this.scoresByCase.get(c.id) ?? []) {
-        const i = dimIndex.get(s.dimension);
-        if (i !== undefined && s.score !== null) buckets[i].push(s);
+    this.dimensions = Object.keys(run.dimensions);
+    this.figures = figures;
+    col.ids.forEach((id, i) => {
+      this.byId.set(id, i);
+    });
+  }
+
+  /** An index of rows already in memory (a page, a test): keeps their texts, reads nothing back. */
+  static fromRows(
+    run: RunRecord,
+    rows: { cases: StoredCase[]; outputs: StoredOutput[]; scores: StoredScore[] },
+  ): RunIndex {
+    const b = new RunIndexBuilder(run, { capacity: rows.cases.length, keepTexts: true });
+    b.addPage(rows);
+    return b.finish();
+  }
+
+  idAt(position: number): string {
+    return this.col.ids[position];
+  }
+
+  statusAt(position: number): CaseStatus {
+    return STATES[this.col.status[position]];
+  }
+
+  aggregateAt(position: number): number | null {
+    const v = this.col.aggregate[position];
+    return Number.isNaN(v) ? null : v;
+  }
+
+  /** The `key=value` slices of the cases that match every wanted one, as a test per case. */
+  private sliceFilter(slices: string[]): ((i: number) => boolean) | undefined {
+    if (slices.length === 0) return undefined;
+    const { tagPairs, tagStart, tagRefs } = this.col;
+    // per wanted slice, which tag pairs spell it (`a=b` + `c` and `a` + `b=c` both do)
+    const spells = slices.map((s) => {
+      const yes = new Uint8Array(tagPairs.length);
+      tagPairs.forEach(([k, v], t) => {
+        if (`${k}=${v}` === s) yes[t] = 1;
+      });
+      return yes;
+    });
+    return (i) => {
+      for (const yes of spells) {
+        let found = false;
+        for (let r = tagStart[i]; r < tagStart[i + 1] && !found; r++) found = yes[tagRefs[r]] === 1;
+        if (!found) return false;
       }
-      const row = this.entries.length;
-      let total = 0;
-      let weight = 0;
-      let anyPass = false;
-      let anyFail = false;
-      for (let i = 0; i < dims.length; i++) {
-        const list = buckets[i];
-        // epoch order, as the scorecard reduces them
-        if (list.length > 1) list.sort((a, b) => a.epoch - b.epoch);
-        const r = reduceEpochs(
-          list.map((s) => s.score as number),
-          list.map((s) => s.passed === true),
-          records[i].threshold,
-          (records[i].reduce as Reducer) ?? "mean",
-        );
-        this.dimScore[i][row] = r.score ?? Number.NaN;
-        const state = errored ? "error" : r.score === null ? "unscored" : r.passed ? "pass" : "fail";
-        this.dimState[i][row] = STATE_CODE[state];
-        if (state === "pass") anyPass = true;
-        if (state === "fail") anyFail = true;
-        const w = records[i].weight ?? 0;
-        if (r.score !== null && w !== 0) {
-          total += w * r.score;
-          weight += w;
-        }
-      }
-      const sliceKeys = Object.entries(c.tags).map(([k, v]) => `${k}=${v}`);
-      for (const k of sliceKeys) sliceSet.add(k);
-      let latencySum = 0;
-      let latencyN = 0;
-      let cost = 0;
-      let costN = 0;
-      for (const o of outputs) {
-        if (!o.error) {
-          latencySum += o.latencyMs;
-          latencyN++;
-        }
-        if (o.costUsd !== undefined) {
-          cost += o.costUsd;
-          costN++;
-        }
-      }
-      const firstError = outputs.find((o) => o.error)?.error;
-      const entry: IndexEntry = {
-        c,
-        outputs,
-        id: c.id,
-        ordinal: c.ordinal,
-        errored,
-        status: errored ? "error" : anyFail ? "fail" : anyPass ? "pass" : "unscored",
-        aggregate: weight > 0 ? total / weight : null,
-        sliceKeys,
-        latencyMs: latencyN > 0 ? latencySum / latencyN : null,
-        costUsd: costN > 0 ? cost : null,
-        inputText: inputText(c.input),
-        outputText: outputs.find((o) => !o.error)?.text ?? "",
-      };
-      if (errored && firstError) entry.errorClass = firstError.class;
-      this.byId.set(c.id, this.entries.length);
-      this.entries.push(entry);
-    }
-    this.slices = [...sliceSet].sort();
+      return true;
+    };
   }
 
-  /**
-   * The run's scorecard with the suite's operating settings (bands, volume, escalation, minEffect);
-   * without `options`, whichever was built last (what the runs list needs, the aggregate, is the same).
-   */
-  getScorecard(options?: ScorecardOptions): Scorecard {
-    const key = options === undefined ? undefined : JSON.stringify(options);
-    if (!this.scorecard || (key !== undefined && key !== this.scorecardOptions)) {
-      this.scorecard = buildScorecard({ ...this.rows, options: options ?? {} });
-      this.scorecardOptions = key ?? "{}";
-    }
-    return this.scorecard;
-  }
-
-  hasScorecard(): boolean {
-    return this.scorecard !== undefined;
-  }
-
-  statusCounts(): Record<CaseStatus, number> {
-    const counts: Record<CaseStatus, number> = { pass: 0, fail: 0, error: 0, unscored: 0 };
-    for (const e of this.entries) counts[e.status]++;
-    return counts;
-  }
-
-  /** Latency of the outputs without error: 30 bins from the minimum to the 99th percentile (the last bin holds the tail). */
-  latencyHistogram(bins = 30): HistogramBin[] {
-    if (this.histogram) return this.histogram;
-    const values = this.rows.outputs.filter((o) => !o.error).map((o) => o.latencyMs);
-    if (values.length === 0) {
-      this.histogram = [];
-      return this.histogram;
-    }
-    values.sort((a, b) => a - b);
-    const lo = values[0];
-    const hi = Math.max(quantileSorted(values, 0.99), lo + 1);
-    const width = (hi - lo) / bins;
-    const out: HistogramBin[] = Array.from({ length: bins }, (_, i) => ({
-      from: lo + i * width,
-      to: i === bins - 1 ? values[values.length - 1] : lo + (i + 1) * width,
-      count: 0,
-    }));
-    for (const v of values) out[Math.min(bins - 1, Math.floor((v - lo) / width))].count++;
-    this.histogram = out;
-    return out;
-  }
-
-  private haystack(i: number): string {
-    if (!this.haystacks) {
-      this.haystacks = this.entries.map((e) =>
-        `${e.id}\n${e.sliceKeys.join(" ")}\n${e.inputText.slice(0, SEARCH_TEXT)}\n${e.outputText.slice(0, SEARCH_TEXT)}`.toLowerCase(),
-      );
-    }
-    return this.haystacks[i];
-  }
-
-  /** Positions (into `entries`) of the cases that match, in the requested order. Cached per query. */
+  /** Positions of the cases that match, in the requested order. Cached per query. */
   select(query: CaseQuery): number[] {
     const key = JSON.stringify([query.slices, query.dimension, query.statuses, query.q, query.sort]);
     const hit = this.queries.get(key);
@@ -266,15 +292,20 @@ export class RunIndex {
       throw new QueryError(`no dimension "${query.dimension}" (dimensions: ${this.dimensions.join(", ")})`);
     }
     const terms = (query.q ?? "").toLowerCase().split(/\s+/).filter(Boolean);
-    const statuses = query.statuses.length > 0 ? new Set(query.statuses) : undefined;
-    const states = dim < 0 ? undefined : this.dimState[dim];
+    let wanted: Uint8Array | undefined;
+    if (query.statuses.length > 0) {
+      wanted = new Uint8Array(STATES.length);
+      for (const s of query.statuses) wanted[STATES.indexOf(s)] = 1;
+    }
+    const states = dim < 0 ? this.col.status : this.col.dimState[dim];
+    const inSlices = this.sliceFilter(query.slices);
+    const haystacks = this.col.haystacks;
     const out: number[] = [];
-    for (let i = 0; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (statuses && !statuses.has(states ? STATES[states[i]] : e.status)) continue;
-      if (query.slices.length > 0 && !query.slices.every((s) => e.sliceKeys.includes(s))) continue;
+    for (let i = 0; i < this.size; i++) {
+      if (wanted && wanted[states[i]] !== 1) continue;
+      if (inSlices && !inSlices(i)) continue;
       if (terms.length > 0) {
-        const h = this.haystack(i);
+        const h = haystacks[i];
         if (!terms.every((t) => h.includes(t))) continue;
       }
       out.push(i);
@@ -292,23 +323,24 @@ export class RunIndex {
       if (desc) positions.reverse();
       return;
     }
-    let value: (e: IndexEntry, p: number) => number | string | null;
-    if (field === "id") value = (e) => e.id;
-    else if (field === "aggregate") value = (e) => e.aggregate;
-    else if (field === "latency") value = (e) => e.latencyMs;
-    else if (field === "cost") value = (e) => e.costUsd;
-    else if (field === "status") value = (e) => e.status;
+    const col = this.col;
+    const numeric = (column: Float64Array) => (p: number) => (Number.isNaN(column[p]) ? null : column[p]);
+    let value: (p: number) => number | string | null;
+    if (field === "id") value = (p) => col.ids[p];
+    else if (field === "aggregate") value = numeric(col.aggregate);
+    else if (field === "latency") value = numeric(col.latency);
+    else if (field === "cost") value = numeric(col.cost);
+    else if (field === "status") value = (p) => STATES[col.status[p]];
     else if (field.startsWith("score:")) {
       const i = this.dimensions.indexOf(field.slice("score:".length));
       if (i < 0) throw new QueryError(`cannot sort by "${sort}": no dimension "${field.slice(6)}"`);
-      const column = this.dimScore[i];
-      value = (_e, p) => (Number.isNaN(column[p]) ? null : column[p]);
+      value = numeric(col.dimScore[i]);
     } else {
       throw new QueryError(
         `cannot sort by "${sort}" (ordinal, id, aggregate, latency, cost, status, score:<dimension>; prefix - for descending)`,
       );
     }
-    const keyed = positions.map((p) => ({ p, v: value(this.entries[p], p), o: this.entries[p].ordinal }));
+    const keyed = positions.map((p) => ({ p, v: value(p), o: col.ordinals[p] }));
     const sign = desc ? -1 : 1;
     keyed.sort((a, b) => {
       // missing values last in either direction; ties in dataset order
@@ -320,39 +352,100 @@ export class RunIndex {
     for (let i = 0; i < keyed.length; i++) positions[i] = keyed[i].p;
   }
 
-  row(position: number): CaseRow {
-    const e = this.entries[position];
+  /** One row of the case table; its previews are cut from `texts` (the case's full texts). */
+  row(position: number, texts?: RowTexts): CaseRow {
+    const col = this.col;
+    const id = col.ids[position];
     const dims: CaseRow["dims"] = {};
     for (let i = 0; i < this.dimensions.length; i++) {
-      const score = this.dimScore[i][position];
-      const status = STATES[this.dimState[i][position]];
+      const score = col.dimScore[i][position];
+      const status = STATES[col.dimState[i][position]];
       dims[this.dimensions[i]] = {
         score: Number.isNaN(score) ? null : score,
         passed: status === "pass" ? true : status === "fail" ? false : null,
         status,
       };
     }
+    const tags: Record<string, string> = {};
+    for (let r = col.tagStart[position]; r < col.tagStart[position + 1]; r++) {
+      const [k, v] = col.tagPairs[col.tagRefs[r]];
+      tags[k] = v;
+    }
+    const t = texts ?? this.texts?.get(id);
+    const latency = col.latency[position];
+    const cost = col.cost[position];
     const row: CaseRow = {
-      id: e.id,
-      ordinal: e.ordinal,
-      tags: e.c.tags,
-      status: e.status,
-      aggregate: e.aggregate,
+      id,
+      ordinal: col.ordinals[position],
+      tags,
+      status: STATES[col.status[position]],
+      aggregate: this.aggregateAt(position),
       dims,
-      latencyMs: e.latencyMs,
-      costUsd: e.costUsd,
-      input: cut(e.inputText, PREVIEW),
-      output: cut(e.outputText, PREVIEW),
-      labels: this.labelCounts?.get(e.id) ?? 0,
+      latencyMs: Number.isNaN(latency) ? null : latency,
+      costUsd: Number.isNaN(cost) ? null : cost,
+      input: cut(t?.input ?? "", PREVIEW),
+      output: cut(t?.output ?? "", PREVIEW),
+      labels: this.labelCounts?.get(id) ?? 0,
     };
-    if (e.errorClass) row.errorClass = e.errorClass;
+    if (col.errorClass[position] !== 0) row.errorClass = col.errorClasses[col.errorClass[position]];
     return row;
+  }
+
+  /** The case table's rows at these positions, their texts read from the store. */
+  async rowsAt(store: Store, positions: readonly number[]): Promise<CaseRow[]> {
+    const read = this.texts ? undefined : await this.readRows(store, positions);
+    return positions.map((p) => {
+      const r = read?.get(this.col.ids[p]);
+      return this.row(p, r ? rowTexts(r) : undefined);
+    });
+  }
+
+  /**
+   * The stored rows (case, outputs in epoch order, scores) of the cases at these positions, by
+   * case id: read by ordinal ranges (nearby ordinals in one read), so a page of the case table
+   * costs a query or a few, never the whole run.
+   */
+  async readRows(store: Store, positions: readonly number[]): Promise<Map<string, CaseRows>> {
+    const ordinals = [...new Set(positions.map((p) => this.col.ordinals[p]))].sort((a, b) => a - b);
+    const wanted = new Set(positions.map((p) => this.col.ids[p]));
+    const out = new Map<string, CaseRows>();
+    for (let i = 0; i < ordinals.length; ) {
+      let j = i;
+      while (j + 1 < ordinals.length && ordinals[j + 1] - ordinals[j] <= RANGE_GAP) j++;
+      const page = await store.readCasePage(
+        this.run.id,
+        this.run.datasetVersion,
+        { afterOrdinal: ordinals[i] - 1, limit: ordinals[j] - ordinals[i] + 1 },
+        this.run.scoreSet,
+      );
+      for (const r of casesWithOutputs(page)) if (wanted.has(r.c.id)) out.set(r.c.id, r);
+      i = j + 1;
+    }
+    return out;
+  }
+
+  /** The stored rows of cases by id (those the index holds), as readRows. */
+  readCases(store: Store, caseIds: readonly string[]): Promise<Map<string, CaseRows>> {
+    const positions: number[] = [];
+    for (const id of caseIds) {
+      const p = this.byId.get(id);
+      if (p !== undefined) positions.push(p);
+    }
+    return this.readRows(store, positions);
   }
 }
 
 /** What makes a cached index stale: anything that changes the run's record (status, rescore, epochs). */
-function fingerprint(run: RunRecord): string {
-  return JSON.stringify([run.status, run.finishedAt, run.caseCount, run.epochs, run.dimensions, run.lineage]);
+export function fingerprint(run: RunRecord): string {
+  return JSON.stringify([
+    run.status,
+    run.finishedAt,
+    run.caseCount,
+    run.epochs,
+    run.scoreSet,
+    run.dimensions,
+    run.lineage,
+  ]);
 }
 
 const LABELS_TTL_MS = 15_000;
@@ -368,7 +461,7 @@ interface Slot {
   built?: RunIndex;
 }
 
-/** Lets pending I/O (other requests) run: the SQLite reads below each hold the event loop. */
+/** Lets pending I/O (other requests) run: each page read below holds the event loop. */
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -377,6 +470,8 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export class RunIndexCache {
   private readonly slots = new Map<string, Slot>();
+  /** work on a run that a build of its index waits for (see hold) */
+  private readonly holds = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly store: Store,
@@ -395,6 +490,27 @@ export class RunIndexCache {
   /** The run's index if it is built and fresh, without building it. */
   peek(run: RunRecord): RunIndex | undefined {
     return this.fresh(run)?.built;
+  }
+
+  /** The run's index if it is built or being built (and fresh), without starting a build. */
+  pending(run: RunRecord): Promise<RunIndex> | undefined {
+    return this.fresh(run)?.index;
+  }
+
+  /**
+   * Builds of the run's index that start before `work` settles wait for it (and for any work
+   * held before): the run page's scorecard is answered first rather than share the event loop
+   * with a pass over the whole run.
+   */
+  hold(runId: string, work: Promise<unknown>): void {
+    const settled = Promise.all([this.holds.get(runId), work]).then(
+      () => {},
+      () => {},
+    );
+    this.holds.set(runId, settled);
+    void settled.then(() => {
+      if (this.holds.get(runId) === settled) this.holds.delete(runId);
+    });
   }
 
   async get(run: RunRecord): Promise<RunIndex> {
@@ -446,15 +562,32 @@ export class RunIndexCache {
     }
   }
 
-  /** One read at a time with the event loop let go in between, so page requests keep being answered. */
+  /**
+   * Streams the run from the store a page of cases at a time (memory: the columns plus one page),
+   * letting the event loop go between pages so page requests keep being answered. A finished
+   * run's figures are kept in the store on the way: the run page then needs no pass of its own.
+   */
   private async build(run: RunRecord): Promise<RunIndex> {
     await yieldToLoop();
-    const cases = await this.store.listCases(run.datasetVersion);
-    await yieldToLoop();
-    const outputs = await this.store.listOutputs(run.id);
-    await yieldToLoop();
-    const scores = await this.store.listScores(run.id, run.scoreSet);
-    await yieldToLoop();
-    return new RunIndex(run, { run, cases, outputs, scores });
+    await this.holds.get(run.id);
+    const builder = new RunIndexBuilder(run);
+    // ordinals are dataset positions, from 0
+    let after = -1;
+    for (;;) {
+      const page = await this.store.readCasePage(
+        run.id,
+        run.datasetVersion,
+        { afterOrdinal: after, limit: INDEX_PAGE },
+        run.scoreSet,
+      );
+      if (page.cases.length === 0) break;
+      builder.addPage(page);
+      after = page.cases[page.cases.length - 1].ordinal;
+      if (page.cases.length < INDEX_PAGE) break;
+      await yieldToLoop();
+    }
+    const index = builder.finish();
+    await keepFigures(this.store, run, index.figures);
+    return index;
   }
 }

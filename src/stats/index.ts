@@ -140,6 +140,7 @@ export {
 } from "./power.ts";
 export type { Seed } from "./random.ts";
 export { createRng, seedToUint32, Xoshiro128 } from "./random.ts";
+export { RunningMoments } from "./running.ts";
 export {
   incompleteBetaPair,
   incompleteGammaPair,

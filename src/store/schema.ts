@@ -143,6 +143,19 @@ export interface ProbesTable {
   report: string;
 }
 
+/**
+ * A run's scorecard, computed once per score set and suite operating options (migration 9): the
+ * web app's run page and `assay show` read it instead of every row of a large run.
+ */
+export interface ScorecardsTable {
+  run_id: string;
+  score_set: number;
+  /** hash of the operating options (bands, volume, escalation, minEffect) the card was built with */
+  options_hash: string;
+  data: string;
+  created_at: string;
+}
+
 export interface Database extends ProductionTables {
   runs: RunsTable;
   run_shards: RunShardsTable;
@@ -154,6 +167,7 @@ export interface Database extends ProductionTables {
   calibrations: CalibrationsTable;
   score_sets: ScoreSetsTable;
   probes: ProbesTable;
+  scorecards: ScorecardsTable;
 }
 
 // Migration 8 (records, monitors, alerts, reviews) is defined beside the production store.
@@ -257,4 +271,15 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; statements: string[] }
     ],
   },
   PRODUCTION_MIGRATION,
+  {
+    // Scorecards that stream (issue 14): cases are read in ordinal pages, and a finished run's
+    // scorecard is kept so a 100k-case run page does not re-read every row on each visit.
+    version: 9,
+    statements: [
+      "CREATE INDEX cases_ordinal ON cases (dataset_version, ordinal)",
+      `CREATE TABLE scorecards (
+        run_id TEXT NOT NULL, score_set INTEGER NOT NULL, options_hash TEXT NOT NULL, data TEXT NOT NULL,
+        created_at TEXT NOT NULL, PRIMARY KEY (run_id, score_set, options_hash))`,
+    ],
+  },
 ];

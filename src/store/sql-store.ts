@@ -1,5 +1,6 @@
-import { type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, type Selectable, sql } from "kysely";
 import type { Case } from "../core/case.ts";
+import { listResultsOf, readResultColumns } from "./columns.ts";
 import { SqlProductionStore } from "./production.ts";
 import {
   caseToRow,
@@ -27,6 +28,7 @@ import {
   type LabelRecord,
   type ProbeFilter,
   type ProbeRecord,
+  type ResultColumns,
   type ResultPage,
   type ReviewQueue,
   type RunFilter,
@@ -51,6 +53,12 @@ function rowToProbe(r: Selectable<ProbesTable>): ProbeRecord {
     createdAt: r.created_at,
     report: JSON.parse(r.report) as Record<string, unknown>,
   };
+}
+
+/** A select that can be run through Kysely or compiled to SQL for a driver's own cursor. */
+export interface Compilable<O> {
+  compile(): CompiledQuery<O>;
+  execute(): Promise<O[]>;
 }
 
 /** Rows per INSERT: well under SQLite's and PostgreSQL's bound-parameter limits. */
@@ -135,6 +143,7 @@ export class SqlStore implements Store {
       await trx.deleteFrom("outputs").where("run_id", "=", id).execute();
       await trx.deleteFrom("labels").where("run_id", "=", id).execute();
       await trx.deleteFrom("run_shards").where("run_id", "=", id).execute();
+      await trx.deleteFrom("scorecards").where("run_id", "=", id).execute();
       await trx.deleteFrom("runs").where("id", "=", id).execute();
     });
   }
@@ -177,6 +186,14 @@ export class SqlStore implements Store {
         for (const part of chunks(batch.scores)) {
           await trx.insertInto("scores").values(part.map(scoreToRow)).execute();
         }
+        // A kept scorecard no longer describes a run that gained rows (a resume, a merge).
+        const runIds = new Set<string>();
+        for (const o of batch.outputs) runIds.add(o.runId);
+        for (const sc of batch.scores) runIds.add(sc.runId);
+        await trx
+          .deleteFrom("scorecards")
+          .where("run_id", "in", [...runIds])
+          .execute();
       });
     } catch (err) {
       if (!(await this.isStoredBatch(batch).catch(() => false))) throw err;
@@ -309,33 +326,94 @@ export class SqlStore implements Store {
         : Promise.resolve([]),
     ]);
     const cases = caseRows.map(rowToCase);
-    const outputs: StoredOutput[] = [];
-    const scores: StoredScore[] = [];
-    for (const part of chunks(cases.map((c) => c.id))) {
-      const [o, s] = await Promise.all([
-        this.db
-          .selectFrom("outputs")
-          .selectAll()
-          .where("run_id", "=", runId)
-          .where("case_id", "in", part)
-          .orderBy("case_id")
-          .orderBy("epoch")
-          .execute(),
-        this.db
-          .selectFrom("scores")
-          .selectAll()
-          .where("run_id", "=", runId)
-          .where("score_set", "=", scoreSet ?? this.currentScoreSet(runId))
-          .where("case_id", "in", part)
-          .orderBy("case_id")
-          .orderBy("epoch")
-          .orderBy("dimension")
-          .execute(),
-      ]);
-      outputs.push(...o.map(rowToOutput));
-      scores.push(...s.map(rowToScore));
-    }
-    return { total: Number(counted.n), cases, outputs, scores };
+    return { total: Number(counted.n), cases, ...(await this.resultsOf(runId, cases, scoreSet)) };
+  }
+
+  /** The outputs (case, epoch order) and scores of the given cases in one run. */
+  private resultsOf(
+    runId: string,
+    cases: StoredCase[],
+    scoreSet?: number,
+  ): Promise<{ outputs: StoredOutput[]; scores: StoredScore[] }> {
+    return listResultsOf(
+      this.db,
+      runId,
+      cases.map((c) => c.id),
+      scoreSet,
+    );
+  }
+
+  async readCasePage(
+    runId: string,
+    datasetVersion: string,
+    page: { afterOrdinal: number; limit: number },
+    scoreSet?: number,
+  ): Promise<{ cases: StoredCase[]; outputs: StoredOutput[]; scores: StoredScore[] }> {
+    const rows = await this.db
+      .selectFrom("cases")
+      .selectAll()
+      .where("dataset_version", "=", datasetVersion)
+      .where("ordinal", ">", page.afterOrdinal)
+      .orderBy("ordinal")
+      .limit(page.limit)
+      .execute();
+    const cases = rows.map(rowToCase);
+    return { cases, ...(await this.resultsOf(runId, cases, scoreSet)) };
+  }
+
+  async latencyAt(runId: string, ranks: number[]): Promise<number[]> {
+    if (ranks.length === 0) return [];
+    const wanted = [...new Set(ranks)];
+    // One sort in the database for every rank (a window function, not a query per rank): exact
+    // order statistics without reading the latencies into memory.
+    const rows = await sql<{ r: number | string; latency_ms: number | string }>`
+      SELECT r, latency_ms FROM (
+        SELECT latency_ms, ROW_NUMBER() OVER (ORDER BY latency_ms) - 1 AS r
+        FROM outputs WHERE run_id = ${runId} AND error_class IS NULL
+      ) ranked WHERE r IN (${sql.join(wanted)})`.execute(this.db);
+    const at = new Map(rows.rows.map((row) => [Number(row.r), Number(row.latency_ms)]));
+    return ranks.map((rank) => at.get(rank) ?? Number.NaN);
+  }
+
+  async latencyBins(runId: string, lo: number, width: number): Promise<Map<number, number>> {
+    // floor((latency − lo) / width), the same division JavaScript does; values are ≥ lo, so
+    // SQLite's truncating CAST is a floor there (PostgreSQL's CAST rounds: FLOOR first)
+    const ratio = sql`(latency_ms - ${lo}) / ${width}`;
+    const bin =
+      this.kind === "postgres"
+        ? sql<number>`CAST(FLOOR(${ratio}) AS INTEGER)`
+        : sql<number>`CAST(${ratio} AS INTEGER)`;
+    const rows = await sql<{ bin: number | string; n: number | string }>`
+      SELECT ${bin} AS bin, COUNT(*) AS n FROM outputs
+      WHERE run_id = ${runId} AND error_class IS NULL GROUP BY 1`.execute(this.db);
+    return new Map(rows.rows.map((r) => [Number(r.bin), Number(r.n)]));
+  }
+
+  async getScorecard(runId: string, scoreSet: number, optionsHash: string): Promise<unknown | undefined> {
+    const row = await this.db
+      .selectFrom("scorecards")
+      .select("data")
+      .where("run_id", "=", runId)
+      .where("score_set", "=", scoreSet)
+      .where("options_hash", "=", optionsHash)
+      .executeTakeFirst();
+    return row === undefined ? undefined : JSON.parse(row.data);
+  }
+
+  async putScorecard(runId: string, scoreSet: number, optionsHash: string, card: unknown): Promise<void> {
+    await this.db
+      .insertInto("scorecards")
+      .values({
+        run_id: runId,
+        score_set: scoreSet,
+        options_hash: optionsHash,
+        data: JSON.stringify(card),
+        created_at: new Date().toISOString(),
+      })
+      .onConflict((oc) =>
+        oc.columns(["run_id", "score_set", "options_hash"]).doUpdateSet({ data: JSON.stringify(card) }),
+      )
+      .execute();
   }
 
   /** the run's current score set, as a subquery (no round trip); 1 for scores of no stored run */
@@ -618,6 +696,23 @@ export class SqlStore implements Store {
   async getProbe(id: string): Promise<ProbeRecord | undefined> {
     const r = await this.db.selectFrom("probes").selectAll().where("id", "=", id).executeTakeFirst();
     return r ? rowToProbe(r) : undefined;
+  }
+
+  async readResultColumns(runId: string, datasetVersion: string, scoreSet?: number): Promise<ResultColumns> {
+    return readResultColumns(this.db, (q, each) => this.eachRow(q, each), runId, datasetVersion, scoreSet);
+  }
+
+  /** Each row of a select, in order; a backend that can stream overrides this (sqlite-store.ts). */
+  protected async eachRow<O>(query: Compilable<O>, each: (row: O) => void): Promise<void> {
+    for (const row of await query.execute()) each(row);
+  }
+
+  async listResultsOf(
+    runId: string,
+    caseIds: readonly string[],
+    scoreSet?: number,
+  ): Promise<{ outputs: StoredOutput[]; scores: StoredScore[] }> {
+    return listResultsOf(this.db, runId, caseIds, scoreSet);
   }
 
   /** The schema versions this database has applied (`assay db info`). */

@@ -160,6 +160,47 @@ export interface ResultPage {
   scores: StoredScore[];
 }
 
+/**
+ * One run's results as columns (Store.readResultColumns): what a comparison of large runs reads
+ * instead of row objects. Rows of every column are in the cases' ordinal order (ordinals are unique
+ * within a dataset version), so two runs pair by a merge.
+ */
+export interface ResultColumns {
+  /** the dataset version's cases that have an output in the run, in ordinal order, each once */
+  cases: {
+    ids: string[];
+    ordinals: Int32Array;
+    tags: Array<Record<string, string>>;
+    clusters: Array<string | undefined>;
+  };
+  /** the run's outputs of those cases, in case then epoch order; `case` indexes `cases` */
+  outputs: {
+    case: Int32Array;
+    epoch: Int32Array;
+    /** 1 when the output is an error */
+    errored: Uint8Array;
+    latencyMs: Float64Array;
+    /** NaN where no cost was recorded */
+    costUsd: Float64Array;
+  };
+  /** every output of the run and how many are errors, counting any whose case is not in the version */
+  outputCount: number;
+  errorCount: number;
+  /** the score set's scores of those cases, in case, epoch, then dimension order */
+  scores: {
+    case: Int32Array;
+    epoch: Int32Array;
+    /** indexes `dimensions` */
+    dimension: Uint16Array;
+    /** NaN: unscored (a null score) */
+    score: Float64Array;
+    /** 1 passed, 0 failed, 2 no verdict (null) */
+    passed: Uint8Array;
+  };
+  /** the dimension names the scores carry */
+  dimensions: string[];
+}
+
 export interface RunFilter {
   suite?: string;
   target?: string;
@@ -338,6 +379,31 @@ export interface Store {
     page: { offset: number; limit: number },
     scoreSet?: number,
   ): Promise<ResultPage>;
+  /**
+   * One page of a dataset version's cases in ordinal order after `afterOrdinal` (every case, with
+   * or without results), with this run's outputs and scores of them: streaming a large run in
+   * pages of `limit` cases keeps memory flat (the streaming scorecard reads this way).
+   */
+  readCasePage(
+    runId: string,
+    datasetVersion: string,
+    page: { afterOrdinal: number; limit: number },
+    scoreSet?: number,
+  ): Promise<{ cases: StoredCase[]; outputs: StoredOutput[]; scores: StoredScore[] }>;
+  /**
+   * Order statistics of the run's successful outputs' latencies: the value at each 0-based rank
+   * in ascending order (NaN past the end), sorted by the database, not in memory.
+   */
+  latencyAt(runId: string, ranks: number[]): Promise<number[]>;
+  /**
+   * How many successful outputs fall in each bin ⌊(latency − lo) / width⌋ (bins of values below
+   * `lo` are negative): a latency histogram counted by the database.
+   */
+  latencyBins(runId: string, lo: number, width: number): Promise<Map<number, number>>;
+  /** a kept scorecard (see putScorecard), or undefined */
+  getScorecard(runId: string, scoreSet: number, optionsHash: string): Promise<unknown | undefined>;
+  /** keeps a finished run's scorecard; writing results to the run forgets it */
+  putScorecard(runId: string, scoreSet: number, optionsHash: string, card: unknown): Promise<void>;
   /** human labels: adding one with `supersedes` keeps the old one as history */
   addLabels(labels: LabelRecord[]): Promise<void>;
   /** current labels (newest per output, dimension, labeller and other run) unless `history` */
@@ -353,5 +419,16 @@ export interface Store {
   /** newest first */
   listProbes(filter?: ProbeFilter): Promise<ProbeRecord[]>;
   getProbe(id: string): Promise<ProbeRecord | undefined>;
+  /**
+   * A run's results as columns for the cases of `datasetVersion` it has outputs for (see
+   * ResultColumns): a few queries, no row objects kept, memory a few bytes per score.
+   */
+  readResultColumns(runId: string, datasetVersion: string, scoreSet?: number): Promise<ResultColumns>;
+  /** the outputs (case, epoch order) and scores of the named cases of one run; unknown ids are skipped */
+  listResultsOf(
+    runId: string,
+    caseIds: readonly string[],
+    scoreSet?: number,
+  ): Promise<{ outputs: StoredOutput[]; scores: StoredScore[] }>;
   close(): Promise<void>;
 }

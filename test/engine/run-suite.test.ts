@@ -3,9 +3,11 @@ import { loadSuite } from "../../src/config/load.ts";
 import { buildDimensions } from "../../src/engine/prepare.ts";
 import { rescoreRun } from "../../src/engine/rescore.ts";
 import { runSuite } from "../../src/engine/run-suite.ts";
-import { loadScorecard } from "../../src/scorecard/load.ts";
+import { loadScorecard, scorecardKey } from "../../src/scorecard/load.ts";
+import { streamScorecard } from "../../src/scorecard/stream.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
+import { expectClose } from "../support/close.ts";
 import { jsonl, tempDir } from "../support/temp.ts";
 
 /**
@@ -54,6 +56,31 @@ describe("runSuite", () => {
   afterEach(async () => {
     await store.close();
     tmp.remove();
+  });
+
+  it("a completed run keeps the scorecard of its running totals, equal to the one read back from its rows", async () => {
+    // epochs that disagree (flaky), a case that always fails (an error), two slices
+    tmp.write(
+      "target.ts",
+      `export default async function (input: string, ctx: { epoch: number }) {
+        const n = Number(input.split(" ")[1]);
+        if (n === 7) throw new Error("boom");
+        const right = (n + ctx.epoch) % 3 !== 0;
+        return right ? { action: "create", title: input } : { action: "delete", title: input + " extra" };
+      }\n`,
+    );
+    const suite = await loadSuite(tmp.path("assay.yaml"));
+    const options = { minEffect: 0.1, volume: { perMonth: 1000 } };
+    const result = await runSuite(suite, { store, epochs: 3, scorecardOptions: options });
+    const run = result.runs[0].run;
+    expect(run.status).toBe("completed");
+    const kept = await store.getScorecard(run.id, 1, scorecardKey(options));
+    expect(kept).toBeDefined();
+    const card = await loadScorecard(store, run, options);
+    expect(card.errors.count).toBe(3);
+    expect(card.flaky.length).toBeGreaterThan(0);
+    // the same card as a pass over the stored rows (nothing kept there)
+    expectClose(card, await streamScorecard(store, run, { options, calibrations: [] }));
   });
 
   it("stores every result and builds a scorecard whose numbers follow from the answers", async () => {

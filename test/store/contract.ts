@@ -481,6 +481,111 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         });
       });
 
+      it("readResultColumns gives a run's results as columns, in ordinal then epoch order", async () => {
+        await withStore(async (store, ns) => {
+          const version = `${ns}-cv`;
+          const runId = `${ns}-cols`;
+          const otherId = `${ns}-cols-other`;
+          await store.createRun(makeRun(ns, { id: runId, datasetVersion: version }));
+          await store.createRun(makeRun(ns, { id: otherId, datasetVersion: version }));
+          // stored out of order (ordinals decide); c2 has results only in the other run
+          await store.putCases(
+            version,
+            [3, 0, 2, 1].map((i) => ({
+              case: {
+                id: `c${i}`,
+                input: `in ${i}`,
+                tags: { k: `v${i % 2}` },
+                ...(i === 1 ? { cluster: "g" } : {}),
+              },
+              ordinal: i * 10,
+            })),
+          );
+          const errored: StoredOutput = {
+            ...output(runId, "c3", 1),
+            error: { class: "timeout", message: "slow" },
+          };
+          await store.writeResults({
+            outputs: [
+              output(runId, "c3", 0),
+              errored,
+              { ...output(runId, "c0", 0), costUsd: 0.25 },
+              output(runId, "c1", 1),
+              output(runId, "c1", 0),
+              output(runId, "stray", 0),
+            ],
+            scores: [
+              score(runId, "c3", 0, "b"),
+              { ...score(runId, "c3", 0, "a"), score: 0.25, passed: false },
+              { ...score(runId, "c0", 0, "a"), score: null, passed: null, reason: "timeout" },
+              score(runId, "c1", 1, "a"),
+              score(runId, "c1", 0, "a"),
+              { ...score(runId, "c1", 0, "b"), scoreSet: 2, score: 0, passed: false },
+            ],
+          });
+          await store.writeResults({
+            outputs: [output(otherId, "c2", 0)],
+            scores: [score(otherId, "c2", 0, "a")],
+          });
+
+          const cols = await store.readResultColumns(runId, version);
+          expect(cols.cases.ids).toEqual(["c0", "c1", "c3"]);
+          expect([...cols.cases.ordinals]).toEqual([0, 10, 30]);
+          expect(cols.cases.tags).toEqual([{ k: "v0" }, { k: "v1" }, { k: "v1" }]);
+          expect(cols.cases.clusters).toEqual([undefined, "g", undefined]);
+          expect([...cols.outputs.case]).toEqual([0, 1, 1, 2, 2]);
+          expect([...cols.outputs.epoch]).toEqual([0, 0, 1, 0, 1]);
+          expect([...cols.outputs.errored]).toEqual([0, 0, 0, 0, 1]);
+          expect([...cols.outputs.latencyMs]).toEqual([10, 10, 11, 10, 11]);
+          expect([...cols.outputs.costUsd]).toEqual([0.25, Number.NaN, Number.NaN, Number.NaN, Number.NaN]);
+          // the stray output (its case is not in the version) is counted, not listed
+          expect([cols.outputCount, cols.errorCount]).toEqual([6, 1]);
+          const rows = (c: typeof cols) =>
+            Array.from(c.scores.case, (k, i) => [
+              k,
+              c.scores.epoch[i],
+              c.dimensions[c.scores.dimension[i]],
+              c.scores.score[i],
+              c.scores.passed[i],
+            ]);
+          // the run's current score set; unscored is NaN with no verdict (2)
+          expect(rows(cols)).toEqual([
+            [0, 0, "a", Number.NaN, 2],
+            [1, 0, "a", 1, 1],
+            [1, 1, "a", 1, 1],
+            [2, 0, "a", 0.25, 0],
+            [2, 0, "b", 1, 1],
+          ]);
+          expect(rows(await store.readResultColumns(runId, version, 2))).toEqual([[1, 0, "b", 0, 0]]);
+          const none = await store.readResultColumns(`${ns}-none`, version);
+          expect([none.cases.ids.length, none.outputs.case.length, none.scores.case.length]).toEqual([
+            0, 0, 0,
+          ]);
+          expect([none.outputCount, none.errorCount]).toEqual([0, 0]);
+
+          // the named cases' rows as objects, across more ids than one IN list holds
+          const many = [...Array.from({ length: 450 }, (_, i) => `missing-${i}`), "c3", "c1"];
+          const got = await store.listResultsOf(runId, many);
+          expect(got.outputs.map((o) => [o.caseId, o.epoch])).toEqual([
+            ["c1", 0],
+            ["c1", 1],
+            ["c3", 0],
+            ["c3", 1],
+          ]);
+          expect(got.outputs[3]).toEqual(errored);
+          expect(got.scores.map((s) => [s.caseId, s.epoch, s.dimension, s.score])).toEqual([
+            ["c1", 0, "a", 1],
+            ["c1", 1, "a", 1],
+            ["c3", 0, "a", 0.25],
+            ["c3", 0, "b", 1],
+          ]);
+          expect(
+            (await store.listResultsOf(runId, ["c1"], 2)).scores.map((s) => [s.dimension, s.scoreSet]),
+          ).toEqual([["b", 2]]);
+          expect(await store.listResultsOf(runId, [])).toEqual({ outputs: [], scores: [] });
+        });
+      });
+
       it("writes batches larger than one INSERT", async () => {
         await withStore(async (store, ns) => {
           const runId = `${ns}-big`;
@@ -807,6 +912,99 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
           const past = await store.pageResults(runId, version, { offset: 10, limit: 10 });
           expect(past).toEqual({ total: 5, cases: [], outputs: [], scores: [] });
           expect((await store.pageResults(`${ns}-none`, version, { offset: 0, limit: 10 })).total).toBe(0);
+        });
+      });
+
+      it("readCasePage pages every case of a version by ordinal, with one run's outputs and scores", async () => {
+        await withStore(async (store, ns) => {
+          const version = `${ns}-cp`;
+          const runId = `${ns}-cpage`;
+          await store.createRun(makeRun(ns, { id: runId, datasetVersion: version }));
+          await store.putCases(
+            version,
+            [4, 0, 3, 1, 2].map((i) => ({
+              case: { id: `q${i}`, input: `in ${i}`, tags: {} },
+              ordinal: i * 10,
+            })),
+          );
+          await store.writeResults({
+            outputs: ["q0", "q1", "q3"].flatMap((id) => [output(runId, id, 1), output(runId, id, 0)]),
+            scores: ["q0", "q3"].map((id) => score(runId, id, 0, "a")),
+          });
+          await store.writeResults({ outputs: [output(`${runId}-x`, "q2", 0)], scores: [] });
+          const first = await store.readCasePage(runId, version, { afterOrdinal: -1, limit: 2 });
+          expect(first.cases.map((c) => [c.id, c.ordinal])).toEqual([
+            ["q0", 0],
+            ["q1", 10],
+          ]);
+          expect(first.outputs.map((o) => [o.caseId, o.epoch])).toEqual([
+            ["q0", 0],
+            ["q0", 1],
+            ["q1", 0],
+            ["q1", 1],
+          ]);
+          expect(first.scores.map((sc) => sc.caseId)).toEqual(["q0"]);
+          // a case without results in this run is still paged (the scorecard counts it missing)
+          const second = await store.readCasePage(runId, version, { afterOrdinal: 10, limit: 2 });
+          expect(second.cases.map((c) => c.id)).toEqual(["q2", "q3"]);
+          expect(second.outputs.map((o) => o.caseId)).toEqual(["q3", "q3"]);
+          const rest = await store.readCasePage(runId, version, { afterOrdinal: 30, limit: 2 });
+          expect(rest.cases.map((c) => c.id)).toEqual(["q4"]);
+          expect(await store.readCasePage(runId, version, { afterOrdinal: 40, limit: 2 })).toEqual({
+            cases: [],
+            outputs: [],
+            scores: [],
+          });
+        });
+      });
+
+      it("latencyAt reads order statistics of the successful outputs' latencies", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-lat`;
+          const latencies = [50, 10, 40, 20, 30];
+          await store.writeResults({
+            outputs: [
+              ...latencies.map((ms, i) => ({ ...output(runId, `l${i}`, 0), latencyMs: ms })),
+              // an error's latency is not a latency of an answer
+              {
+                ...output(runId, "err", 0),
+                latencyMs: 1,
+                error: { class: "timeout" as const, message: "no answer" },
+              },
+            ],
+            scores: [],
+          });
+          expect(await store.latencyAt(runId, [0, 2, 4])).toEqual([10, 30, 50]);
+          const past = await store.latencyAt(runId, [5]);
+          expect(Number.isNaN(past[0])).toBe(true);
+          // bins of width 15 from 10: [10,25) holds 10 and 20, [25,40) 30, [40,55) 40 and 50
+          expect([...(await store.latencyBins(runId, 10, 15)).entries()].sort((a, b) => a[0] - b[0])).toEqual(
+            [
+              [0, 2],
+              [1, 1],
+              [2, 2],
+            ],
+          );
+        });
+      });
+
+      it("keeps a scorecard per run, score set and options; new results for the run forget it", async () => {
+        await withStore(async (store, ns) => {
+          const runId = `${ns}-card`;
+          const other = `${ns}-card-other`;
+          expect(await store.getScorecard(runId, 1, "k")).toBeUndefined();
+          await store.putScorecard(runId, 1, "k", { mean: 0.5 });
+          await store.putScorecard(runId, 1, "k", { mean: 0.75 });
+          await store.putScorecard(runId, 2, "k", { mean: 0.25 });
+          await store.putScorecard(other, 1, "k", { mean: 1 });
+          expect(await store.getScorecard(runId, 1, "k")).toEqual({ mean: 0.75 });
+          expect(await store.getScorecard(runId, 1, "other-options")).toBeUndefined();
+          await store.writeResults({ outputs: [output(runId, "late", 0)], scores: [] });
+          expect(await store.getScorecard(runId, 1, "k")).toBeUndefined();
+          expect(await store.getScorecard(runId, 2, "k")).toBeUndefined();
+          expect(await store.getScorecard(other, 1, "k")).toEqual({ mean: 1 });
+          await store.writeResults({ outputs: [], scores: [score(other, "late", 0, "a")] });
+          expect(await store.getScorecard(other, 1, "k")).toBeUndefined();
         });
       });
     });

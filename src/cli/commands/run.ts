@@ -103,8 +103,11 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
   process.on("SIGTERM", onSignal);
   try {
     let invalid = 0;
+    // the suite's escalation, volume, bands and minEffect (issue 13), --volume overriding
+    const operating = scorecardOptionsOf(suite.config, opts.volume);
     const result = await runSuite(suite, {
       store,
+      scorecardOptions: operating,
       targets: opts.target,
       epochs: opts.epochs,
       resume: opts.resume,
@@ -125,8 +128,6 @@ export async function runCommand(suiteArg: string | undefined, opts: RunCommandO
       process.stderr.write(`skipped ${result.invalidCases} invalid dataset record(s) (--skip-invalid)\n`);
     }
     const cards: Scorecard[] = [];
-    // the suite's escalation, volume, bands and minEffect (issue 13), --volume overriding
-    const operating = scorecardOptionsOf(suite.config, opts.volume);
     for (const r of result.runs) {
       if (r.shard) {
         cards.push(await reportSharedShard(store, r, r.shard, operating));

@@ -48,8 +48,8 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
   async function firstPage(run: RunRecord, offset: number, limit: number): Promise<CasesResponse> {
     const page = await store.pageResults(run.id, run.datasetVersion, { offset, limit }, run.scoreSet);
     // the index's own join and row rules, over just this page's rows
-    const part = new RunIndex(run, { run, cases: page.cases, outputs: page.outputs, scores: page.scores });
-    const ids = new Set(part.entries.map((e) => e.id));
+    const part = RunIndex.fromRows(run, page);
+    const ids = new Set(part.byId.keys());
     const labels = new Map<string, number>();
     for (const l of await store.listLabels({ runId: run.id })) {
       if (ids.has(l.caseId)) labels.set(l.caseId, (labels.get(l.caseId) ?? 0) + 1);
@@ -60,7 +60,7 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
       matched: page.total,
       offset,
       limit,
-      rows: part.entries.map((_e, i) => part.row(i)),
+      rows: Array.from({ length: part.size }, (_, i) => part.row(i)),
     };
   }
 
@@ -79,11 +79,11 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
     const index = await cache.withLabels(run);
     const positions = index.select(query);
     const body: CasesResponse = {
-      total: index.entries.length,
+      total: index.size,
       matched: positions.length,
       offset,
       limit,
-      rows: positions.slice(offset, offset + limit).map((p) => index.row(p)),
+      rows: await index.rowsAt(store, positions.slice(offset, offset + limit)),
     };
     return c.json(body);
   });
@@ -96,13 +96,15 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
     const position = index.byId.get(caseId);
     if (position === undefined)
       return c.json({ error: `no case "${caseId}" with a result in run ${run.id}` }, 404);
-    const entry = index.entries[position];
-    const c0 = entry.c;
+    // the case's rows are read back from the store: the index keeps none
+    const rows = (await index.readRows(store, [position])).get(caseId);
+    if (!rows) return c.json({ error: `no case "${caseId}" with a result in run ${run.id}` }, 404);
+    const { c: c0, outputs } = rows;
     const history = (await store.listLabels({ runId: run.id, history: true })).filter(
       (l) => l.caseId === caseId,
     );
     const superseded = new Set(history.map((l) => l.supersedes).filter((s): s is string => s !== undefined));
-    const scores = (index.scoresByCase.get(caseId) ?? [])
+    const scores = rows.scores
       .slice()
       .sort((a, b) => a.epoch - b.epoch || a.dimension.localeCompare(b.dimension));
     const kase: CaseDetailResponse["case"] = { id: c0.id, input: c0.input, tags: c0.tags };
@@ -111,12 +113,12 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
     const body: CaseDetailResponse = {
       run,
       case: kase,
-      status: entry.status,
-      aggregate: entry.aggregate,
-      outputs: entry.outputs,
+      status: index.statusAt(position),
+      aggregate: index.aggregateAt(position),
+      outputs,
       scores,
       labels: history.map((l) => ({ ...l, current: !superseded.has(l.id) })),
-      expectedDiffs: expectedDiffs(c0.expected, entry.outputs),
+      expectedDiffs: expectedDiffs(c0.expected, outputs),
       otherRuns: (await store.listRuns({ suite: run.suite }))
         .filter((r) => r.id !== run.id && r.datasetVersion === run.datasetVersion)
         .slice(0, OTHER_RUNS)
@@ -127,11 +129,11 @@ export function caseRoutes(app: Hono, { store, cache, runOf }: RouteContext): vo
     const at = order ? order.indexOf(position) : -1;
     if (order && at >= 0) {
       body.position = { index: at, matched: order.length };
-      if (at > 0) body.prev = index.entries[order[at - 1]].id;
-      if (at < order.length - 1) body.next = index.entries[order[at + 1]].id;
+      if (at > 0) body.prev = index.idAt(order[at - 1]);
+      if (at < order.length - 1) body.next = index.idAt(order[at + 1]);
     } else {
-      if (position > 0) body.prev = index.entries[position - 1].id;
-      if (position < index.entries.length - 1) body.next = index.entries[position + 1].id;
+      if (position > 0) body.prev = index.idAt(position - 1);
+      if (position < index.size - 1) body.next = index.idAt(position + 1);
     }
     return c.json(body);
   });

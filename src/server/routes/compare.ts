@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import type { Hono } from "hono";
-import { CompareError, compareRuns } from "../../compare/compare.ts";
-import { gateConfigOf, gateRuns } from "../../compare/load.ts";
+import { CompareError } from "../../compare/compare.ts";
+import { compareStoredRuns, gateConfigOf, gateRuns } from "../../compare/load.ts";
 import { InputError } from "../../config/errors.ts";
 import { loadSuite } from "../../config/load.ts";
 import { RunNotFoundError } from "../../store/resolve.ts";
@@ -60,7 +60,7 @@ async function gateForPair(store: Store, base: RunRecord, candidate: RunRecord):
 }
 
 /** The paired comparison of two runs, and the suite's gate over them. */
-export function compareRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
+export function compareRoutes(app: Hono, { store, runOf }: RouteContext): void {
   const compareCache = new Map<string, Promise<CompareResponse>>();
   const gateCache = new Map<string, Promise<GateResponse>>();
 
@@ -71,8 +71,8 @@ export function compareRoutes(app: Hono, { store, cache, runOf }: RouteContext):
     const [base, candidate] = await pair(c);
     const intersect = ["1", "true", ""].includes(c.req.query("intersect") ?? "no");
     const body = await remember(compareCache, pairKey(base, candidate, intersect), async () => {
-      const [b, k] = await Promise.all([cache.get(base), cache.get(candidate)]);
-      const { flips, ...comparison } = compareRuns(b.rows, k.rows, { intersect });
+      // read from the store as columns, as `assay compare` does (the run indexes keep no rows)
+      const { flips, ...comparison } = await compareStoredRuns(store, base, candidate, { intersect });
       return { flips, ...comparison, runs: { base, candidate } };
     });
     return c.json(body);

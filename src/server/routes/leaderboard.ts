@@ -21,7 +21,7 @@ function boardKey(runs: RunRecord[], volume: number | undefined): string {
  * C` prints it (paired tests against the best, Holm, the Pareto front, main effects of a variant
  * matrix), with cost a month at the suite's `volume` when its suite file says one.
  */
-export function leaderboardRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
+export function leaderboardRoutes(app: Hono, { store, runOf }: RouteContext): void {
   const boards = new Map<string, Promise<LeaderboardResponse>>();
 
   app.get("/api/leaderboard", async (c) => {
@@ -41,7 +41,7 @@ export function leaderboardRoutes(app: Hono, { store, cache, runOf }: RouteConte
     let pending = boards.get(key);
     if (!pending) {
       pending = (async () => {
-        const rows = await Promise.all(runs.map(async (r) => cache.peek(r)?.rows ?? loadRunRows(store, r)));
+        const rows = await Promise.all(runs.map((r) => loadRunRows(store, r)));
         return { ...buildLeaderboard(rows, { volume }), records: runs };
       })();
       boards.set(key, pending);

@@ -12,6 +12,7 @@ import type {
   QueueResponse,
   QueueSummary,
 } from "../api-types.ts";
+import type { CaseRows } from "../case-join.ts";
 import { BadRequest, commentText, jsonBody, labellerName } from "../http.ts";
 import { rubricOf } from "../rubric.ts";
 import type { RunIndex } from "../run-index.ts";
@@ -154,17 +155,21 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
           ]),
     );
     const assigned = queue.labellers.includes(labeller);
-    const outputOf = (idx: RunIndex, caseId: string, epoch: number) => {
-      const pos = idx.byId.get(caseId);
-      const o = pos === undefined ? undefined : idx.entries[pos].outputs.find((x) => x.epoch === epoch);
+    const shown = queue.items.filter(
+      (item) => !(assigned && item.labellers.length > 0 && !item.labellers.includes(labeller)),
+    );
+    // the shown items' rows, read from the store: the indexes keep none
+    const caseIds = [...new Set(shown.map((item) => item.caseId))];
+    const rows = await index.readCases(store, caseIds);
+    const otherRows = other ? await other.readCases(store, caseIds) : undefined;
+    const outputOf = (read: Map<string, CaseRows>, caseId: string, epoch: number) => {
+      const o = read.get(caseId)?.outputs.find((x) => x.epoch === epoch);
       if (!o) return { text: "", error: "no output stored" };
       return o.error ? { text: o.text, error: `${o.error.class}: ${o.error.message}` } : { text: o.text };
     };
     const items: QueueItemView[] = [];
-    for (const item of queue.items) {
-      if (assigned && item.labellers.length > 0 && !item.labellers.includes(labeller)) continue;
-      const pos = index.byId.get(item.caseId);
-      const kase = pos === undefined ? undefined : index.entries[pos].c;
+    for (const item of shown) {
+      const kase = rows.get(item.caseId)?.c;
       const view: QueueItemView = {
         caseId: item.caseId,
         epoch: item.epoch,
@@ -172,12 +177,12 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
         input: kase?.input ?? "",
       };
       if (kase?.expected !== undefined) view.expected = kase.expected;
-      if (other) {
-        const a = { side: "a" as const, ...outputOf(index, item.caseId, item.epoch) };
-        const b = { side: "b" as const, ...outputOf(other, item.caseId, item.epoch) };
+      if (otherRows) {
+        const a = { side: "a" as const, ...outputOf(rows, item.caseId, item.epoch) };
+        const b = { side: "b" as const, ...outputOf(otherRows, item.caseId, item.epoch) };
         view.pair = item.swapped ? { left: b, right: a } : { left: a, right: b };
       } else {
-        view.output = outputOf(index, item.caseId, item.epoch);
+        view.output = outputOf(rows, item.caseId, item.epoch);
       }
       const current = mine.get(itemKey(item.caseId, item.epoch));
       if (current) {
@@ -265,9 +270,8 @@ export function reviewRoutes(app: Hono, { store, cache, runOf }: RouteContext): 
         throw new BadRequest(`queueId: no review queue "${String(body.queueId)}" of run ${run.id}`);
     }
     const index = await cache.get(run);
-    const position = index.byId.get(body.caseId);
-    if (position === undefined) throw new BadRequest(`run ${run.id} has no output for case "${body.caseId}"`);
-    const outputs = index.entries[position].outputs;
+    const outputs = (await index.readCases(store, [body.caseId])).get(body.caseId)?.outputs;
+    if (!outputs) throw new BadRequest(`run ${run.id} has no output for case "${body.caseId}"`);
     const output = body.epoch === undefined ? outputs[0] : outputs.find((o) => o.epoch === body.epoch);
     if (!output) throw new BadRequest(`case "${body.caseId}" has no output at epoch ${body.epoch}`);
     const current = (await store.listLabels({ runId: run.id, dimension: FAILURE_FLAG, labeller }))

@@ -1,10 +1,10 @@
 import type { Hono } from "hono";
-import { loadRunRows } from "../../compare/load.ts";
-import { buildScorecard } from "../../scorecard/build.ts";
+import { loadScorecard } from "../../scorecard/load.ts";
 import type { Scorecard } from "../../scorecard/types.ts";
 import type { RunRecord } from "../../store/types.ts";
 import type { RunSummaryResponse, RunsResponse, ScorecardResponse } from "../api-types.ts";
 import { suiteOperatingOptions } from "../operating.ts";
+import { RunPage } from "../run-page.ts";
 import type { RouteContext } from "./context.ts";
 import { queueSummaries } from "./review.ts";
 
@@ -29,6 +29,7 @@ function summaryKey(run: RunRecord): string {
 
 /** The runs list and one run's scorecard. */
 export function runRoutes(app: Hono, { store, cache, runOf }: RouteContext): void {
+  const page = new RunPage(store, cache);
   const summaries = new Map<string, Promise<RunSummaryResponse>>();
   /** summaries are built one at a time: the runs page asks for many at once */
   let building: Promise<unknown> = Promise.resolve();
@@ -57,41 +58,52 @@ export function runRoutes(app: Hono, { store, cache, runOf }: RouteContext): voi
     return c.json(body);
   });
 
+  /**
+   * The scorecard the store keeps for the run (with the suite's operating settings) and the figures
+   * kept beside it: O(dimensions × slices) once a finished run has been read once, by `assay run`
+   * or by an earlier visit. Never builds the case table's index, nor waits for one.
+   */
   app.get("/api/runs/:id/scorecard", async (c) => {
-    const run = await runOf(c.req.param("id"));
-    // building a large run's index (and then its scorecard) holds the event loop for seconds: let
-    // the case table's first page, requested at the same time, be answered from the store first
-    if (!cache.peek(run)) await new Promise((resolve) => setTimeout(resolve, 25));
-    const index = await cache.get(run);
-    if (!index.hasScorecard()) await new Promise((resolve) => setImmediate(resolve));
-    const body: ScorecardResponse = {
-      run,
-      scorecard: index.getScorecard(await suiteOperatingOptions(run)),
-      latencyHistogram: index.latencyHistogram(),
-      slices: index.slices,
-      statusCounts: index.statusCounts(),
-    };
-    return c.json(body);
+    const ref = c.req.param("id");
+    // the run page asks for its case table's first page at the same time, which then starts
+    // building the run's index: that pass waits until the scorecard is answered
+    let answered!: () => void;
+    const answer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    cache.hold(ref, answer);
+    try {
+      const run = await runOf(ref);
+      if (run.id !== ref) cache.hold(run.id, answer);
+      const { scorecard, figures } = await page.scorecard(run, await suiteOperatingOptions(run));
+      const body: ScorecardResponse = {
+        run,
+        scorecard,
+        latencyHistogram: figures.latencyHistogram,
+        slices: Object.keys(scorecard.slices).sort(),
+        statusCounts: figures.statusCounts,
+      };
+      return c.json(body);
+    } finally {
+      answered();
+    }
   });
 
   /**
-   * A run's aggregate for the runs list: from its index when that is built, else from its rows
-   * (read once, not kept). Cached per run until the run changes; a running run is never cached.
+   * A run's aggregate for the runs list: from the scorecard the store keeps (streamed and kept on
+   * first use, with the operating settings the run page uses, so both share one kept card).
+   * Cached per run until the run changes; a running run is never cached.
    */
   app.get("/api/runs/:id/summary", async (c) => {
     const run = await runOf(c.req.param("id"));
     const key = summaryKey(run);
     let pending = run.status === "running" ? undefined : summaries.get(key);
     if (!pending) {
-      const warm = cache.peek(run);
-      if (warm) pending = Promise.resolve(summaryOf(run, warm.getScorecard()));
-      else {
-        const next = building
-          .catch(() => {})
-          .then(async () => summaryOf(run, buildScorecard(await loadRunRows(store, run))));
-        building = next;
-        pending = next;
-      }
+      const next = building
+        .catch(() => {})
+        .then(async () => summaryOf(run, await loadScorecard(store, run, await suiteOperatingOptions(run))));
+      building = next;
+      pending = next;
       if (run.status !== "running") {
         summaries.set(key, pending);
         pending.catch(() => summaries.delete(key));

@@ -5,7 +5,7 @@ import { Kysely, SqliteDialect } from "kysely";
 import type { Case } from "../../core/case.ts";
 import { caseToRow, outputToRow, scoreToRow } from "../rows.ts";
 import { type CasesTable, MIGRATIONS, type OutputsTable, type ScoresTable } from "../schema.ts";
-import { SqlStore } from "../sql-store.ts";
+import { type Compilable, SqlStore } from "../sql-store.ts";
 import type { StoredOutput, StoredScore } from "../types.ts";
 
 const OUTPUT_COLUMNS: Array<keyof OutputsTable> = [
@@ -61,15 +61,32 @@ function insertSql(table: string, columns: string[], orIgnore = false): string {
 class SqliteStore extends SqlStore {
   private readonly writeBatch: (batch: { outputs: StoredOutput[]; scores: StoredScore[] }) => void;
   private readonly writeCases: (version: string, cases: Array<{ case: Case; ordinal: number }>) => void;
+  private readonly sqlite: BetterSqlite3.Database;
 
   constructor(sqlite: BetterSqlite3.Database) {
     super("sqlite", new Kysely({ dialect: new SqliteDialect({ database: sqlite }) }) as never);
+    this.sqlite = sqlite;
     const insertOutput = sqlite.prepare(insertSql("outputs", OUTPUT_COLUMNS));
     const insertScore = sqlite.prepare(insertSql("scores", SCORE_COLUMNS));
     const insertCase = sqlite.prepare(insertSql("cases", CASE_COLUMNS, true));
+    const forgetScorecards = sqlite.prepare("DELETE FROM scorecards WHERE run_id = ?");
     this.writeBatch = sqlite.transaction((batch: { outputs: StoredOutput[]; scores: StoredScore[] }) => {
-      for (const o of batch.outputs) insertOutput.run(outputToRow(o));
-      for (const s of batch.scores) insertScore.run(scoreToRow(s));
+      let runId: string | undefined;
+      for (const o of batch.outputs) {
+        insertOutput.run(outputToRow(o));
+        // a kept scorecard no longer describes a run that gained rows (see SqlStore.writeResults)
+        if (o.runId !== runId) {
+          runId = o.runId;
+          forgetScorecards.run(runId);
+        }
+      }
+      for (const s of batch.scores) {
+        insertScore.run(scoreToRow(s));
+        if (s.runId !== runId) {
+          runId = s.runId;
+          forgetScorecards.run(runId);
+        }
+      }
     });
     this.writeCases = sqlite.transaction((version: string, cases: Array<{ case: Case; ordinal: number }>) => {
       for (const c of cases) insertCase.run(caseToRow(version, c.case, c.ordinal));
@@ -86,6 +103,15 @@ class SqliteStore extends SqlStore {
     cases: Array<{ case: Case; ordinal: number }>,
   ): Promise<void> {
     if (cases.length > 0) this.writeCases(datasetVersion, cases);
+  }
+
+  /**
+   * Large reads row by row straight from the statement, with no await per row: one synchronous
+   * pass (so no other statement can run on the connection meanwhile), no array of all the rows.
+   */
+  protected override async eachRow<O>(query: Compilable<O>, each: (row: O) => void): Promise<void> {
+    const compiled = query.compile();
+    for (const row of this.sqlite.prepare(compiled.sql).iterate(...compiled.parameters)) each(row as O);
   }
 }
 

@@ -153,6 +153,9 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
     if (sendsBody && !hasContentType) out["content-type"] = "application/json";
     return { url: resolveEnv(url, process.env, missing("url")), headers: out };
   };
+  // With no `${NAME}` in the url or headers, every call resolves to the same request: resolved
+  // once, not once per call. (Callers only read it; the transport copies the headers it sends.)
+  const fixedRequest = urlRefs.length === 0 && headerRefs.length === 0 ? resolveAll() : undefined;
 
   const description: Record<string, unknown> = { url: redactUrl(url), method };
   if (Object.keys(headers).length > 0) description.headers = redactRecord(headers);
@@ -173,7 +176,7 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
       const what = `http target "${id}"`;
       const { signal } = ctx;
       if (signal.aborted) throw abortFailure(signal, what);
-      const request = resolveAll();
+      const request = fixedRequest ?? resolveAll();
       let body: string | undefined;
       if (sendsBody) {
         const c = ctx.case;

@@ -37,11 +37,15 @@ export function compileBody(liquid: Liquid, body: unknown, field: string): BodyR
     } catch (err) {
       throw new TemplateError(field, `invalid template: ${(err as Error).message}`);
     }
+    const plain = plainParts(body);
     const renderString = (scope: Record<string, unknown>): string =>
-      String(liquid.renderSync(templates, scope));
+      (plain && renderPlain(plain, scope)) ?? String(liquid.renderSync(templates, scope));
     if (!bare) return renderString;
     const expr = bare[1];
     return (scope) => {
+      // a string renders as itself: no need to evaluate the expression before rendering it
+      const fast = plain && renderPlain(plain, scope);
+      if (fast !== undefined) return fast;
       const value: unknown = liquid.evalValueSync(expr, scope);
       if (value === undefined || value === null || typeof value === "string") return renderString(scope);
       return toJsonValue(value);
@@ -62,6 +66,50 @@ export function compileBody(liquid: Liquid, body: unknown, field: string): BodyR
     };
   }
   return () => body;
+}
+
+/** `{{ name }}`: an output of one top-level variable, no path, no filter, no whitespace control. */
+const PLAIN_OUTPUT = /\{\{\s*([A-Za-z_]\w*)\s*\}\}/g;
+
+/** Literal text and the names output between its pieces: texts.length === names.length + 1. */
+interface PlainParts {
+  texts: string[];
+  names: string[];
+}
+
+/**
+ * The template split into literal text and `{{ name }}` outputs, when that is all it holds
+ * (most request bodies: `{{ input }}`, `Question: {{ input }}`); undefined when any other
+ * Liquid is in it (tags, filters, paths, `{{-`), which Liquid then renders.
+ */
+function plainParts(source: string): PlainParts | undefined {
+  const texts: string[] = [];
+  const names: string[] = [];
+  let last = 0;
+  for (const m of source.matchAll(PLAIN_OUTPUT)) {
+    texts.push(source.slice(last, m.index));
+    names.push(m[1]);
+    last = (m.index ?? 0) + m[0].length;
+  }
+  texts.push(source.slice(last));
+  if (names.length === 0) return undefined;
+  for (const text of texts) if (text.includes("{{") || text.includes("{%")) return undefined;
+  return { texts, names };
+}
+
+/**
+ * What Liquid renders for plain parts when every name is a string the scope holds as its own
+ * property (a string outputs as itself); undefined otherwise, and Liquid renders instead.
+ */
+function renderPlain(parts: PlainParts, scope: Record<string, unknown>): string | undefined {
+  let out = parts.texts[0];
+  for (let i = 0; i < parts.names.length; i++) {
+    const name = parts.names[i];
+    const value = Object.hasOwn(scope, name) ? scope[name] : undefined;
+    if (typeof value !== "string") return undefined;
+    out += value + parts.texts[i + 1];
+  }
+  return out;
 }
 
 /** A plain JSON copy (drops functions, turns dates into strings), so nothing else rides along. */

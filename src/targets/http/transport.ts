@@ -3,8 +3,10 @@ import {
   Agent as HttpAgent,
   request as httpRequest,
   type IncomingMessage,
+  type RequestOptions,
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { urlToHttpOptions } from "node:url";
 import { TargetFailure } from "../../core/output.ts";
 
 /**
@@ -56,9 +58,11 @@ const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "con
 export class HttpTransport {
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 256 });
   private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+  /** The last url sent to, parsed: a target sends every call to the same one. */
+  private lastUrl?: { text: string; url: URL; options: RequestOptions };
 
   async send(req: HttpRequest): Promise<HttpResponse> {
-    let url = new URL(req.url);
+    let url = this.parse(req.url);
     let { method, body, headers } = req;
     let stripped = false;
     for (let hop = 0; ; hop++) {
@@ -122,6 +126,23 @@ export class HttpTransport {
     }
   }
 
+  /** `new URL(text)`, kept for the next call to the same url (never modified: redirects make new ones). */
+  private parse(text: string): URL {
+    if (this.lastUrl?.text !== text) {
+      const url = new URL(text);
+      this.lastUrl = { text, url, options: urlToHttpOptions(url) };
+    }
+    return this.lastUrl.url;
+  }
+
+  /**
+   * What node:http makes of a URL passed to request(): the same options, from the cache when the
+   * URL is the one parsed last (a redirect's is converted anew).
+   */
+  private optionsOf(url: URL): RequestOptions {
+    return this.lastUrl?.url === url ? this.lastUrl.options : urlToHttpOptions(url);
+  }
+
   /** Sends one request; resolves with the response once its headers have arrived. */
   private open(
     url: URL,
@@ -140,7 +161,8 @@ export class HttpTransport {
       allHeaders["content-length"] = Buffer.byteLength(body);
     }
     return new Promise<IncomingMessage>((resolve, reject) => {
-      const req: ClientRequest = send(url, {
+      const req: ClientRequest = send({
+        ...this.optionsOf(url),
         method,
         headers: allHeaders,
         agent: secure ? this.https : this.http,

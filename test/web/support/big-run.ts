@@ -1,9 +1,11 @@
+import { loadScorecard } from "../../../src/scorecard/load.ts";
 import type { RunRecord, Store, StoredOutput, StoredScore } from "../../../src/store/types.ts";
 
 /**
  * A large synthetic run written straight into a store (no targets, no evaluators): cases, one
- * output each and three scored dimensions, in one transaction per table. Deterministic: the
- * same `n` and `seed` give the same rows.
+ * output each and three scored dimensions, in one transaction per table, then its scorecard kept
+ * in the store as `assay run` keeps it as it ends. Deterministic: the same `n` and `seed` give
+ * the same rows.
  */
 
 export const BIG_DIMENSIONS = ["action", "fields", "format"] as const;
@@ -39,6 +41,8 @@ export interface BigRunOptions {
   seed?: number;
   datasetVersion?: string;
   target?: string;
+  /** keep the run's scorecard in the store as `assay run` does as it ends (default true) */
+  keepScorecard?: boolean;
 }
 
 /** What the rows hold, counted as they are made: an oracle for the API's filters. */
@@ -164,5 +168,9 @@ export async function writeBigRun(
   }
   await store.putCases(datasetVersion, cases);
   await store.writeResults({ outputs, scores });
+  if (opts.keepScorecard !== false) {
+    const stored = await store.getRun(id);
+    if (stored) await loadScorecard(store, stored);
+  }
   return { ...run, counts };
 }
