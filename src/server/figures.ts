@@ -1,21 +1,12 @@
+import type { RunFigures } from "../scorecard/build.ts";
 import { type Reducer, reduceEpochs } from "../scorecard/case-results.ts";
 import { quantileSorted } from "../stats/index.ts";
-import type {
-  ResultColumns,
-  RunRecord,
-  Store,
-  StoredCase,
-  StoredOutput,
-  StoredScore,
-} from "../store/types.ts";
-import type { CaseStatus, HistogramBin } from "./api-types.ts";
+import type { ResultColumns, RunRecord, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
+import type { HistogramBin } from "./api-types.ts";
 import { CaseJoiner, casesWithOutputs, STATES } from "./case-join.ts";
 
 /** What the run page shows beside the scorecard: cases by overall status, and the latency histogram. */
-export interface RunFigures {
-  statusCounts: Record<CaseStatus, number>;
-  latencyHistogram: HistogramBin[];
-}
+export type { RunFigures } from "../scorecard/build.ts";
 
 /** Folds a run's cases, page by page, into its RunFigures: memory is 8 bytes per successful output. */
 export class FiguresTally {
@@ -84,38 +75,6 @@ export class GrowingFloats {
   sorted(): Float64Array {
     return this.values.slice(0, this.length).sort();
   }
-}
-
-/**
- * The run page's figures are kept beside the run's scorecard in the store's `scorecards` table,
- * under this key in place of an options hash (hashes are hex, so it cannot collide): written once
- * a finished run's figures are known, forgotten by the store with the kept scorecard whenever the
- * run gains rows, and per score set. Bump the version when RunFigures changes shape.
- */
-export const FIGURES_KEY = "web-run-figures/v1";
-
-function isFigures(value: unknown): value is RunFigures {
-  const v = value as RunFigures | undefined;
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof v.statusCounts === "object" &&
-    v.statusCounts !== null &&
-    Array.isArray(v.latencyHistogram)
-  );
-}
-
-/** The run's kept figures for its current score set, or undefined. */
-export async function keptFigures(store: Store, run: RunRecord): Promise<RunFigures | undefined> {
-  if (run.status === "running") return undefined;
-  const kept = await store.getScorecard(run.id, run.scoreSet ?? 1, FIGURES_KEY);
-  return isFigures(kept) ? kept : undefined;
-}
-
-/** Keeps a finished run's figures; a failed write only costs the next reader a pass. */
-export async function keepFigures(store: Store, run: RunRecord, figures: RunFigures): Promise<void> {
-  if (run.status === "running") return;
-  await store.putScorecard(run.id, run.scoreSet ?? 1, FIGURES_KEY, figures).catch(() => {});
 }
 
 /**

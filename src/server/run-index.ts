@@ -1,7 +1,7 @@
 import type { RunRecord, Store, StoredCase, StoredOutput, StoredScore } from "../store/types.ts";
 import type { CaseRow, CaseStatus } from "./api-types.ts";
 import { CaseJoiner, type CaseRows, casesWithOutputs, inputText, outputText, STATES } from "./case-join.ts";
-import { FiguresTally, keepFigures, type RunFigures } from "./figures.ts";
+import { FiguresTally, type RunFigures } from "./figures.ts";
 
 /**
  * A run's cases as columns that the case table filters, sorts and pages in memory: at 100,000
@@ -586,8 +586,6 @@ export class RunIndexCache {
       if (page.cases.length < INDEX_PAGE) break;
       await yieldToLoop();
     }
-    const index = builder.finish();
-    await keepFigures(this.store, run, index.figures);
-    return index;
+    return builder.finish();
   }
 }
