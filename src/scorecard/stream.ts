@@ -326,6 +326,8 @@ export async function streamScorecard(
   return assembleScorecard(run, parts, opts.options, opts.calibrations);
 }
 
+type Entry = { c: StoredCase; outputs: StoredOutput[]; scores: StoredScore[] };
+
 /**
  * Running totals kept while a run writes its results (issue 14): each case is folded in as soon
  * as all its epochs are in, so the scorecard at the end costs O(dimensions × slices) instead of
@@ -333,10 +335,12 @@ export async function streamScorecard(
  */
 export class RunningScorecard {
   private readonly acc: ScorecardAccumulator;
-  private readonly pending = new Map<
-    string,
-    { c: StoredCase; outputs: StoredOutput[]; scores: StoredScore[] }
-  >();
+  /** cases with epochs still in flight, by id */
+  private readonly pending = new Map<string, Entry>();
+  /** complete cases that arrived before an earlier ordinal, by ordinal */
+  private readonly ready = new Map<number, Entry>();
+  /** the ordinal folded next: cases are folded in dataset order, as a read-back folds them */
+  private next = 0;
 
   constructor(
     run: RunRecord,
@@ -346,12 +350,13 @@ export class RunningScorecard {
     this.acc = new ScorecardAccumulator(run, options);
   }
 
-  /** one (case, epoch) result, as written to the store */
+  /**
+   * One (case, epoch) result, as written to the store. Results complete in any order; cases are
+   * folded strictly by ordinal (0, 1, 2, …), so sums run in the same order as the store's pages
+   * and the card is the same number for number, whatever the timing. Only cases that finished
+   * ahead of an earlier one wait (about `concurrency` of them).
+   */
   add(c: StoredCase, output: StoredOutput, scores: StoredScore[]): void {
-    if (this.epochs === 1) {
-      this.acc.addPage({ cases: [c], outputs: [output], scores });
-      return;
-    }
     let entry = this.pending.get(c.id);
     if (!entry) {
       entry = { c, outputs: [], scores: [] };
@@ -359,9 +364,13 @@ export class RunningScorecard {
     }
     entry.outputs.push(output);
     for (const s of scores) entry.scores.push(s);
-    if (entry.outputs.length === this.epochs) {
-      this.pending.delete(c.id);
-      this.acc.addPage({ cases: [entry.c], outputs: entry.outputs, scores: entry.scores });
+    if (entry.outputs.length < this.epochs) return;
+    this.pending.delete(c.id);
+    this.ready.set(c.ordinal, entry);
+    for (let e = this.ready.get(this.next); e; e = this.ready.get(this.next)) {
+      this.ready.delete(this.next);
+      this.next++;
+      this.acc.addPage({ cases: [e.c], outputs: e.outputs, scores: e.scores });
     }
   }
 
@@ -370,7 +379,9 @@ export class RunningScorecard {
     latencyAt: (ranks: number[]) => Promise<number[]>,
     latencyBins?: (lo: number, width: number) => Promise<Map<number, number>>,
   ): Promise<ScorecardParts> {
-    if (this.pending.size > 0) throw new Error(`${this.pending.size} cases still wait for epochs`);
+    if (this.pending.size > 0 || this.ready.size > 0) {
+      throw new Error(`${this.pending.size + this.ready.size} cases were not folded in`);
+    }
     return this.acc.parts(latencyAt, latencyBins);
   }
 }
