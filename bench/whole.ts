@@ -111,7 +111,7 @@ export async function wholeProcessBench(
   latencyMs: number,
   concurrency: number,
 ): Promise<WholeFigures> {
-  if (!existsSync(join(root, "dist/cli/main.js"))) {
+  if (!existsSync(join(root, "dist/cli/bundle/main.js"))) {
     throw new Error("the whole-process bench runs the built CLI: npm run build first");
   }
   const sizes = (process.env.BENCH_WHOLE_SIZES ?? "2000,20000,100000").split(",").map(Number);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the built CLI (dist/, made by `npm run build`, which `npm install` runs through `prepare`).
-// A checkout that was never built, or ASSAY_FROM_SOURCE=1, runs the TypeScript sources through tsx.
+// Runs the built CLI: the bundle in dist/cli/bundle/ (made by `npm run build`, which `npm install`
+// runs through `prepare`), else tsc's dist/cli/main.js. A checkout that was never built, or
+// ASSAY_FROM_SOURCE=1, runs the TypeScript sources through tsx.
 import { existsSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 
@@ -9,9 +10,11 @@ import { setFlagsFromString } from "node:v8";
 // step keeps the process near what it really holds, at no measurable CPU cost (issue 14).
 setFlagsFromString("--heap-growing-percent=20");
 
-const built = new URL("../dist/cli/main.js", import.meta.url);
+const built = ["../dist/cli/bundle/main.js", "../dist/cli/main.js"]
+  .map((path) => new URL(path, import.meta.url))
+  .find((url) => existsSync(url));
 let main;
-if (process.env.ASSAY_FROM_SOURCE !== "1" && existsSync(built)) {
+if (process.env.ASSAY_FROM_SOURCE !== "1" && built) {
   ({ main } = await import(built.href));
 } else {
   const { register } = await import("tsx/esm/api");

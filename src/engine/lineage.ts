@@ -1,21 +1,45 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import type { RunOrigin } from "../store/types.ts";
 
 export { toolVersion } from "../util/version.ts";
 
+const GIT_HEAD = ["rev-parse", "HEAD"];
+const GIT_CHANGES = ["status", "--porcelain", "--", "."];
+const GIT_OPTIONS = { stdio: ["ignore", "pipe", "ignore"] as ["ignore", "pipe", "ignore"], timeout: 5000 };
+
+function commitOf(head: string, changes: string): string {
+  return changes.trim() !== "" ? `${head.trim()}+dirty` : head.trim();
+}
+
 /** The commit the suite's folder is at, with `+dirty` when it has uncommitted changes. */
 export function gitCommit(dir: string): string | undefined {
   try {
-    const opts = {
-      cwd: dir,
-      stdio: ["ignore", "pipe", "ignore"] as ["ignore", "pipe", "ignore"],
-      timeout: 5000,
-    };
-    const head = execFileSync("git", ["rev-parse", "HEAD"], opts).toString().trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--", "."], opts).toString().trim() !== "";
-    return dirty ? `${head}+dirty` : head;
+    const opts = { ...GIT_OPTIONS, cwd: dir };
+    return commitOf(
+      execFileSync("git", GIT_HEAD, opts).toString(),
+      execFileSync("git", GIT_CHANGES, opts).toString(),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * gitCommit without blocking: both git commands run while the caller goes on (in a large
+ * repository `git status` alone takes a while, and a run has other things to do meanwhile).
+ */
+export async function gitCommitAsync(dir: string): Promise<string | undefined> {
+  const git = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+      execFile("git", args, { ...GIT_OPTIONS, cwd: dir }, (err, stdout) =>
+        err ? reject(err) : resolve(stdout),
+      );
+    });
+  try {
+    const [head, changes] = await Promise.all([git(GIT_HEAD), git(GIT_CHANGES)]);
+    return commitOf(head, changes);
   } catch {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import type { InputError } from "../config/errors.ts";
 import type { LoadedSuite } from "../config/load.ts";
-import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
+import { resolveDatasetFiles } from "../dataset/dataset.ts";
+import { summarizeAside } from "../dataset/summary-aside.ts";
 import type { LlmRuntime } from "../llm/client.ts";
 import type { ScorecardOptions } from "../scorecard/operating.ts";
 import type { Store } from "../store/types.ts";
@@ -41,12 +42,17 @@ export interface RunSuiteResult {
 }
 
 /**
- * Runs a loaded suite: validates the dataset and evaluators first (so bad input fails before any
- * target is called), then runs each chosen target in turn.
+ * Runs a loaded suite: validates the evaluators and credentials before any target is called, then
+ * runs each chosen target in turn. The dataset is validated alongside the first calls: a refused
+ * record stops the run before anything is stored (runTarget).
  */
 export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
   const files = resolveDatasetFiles(suite.config.dataset, suite.baseDir);
-  const dataset = await summarizeDataset(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
+  // The dataset is validated and its version computed in another thread while the evaluators and
+  // targets are built and, for a fresh run, while the first calls go out (see runTarget).
+  const dataset = summarizeAside(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
+  // a refusal is thrown where it is awaited; until then it is not an unhandled rejection
+  dataset.catch(() => {});
   const dimensions = await buildDimensions(suite, opts.llm);
   const targets = await buildTargets(suite, opts.targets, opts.store, opts.llm);
   const runs: RunTargetResult[] = [];
@@ -85,7 +91,7 @@ export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promi
   } finally {
     for (const t of targets) await t.close?.();
   }
-  return { runs, invalidCases: dataset.invalid };
+  return { runs, invalidCases: (await dataset).invalid };
 }
 
 /** A target's time limit and retries: its own, else the suite's. */

@@ -22,7 +22,7 @@ import { type CaseWorkContext, runCase } from "./case-work.ts";
 import type { CaseDispatcher } from "./dispatch.ts";
 import type { EngineListener, RunProgress } from "./events.ts";
 import { acquireLease, type HeldLease } from "./lease.ts";
-import { gitCommit, newRunId, runOrigin, toolVersion } from "./lineage.ts";
+import { gitCommitAsync, newRunId, runOrigin, toolVersion } from "./lineage.ts";
 import { forEachConcurrent } from "./pool.ts";
 import type { ScoringDimension } from "./scoring.ts";
 import { joinSharedRun, ShardAlreadyStartedError, settleSharedRun, sharedShardOf } from "./shared-shards.ts";
@@ -34,7 +34,8 @@ export interface RunTargetOptions {
   target: Target;
   dimensions: ScoringDimension[];
   datasetFiles: string[];
-  dataset: DatasetSummary;
+  /** the dataset's summary, or its promise: a fresh run starts calling before it is known */
+  dataset: DatasetSummary | Promise<DatasetSummary>;
   skipInvalid?: boolean;
   epochs: number;
   concurrency: number;
@@ -105,148 +106,63 @@ export function dimensionRecords(dims: ScoringDimension[]): Record<string, Dimen
 export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult> {
   const { store, target } = opts;
   const shared = sharedShardOf(store, opts);
+  // A fresh run driven by this process calls its target at once, while the dataset's version is
+  // still being computed aside (issue 14): its results wait in the writer until the run's row
+  // exists. A resumed run, a shard or a queue's run needs the version first (to find the run, to
+  // split the cases, to hand out jobs), so it waits for it.
+  const startsEarly = !shared && !opts.resume && !opts.shard && !opts.dispatch;
   const targetConfig = target.describe();
   const targetConfigHash = hashValue({ kind: target.kind, ...targetConfig });
-  const lineage: RunLineage = {
-    suiteHash: opts.suite.hash,
-    suiteFile: opts.suite.file,
-    datasetVersion: opts.dataset.version,
-    datasetFiles: opts.datasetFiles,
-    targetConfigHash,
-    evaluators: Object.fromEntries(opts.dimensions.map((d) => [d.name, d.evaluator.id])),
-    // a shared run stands for the whole dataset; a shard of its own says which part it holds
-    ...(opts.shard && !shared ? { shard: { ...opts.shard } } : {}),
-    ...(shared ? { shards: shared.count } : {}),
-    gitCommit: gitCommit(opts.suite.baseDir),
-    origin: runOrigin(),
-    toolVersion: toolVersion(),
-    nodeVersion: process.version,
-  };
-
-  const newRun = (): RunRecord => ({
-    id: opts.runId ?? newRunId(target.id),
-    suite: opts.suite.name,
-    target: target.id,
-    targetKind: target.kind,
-    datasetVersion: opts.dataset.version,
-    status: "running",
-    startedAt: new Date().toISOString(),
-    epochs: opts.epochs,
-    caseCount: opts.dataset.count,
-    lineage,
-    targetConfig,
-    dimensions: dimensionRecords(opts.dimensions),
-    tags: [],
-    scoreSet: 1,
-  });
-
-  let run: RunRecord | undefined;
-  if (shared) {
-    run = await joinSharedRun(store, newRun(), shared);
-  } else if (opts.resume) {
-    // The newest run of the same suite, target configuration, dataset version and epochs.
-    const candidates = await store.listRuns({ suite: opts.suite.name, target: target.id });
-    const latest = candidates.find(
-      (r) =>
-        r.datasetVersion === opts.dataset.version &&
-        r.lineage.targetConfigHash === targetConfigHash &&
-        r.epochs === opts.epochs &&
-        sameShard(r.lineage.shard, opts.shard) &&
-        // a run shared by shard processes is continued shard by shard, never whole
-        r.lineage.shards === undefined &&
-        (opts.runId === undefined || r.id === opts.runId),
-    );
-    if (latest?.status === "completed") {
-      // Nothing left to do (a process killed after completing, before it printed): call nothing.
-      const total = latest.caseCount * latest.epochs;
-      const progress: RunProgress = {
-        run: latest,
-        total,
-        skipped: total,
-        done: 0,
-        errors: 0,
-        startedAtMs: Date.now(),
-      };
-      return { run: latest, progress, resumed: true, interrupted: false, alreadyCompleted: true };
-    }
-    run = latest;
-  }
-  let resumed = !shared && run !== undefined;
-  if (!run) {
-    run = newRun();
-    await store.createRun(run);
-  }
-  const runId = run.id;
-  // What this shard had done before (a shared shard resumes by its own row, not the run's).
-  const priorShard = shared
-    ? (await store.listShards(runId)).find((s) => s.index === shared.index)
-    : undefined;
+  const runIdOfNew = opts.runId ?? newRunId(target.id);
+  // git is asked alongside (in a large repository `git status` alone takes a while)
+  const commit = gitCommitAsync(opts.suite.baseDir);
 
   // Why the run stops early, besides Ctrl-C: a write that failed, or a lease taken over.
   let stopReason: string | undefined;
   const stop = new AbortController();
+  const progressRef: { current?: RunProgress } = {};
   const stopWith = (reason: string) => {
     if (stopReason !== undefined) return;
     stopReason = reason;
     stop.abort();
     if (progressRef.current) opts.onEvent?.({ type: "run-stopping", progress: progressRef.current, reason });
   };
-  const progressRef: { current?: RunProgress } = {};
-
-  // Throws LeaseHeldError (exit 2) when another live process drives this run (or this shard).
-  const lease = await acquireLease(store, runId, {
-    ttlMs: opts.leaseTtlMs,
-    shard: shared,
-    onLost: () =>
-      stopWith(
-        `lease lost: another process took the ${shared ? "shard" : "run"} over after this one's heartbeat expired`,
-      ),
-  });
-  if (shared) {
-    const joined = await startSharedShard(store, run, shared, priorShard, opts, lease);
-    if ("done" in joined) return joined.done;
-    run = joined.run;
-    resumed = priorShard !== undefined;
-  } else if (resumed) {
-    await store.updateRun(runId, { status: "running", statusReason: undefined, finishedAt: undefined });
-    run = { ...run, status: "running", statusReason: undefined };
-  }
   const onUserAbort = () => stop.abort();
   if (opts.signal?.aborted) stop.abort();
   opts.signal?.addEventListener("abort", onUserAbort, { once: true });
-  const scoreSet = run.scoreSet ?? 1;
-  const stored = resumed ? await store.storedResultKeys(runId) : new Set<string>();
+  const signal = stop.signal;
 
+  const writeRetryMs = opts.writeRetryMs ?? defaultWriteRetryMs();
+  // without a version yet, the writer holds its batches until open() (or drops them)
+  const writer = new ResultWriter(store, undefined, {
+    retryMs: writeRetryMs,
+    onFailure: (err) => stopWith(`a write to the store failed: ${errorMessage(err)}`),
+  });
+  // Running totals of the scorecard, when every result of the run passes through this process
+  // (not a resumed run, a shard or queue workers': those are read back from the store at the end).
+  // They read the dimensions only, known before the run's row is.
+  const totals = startsEarly
+    ? new RunningScorecard(
+        { dimensions: dimensionRecords(opts.dimensions) },
+        opts.epochs,
+        opts.scorecardOptions,
+      )
+    : undefined;
+  /** the dataset's version once known ("" before: the running totals never read it) */
+  let datasetVersion = "";
+
+  let run: RunRecord | undefined;
+  let resumed = false;
+  let stored = new Set<string>();
+  // The counters the loop moves; `run` is the real one before any listener sees them.
   const progress: RunProgress = {
-    run,
-    // exact without shards; with them an estimate until the dataset has been read through
-    total: (opts.shard ? Math.ceil(opts.dataset.count / opts.shard.count) : opts.dataset.count) * opts.epochs,
+    run: undefined as unknown as RunRecord,
+    total: 0,
     skipped: 0,
     done: 0,
     errors: 0,
     startedAtMs: Date.now(),
   };
-  progressRef.current = progress;
-  opts.onEvent?.({ type: "run-start", progress, resumed });
-
-  const writeRetryMs = opts.writeRetryMs ?? defaultWriteRetryMs();
-  const writer = new ResultWriter(store, opts.dataset.version, {
-    retryMs: writeRetryMs,
-    onFailure: (err) => stopWith(`a write to the store failed: ${errorMessage(err)}`),
-  });
-  const signal = stop.signal;
-  const ticker = setInterval(
-    () => opts.onEvent?.({ type: "progress", progress }),
-    opts.progressIntervalMs ?? 250,
-  );
-  ticker.unref();
-
-  // Running totals of the scorecard, when every result of the run passes through this process
-  // (not a resumed run, a shard or queue workers': those are read back from the store at the end).
-  const totals =
-    !resumed && !shared && !opts.shard && !opts.dispatch
-      ? new RunningScorecard(run, opts.epochs, opts.scorecardOptions)
-      : undefined;
 
   // (case, epoch) pairs this run must hold in the end; known once the dataset was read through.
   let planned = 0;
@@ -269,45 +185,187 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     enumerated = true;
     progress.total = planned;
   }
+
+  let loopError: unknown;
+  /** Calls, scores and hands results to the writer; never rejects (a failure is in loopError). */
+  const runLoop = async (scoreSet: number): Promise<void> => {
+    const caseWork: CaseWorkContext = {
+      // a resumed run's own id; otherwise the new run's, whose row may not exist yet
+      runId: run?.id ?? runIdOfNew,
+      target,
+      dimensions: opts.dimensions,
+      scoreSet,
+      policy: {
+        timeoutMs: opts.timeoutMs,
+        retries: opts.retries,
+        backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs } : undefined,
+        gate: opts.gate,
+      },
+    };
+    try {
+      if (opts.dispatch) {
+        await opts.dispatch.dispatch({
+          run: run as RunRecord,
+          work: work(),
+          progress,
+          alreadyStored: stored.size,
+          signal,
+        });
+      } else {
+        await forEachConcurrent(
+          work(),
+          opts.concurrency,
+          async ({ sc, epoch, ordinal }) => {
+            const result = await runCase(caseWork, sc.case, epoch, signal);
+            if (result === undefined) return;
+            if (signal.aborted && stopReason !== undefined) return;
+            writer.add(result.output, result.scores);
+            totals?.add(storedCase(sc, ordinal, datasetVersion), result.output, result.scores);
+            progress.done++;
+            if (result.output.error) progress.errors++;
+          },
+          signal,
+        );
+      }
+    } catch (err) {
+      loopError = err;
+    }
+  };
+  const early = startsEarly ? runLoop(1) : undefined;
+
+  let lease: HeldLease;
+  let ticker: ReturnType<typeof setInterval> | undefined;
+  try {
+    const dataset = await opts.dataset;
+    datasetVersion = dataset.version;
+    const lineage: RunLineage = {
+      suiteHash: opts.suite.hash,
+      suiteFile: opts.suite.file,
+      datasetVersion: dataset.version,
+      datasetFiles: opts.datasetFiles,
+      targetConfigHash,
+      evaluators: Object.fromEntries(opts.dimensions.map((d) => [d.name, d.evaluator.id])),
+      // a shared run stands for the whole dataset; a shard of its own says which part it holds
+      ...(opts.shard && !shared ? { shard: { ...opts.shard } } : {}),
+      ...(shared ? { shards: shared.count } : {}),
+      gitCommit: await commit,
+      origin: runOrigin(),
+      toolVersion: toolVersion(),
+      nodeVersion: process.version,
+    };
+    const newRun = (): RunRecord => ({
+      id: runIdOfNew,
+      suite: opts.suite.name,
+      target: target.id,
+      targetKind: target.kind,
+      datasetVersion: dataset.version,
+      status: "running",
+      startedAt: new Date(progress.startedAtMs).toISOString(),
+      epochs: opts.epochs,
+      caseCount: dataset.count,
+      lineage,
+      targetConfig,
+      dimensions: dimensionRecords(opts.dimensions),
+      tags: [],
+      scoreSet: 1,
+    });
+
+    if (shared) {
+      run = await joinSharedRun(store, newRun(), shared);
+    } else if (opts.resume) {
+      // The newest run of the same suite, target configuration, dataset version and epochs.
+      const candidates = await store.listRuns({ suite: opts.suite.name, target: target.id });
+      const latest = candidates.find(
+        (r) =>
+          r.datasetVersion === dataset.version &&
+          r.lineage.targetConfigHash === targetConfigHash &&
+          r.epochs === opts.epochs &&
+          sameShard(r.lineage.shard, opts.shard) &&
+          // a run shared by shard processes is continued shard by shard, never whole
+          r.lineage.shards === undefined &&
+          (opts.runId === undefined || r.id === opts.runId),
+      );
+      if (latest?.status === "completed") {
+        // Nothing left to do (a process killed after completing, before it printed): call nothing.
+        opts.signal?.removeEventListener("abort", onUserAbort);
+        const total = latest.caseCount * latest.epochs;
+        const done: RunProgress = {
+          run: latest,
+          total,
+          skipped: total,
+          done: 0,
+          errors: 0,
+          startedAtMs: Date.now(),
+        };
+        return { run: latest, progress: done, resumed: true, interrupted: false, alreadyCompleted: true };
+      }
+      run = latest;
+    }
+    resumed = !shared && run !== undefined;
+    if (!run) {
+      run = newRun();
+      await store.createRun(run);
+    }
+    const runId = run.id;
+    // What this shard had done before (a shared shard resumes by its own row, not the run's).
+    const priorShard = shared
+      ? (await store.listShards(runId)).find((s) => s.index === shared.index)
+      : undefined;
+
+    // Throws LeaseHeldError (exit 2) when another live process drives this run (or this shard).
+    lease = await acquireLease(store, runId, {
+      ttlMs: opts.leaseTtlMs,
+      shard: shared,
+      onLost: () =>
+        stopWith(
+          `lease lost: another process took the ${shared ? "shard" : "run"} over after this one's heartbeat expired`,
+        ),
+    });
+    if (shared) {
+      const joined = await startSharedShard(store, run, shared, priorShard, opts, lease);
+      if ("done" in joined) {
+        opts.signal?.removeEventListener("abort", onUserAbort);
+        return joined.done;
+      }
+      run = joined.run;
+      resumed = priorShard !== undefined;
+    } else if (resumed) {
+      await store.updateRun(runId, { status: "running", statusReason: undefined, finishedAt: undefined });
+      run = { ...run, status: "running", statusReason: undefined };
+    }
+    if (resumed) stored = await store.storedResultKeys(runId);
+
+    progress.run = run;
+    // exact without shards; with them an estimate until the dataset has been read through
+    const estimate = (opts.shard ? Math.ceil(dataset.count / opts.shard.count) : dataset.count) * opts.epochs;
+    if (!enumerated) progress.total = estimate;
+    if (!startsEarly) progress.startedAtMs = Date.now();
+    progressRef.current = progress;
+    writer.open(dataset.version);
+    opts.onEvent?.({ type: "run-start", progress, resumed });
+    ticker = setInterval(
+      () => opts.onEvent?.({ type: "progress", progress }),
+      opts.progressIntervalMs ?? 250,
+    );
+    ticker.unref();
+  } catch (err) {
+    // Nothing was created (a refused dataset, a store that failed, a lease held elsewhere):
+    // the calls made meanwhile are stopped and their results dropped.
+    stop.abort();
+    writer.drop();
+    await early;
+    opts.signal?.removeEventListener("abort", onUserAbort);
+    throw err;
+  }
+  const runId = run.id;
+  const scoreSet = run.scoreSet ?? 1;
+
   if (resumed) {
     // A resumed run may have died before its cases were written; re-put them (a no-op when present).
     await putAllCases(opts, writer);
   }
-
-  const caseWork: CaseWorkContext = {
-    runId,
-    target,
-    dimensions: opts.dimensions,
-    scoreSet,
-    policy: {
-      timeoutMs: opts.timeoutMs,
-      retries: opts.retries,
-      backoff: opts.backoffBaseMs !== undefined ? { baseMs: opts.backoffBaseMs } : undefined,
-      gate: opts.gate,
-    },
-  };
-  let loopError: unknown;
   try {
-    if (opts.dispatch) {
-      await opts.dispatch.dispatch({ run, work: work(), progress, alreadyStored: stored.size, signal });
-    } else {
-      await forEachConcurrent(
-        work(),
-        opts.concurrency,
-        async ({ sc, epoch, ordinal }) => {
-          const result = await runCase(caseWork, sc.case, epoch, signal);
-          if (result === undefined) return;
-          if (signal.aborted && stopReason !== undefined) return;
-          writer.add(result.output, result.scores);
-          totals?.add(storedCase(sc, ordinal, opts.dataset.version), result.output, result.scores);
-          progress.done++;
-          if (result.output.error) progress.errors++;
-        },
-        signal,
-      );
-    }
-  } catch (err) {
-    loopError = err;
+    await (early ?? runLoop(scoreSet));
   } finally {
     clearInterval(ticker);
     opts.signal?.removeEventListener("abort", onUserAbort);

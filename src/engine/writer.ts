@@ -67,6 +67,10 @@ const BATCH_DELAY_MS = 50;
  * Batches results off the hot path: workers push, and the buffer is written in one transaction
  * when it is large enough or old enough. Writes are serialised so batches land in order; a
  * failed write surfaces on the next push or on close.
+ *
+ * A writer made without a dataset version holds its batches until `open` gives it one: a fresh
+ * run calls its target while the dataset's version is still being computed, before its row
+ * exists (issue 14). `drop` discards what is held when the run never starts after all.
  */
 export class ResultWriter {
   private outputs: StoredOutput[] = [];
@@ -75,10 +79,13 @@ export class ResultWriter {
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  private datasetVersion: string | undefined;
+  private dropped = false;
+  private release: (() => void) | undefined;
 
   constructor(
     private readonly store: Store,
-    private readonly datasetVersion: string,
+    datasetVersion: string | undefined,
     private readonly opts: {
       maxRows?: number;
       maxDelayMs?: number;
@@ -87,7 +94,29 @@ export class ResultWriter {
       /** told once, when a batch could not be written: the engine stops calling targets */
       onFailure?: (err: unknown) => void;
     } = {},
-  ) {}
+  ) {
+    this.datasetVersion = datasetVersion;
+    if (datasetVersion === undefined) {
+      this.chain = new Promise((resolve) => {
+        this.release = resolve;
+      });
+    }
+  }
+
+  /** Starts writing what is held, under the dataset version now known (the run's row exists). */
+  open(datasetVersion: string): void {
+    this.datasetVersion = datasetVersion;
+    this.release?.();
+  }
+
+  /** Writes nothing of what is held or comes later: the run was never created. */
+  drop(): void {
+    this.dropped = true;
+    this.outputs = [];
+    this.scores = [];
+    this.cases = [];
+    this.release?.();
+  }
 
   /** the write that failed, if any: nothing after it is written */
   get failed(): unknown {
@@ -95,12 +124,14 @@ export class ResultWriter {
   }
 
   addCase(c: Case, ordinal: number): void {
+    if (this.dropped) return;
     this.cases.push({ case: c, ordinal });
     if (this.cases.length >= (this.opts.maxRows ?? BATCH_ROWS)) this.flushSoon(true);
   }
 
   add(output: StoredOutput, scores: StoredScore[]): void {
     if (this.failure) throw this.failure;
+    if (this.dropped) return;
     this.outputs.push(output);
     for (const s of scores) this.scores.push(s);
     if (this.outputs.length >= (this.opts.maxRows ?? BATCH_ROWS)) this.flushSoon(true);
@@ -134,12 +165,12 @@ export class ResultWriter {
     this.outputs = [];
     this.scores = [];
     this.chain = this.chain.then(async () => {
-      if (this.failure) return;
+      if (this.failure || this.dropped) return;
+      const datasetVersion = this.datasetVersion as string;
       const retryMs = this.opts.retryMs ?? defaultWriteRetryMs();
       try {
         // Cases first so every stored output has its case.
-        if (cases.length > 0)
-          await withWriteRetry(() => this.store.putCases(this.datasetVersion, cases), retryMs);
+        if (cases.length > 0) await withWriteRetry(() => this.store.putCases(datasetVersion, cases), retryMs);
         await withWriteRetry(() => this.store.writeResults({ outputs, scores }), retryMs);
       } catch (err) {
         this.failure = err;

@@ -55,7 +55,7 @@ export function reduceEpochs(scores: number[], verdicts: boolean[], threshold: n
 
 /** Joins a run's rows into per-case results, in dataset order. Pure. */
 export function caseResults(
-  run: RunRecord,
+  run: Pick<RunRecord, "dimensions">,
   cases: StoredCase[],
   outputs: StoredOutput[],
   scores: StoredScore[],
@@ -123,7 +123,7 @@ export function caseResults(
 
 /** Weighted mean of the dimensions the case was scored on; weights renormalised over them. */
 export function weightedAggregate(
-  run: RunRecord,
+  run: Pick<RunRecord, "dimensions">,
   dims: Map<string, { score: number | null }>,
 ): number | null {
   let total = 0;

@@ -115,7 +115,8 @@ export class ScorecardAccumulator {
   private readonly statusCounts = { pass: 0, fail: 0, error: 0, unscored: 0 };
 
   constructor(
-    private readonly run: RunRecord,
+    /** only the dimensions are read: running totals start before the run's row exists */
+    private readonly run: Pick<RunRecord, "dimensions">,
     private readonly options: ScorecardOptions = {},
   ) {
     this.names = Object.keys(run.dimensions);
@@ -329,6 +330,12 @@ export async function streamScorecard(
 type Entry = { c: StoredCase; outputs: StoredOutput[]; scores: StoredScore[] };
 
 /**
+ * Cases folded at once by the running totals: few enough that they are young garbage when
+ * dropped, enough that per-page work (joins, the worst-10 sort) is spread thin.
+ */
+const RUNNING_PAGE = 200;
+
+/**
  * Running totals kept while a run writes its results (issue 14): each case is folded in as soon
  * as all its epochs are in, so the scorecard at the end costs O(dimensions × slices) instead of
  * a pass over every stored row. Holds only cases whose epochs are still in flight.
@@ -341,9 +348,15 @@ export class RunningScorecard {
   private readonly ready = new Map<number, Entry>();
   /** the ordinal folded next: cases are folded in dataset order, as a read-back folds them */
   private next = 0;
+  /** cases in order, not yet folded: folded a page at a time */
+  private folded: { cases: StoredCase[]; outputs: StoredOutput[]; scores: StoredScore[] } = {
+    cases: [],
+    outputs: [],
+    scores: [],
+  };
 
   constructor(
-    run: RunRecord,
+    run: Pick<RunRecord, "dimensions">,
     private readonly epochs: number,
     options: ScorecardOptions = {},
   ) {
@@ -370,8 +383,18 @@ export class RunningScorecard {
     for (let e = this.ready.get(this.next); e; e = this.ready.get(this.next)) {
       this.ready.delete(this.next);
       this.next++;
-      this.acc.addPage({ cases: [e.c], outputs: e.outputs, scores: e.scores });
+      this.folded.cases.push(e.c);
+      for (const o of e.outputs) this.folded.outputs.push(o);
+      for (const s of e.scores) this.folded.scores.push(s);
+      if (this.folded.cases.length >= RUNNING_PAGE) this.fold();
     }
+  }
+
+  /** Folds the cases taken in order so far, as one page (a page per case cost 20 µs a case). */
+  private fold(): void {
+    if (this.folded.cases.length === 0) return;
+    this.acc.addPage(this.folded);
+    this.folded = { cases: [], outputs: [], scores: [] };
   }
 
   /** the parts, once every result is in (latency percentiles and histogram come from the store) */
@@ -382,6 +405,7 @@ export class RunningScorecard {
     if (this.pending.size > 0 || this.ready.size > 0) {
       throw new Error(`${this.pending.size + this.ready.size} cases were not folded in`);
     }
+    this.fold();
     return this.acc.parts(latencyAt, latencyBins);
   }
 }

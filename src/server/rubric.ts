@@ -1,9 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { dirname, extname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { BUILTIN_RUBRICS_DIR } from "../evaluators/judge/rubric.ts";
 import type { RunRecord } from "../store/types.ts";
 
-const BUILTIN_DIR = fileURLToPath(new URL("../../rubrics/", import.meta.url));
 const BUILTIN_NAME = /^[a-z0-9][a-z0-9-]*$/i;
 const RUBRIC_EXT = new Set([".md", ".markdown", ".txt"]);
 
@@ -23,7 +22,7 @@ export async function rubricOf(
   if (typeof spec !== "string" || spec.trim() === "") return { ref: null, text: null };
   if (spec.includes("\n")) return { ref: null, text: clean(spec) };
   const candidates: string[] = [];
-  if (BUILTIN_NAME.test(spec)) candidates.push(resolve(BUILTIN_DIR, `${spec}.md`));
+  if (BUILTIN_NAME.test(spec)) candidates.push(resolve(BUILTIN_RUBRICS_DIR, `${spec}.md`));
   else if (RUBRIC_EXT.has(extname(spec).toLowerCase())) {
     const suiteFile = run.lineage.suiteFile;
     if (suiteFile) candidates.push(resolve(dirname(suiteFile), spec));

@@ -1,9 +1,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { extname, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
+import { packagePath } from "../util/package-root.ts";
 
 /** Where `npm run build:web` puts the web app. */
-export const WEB_DIST: string = fileURLToPath(new URL("../../web/dist/", import.meta.url));
+export const WEB_DIST: string = `${packagePath("web", "dist")}${sep}`;
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { packagePath } from "./package-root.ts";
 
 let cached: string | undefined;
 
@@ -8,7 +9,7 @@ let cached: string | undefined;
  */
 export function toolVersion(): string {
   if (cached === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    const pkg = JSON.parse(readFileSync(packagePath("package.json"), "utf8")) as {
       version: string;
     };
     cached = pkg.version;

@@ -156,10 +156,13 @@ describe("run lifecycle", () => {
 
   it("two --resume at once: the second refuses (exit 2, naming the driver) while the first runs; no case is called twice", async () => {
     // A run that died mid-way (SIGKILL) leaves a `running` run whose driver is gone. Answers
-    // past the 30th are held, so the kill lands mid-run however slow the machine.
+    // past the 30th are held, so the kill lands mid-run however slow the machine, once the run
+    // is recorded (a fresh run calls its target while the dataset's version is still computed;
+    // its row, and its first results, are written when the version is known).
     hold(30);
     const first = startCli(["run", tmp.dir, "--quiet"]);
     await unlessExited(requestsReach(31), first.done);
+    await waitForStoredOutputs(tmp.path(".assay/assay.db"), 1, first.child);
     first.child.kill("SIGKILL");
     await first.done;
     const before = await readRun();

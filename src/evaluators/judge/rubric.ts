@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { isAbsolute, resolve, sep } from "node:path";
+import { packagePath } from "../../util/package-root.ts";
 import { EvaluatorConfigError } from "../types.ts";
 
 /**
@@ -17,7 +17,7 @@ import { EvaluatorConfigError } from "../types.ts";
  */
 
 /** Directory of the built-in rubrics (`rubrics/` at the package root). */
-export const BUILTIN_RUBRICS_DIR: string = fileURLToPath(new URL("../../../rubrics/", import.meta.url));
+export const BUILTIN_RUBRICS_DIR: string = `${packagePath("rubrics")}${sep}`;
 
 const BUILTIN_NAME = /^[a-z0-9][a-z0-9-]*$/i;
 
