@@ -4,7 +4,7 @@ import { deepEqual, makeEvaluator, mapStrings, outputJson, scored, show, unscore
 import { expectedWhere, readExpectedSource, resolveExpected, sourceConfig } from "./expected.ts";
 import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { compileSafeRegex, type SafeRegex, UnsafePatternError } from "./safe-regex.ts";
+import type { SafeRegex } from "./safe-regex.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -87,7 +87,7 @@ export const equalsEvaluator: EvaluatorFactory = {
   version: VERSION,
   description: "1 when the output equals the expected value (text after normalisation, or JSON deeply)",
   options: OPTIONS,
-  create(options) {
+  async create(options) {
     const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const source = readExpectedSource(r);
     const norm: TextNormalization = {
@@ -96,8 +96,10 @@ export const equalsEvaluator: EvaluatorFactory = {
       collapseWhitespace: r.boolean("collapseWhitespace", false),
       stripPunctuation: r.boolean("stripPunctuation", false),
     };
-    const ignore = readIgnore(r);
-    const extract = readExtract(r);
+    // the linear-time regex engine (re2js, ~280 kB) loads only when a pattern is configured
+    const regex = r.has("ignore") || r.has("extract") ? await import("./safe-regex.ts") : undefined;
+    const ignore = readIgnore(r, regex);
+    const extract = readExtract(r, regex);
     const negate = r.boolean("negate", false);
     // new options enter the config only when set, so existing suites keep their evaluator ids
     const config: Record<string, unknown> = { ...sourceConfig(source), ...norm };
@@ -143,13 +145,15 @@ export const equalsEvaluator: EvaluatorFactory = {
   },
 };
 
-function readIgnore(r: OptionReader): SafeRegex[] {
+type RegexModule = typeof import("./safe-regex.ts");
+
+function readIgnore(r: OptionReader, regex: RegexModule | undefined): SafeRegex[] {
   if (!r.has("ignore")) return [];
   const list = r.raw.ignore;
   if (!Array.isArray(list)) r.fail("ignore", "must be a list of regular expressions");
   return list.map((p: unknown, i: number) => {
     if (typeof p !== "string") return r.fail(`ignore.${i}`, `must be a string, got ${show(p)}`);
-    return compileOption(r, `ignore.${i}`, p, "");
+    return compileOption(r, regex as RegexModule, `ignore.${i}`, p, "");
   });
 }
 
@@ -158,7 +162,7 @@ interface Extract {
   select: number;
 }
 
-function readExtract(r: OptionReader): Extract | undefined {
+function readExtract(r: OptionReader, regex: RegexModule | undefined): Extract | undefined {
   if (!r.has("extract")) return undefined;
   const raw = r.raw.extract;
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
@@ -181,14 +185,20 @@ function readExtract(r: OptionReader): Extract | undefined {
       `must be an integer (0 the first match, -1 the last), got ${show(select)}`,
     );
   }
-  return { re: compileOption(r, "extract.pattern", e.pattern, flags), select };
+  return { re: compileOption(r, regex as RegexModule, "extract.pattern", e.pattern, flags), select };
 }
 
-function compileOption(r: OptionReader, path: string, pattern: string, flags: string): SafeRegex {
+function compileOption(
+  r: OptionReader,
+  regex: RegexModule,
+  path: string,
+  pattern: string,
+  flags: string,
+): SafeRegex {
   try {
-    return compileSafeRegex(pattern, flags);
+    return regex.compileSafeRegex(pattern, flags);
   } catch (err) {
-    if (err instanceof UnsafePatternError)
+    if (err instanceof regex.UnsafePatternError)
       r.fail(err.part === "flags" ? path.replace(/pattern$/, "flags") : path, err.message);
     throw err;
   }

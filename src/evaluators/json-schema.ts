@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { Ajv, type Options as AjvOptions, type ErrorObject, type ValidateFunction } from "ajv";
-import { Ajv2019 } from "ajv/dist/2019.js";
-import { Ajv2020 } from "ajv/dist/2020.js";
-import ajvFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import { z } from "zod";
 import { isPlainObject, makeEvaluator, outputJson, scored } from "./base.ts";
 import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { safeRegExpEngine } from "./safe-regex.ts";
 import { EvaluatorConfigError, type EvaluatorFactory } from "./types.ts";
 
 /**
@@ -49,7 +45,7 @@ const OPTIONS = z.strictObject({
     ),
 });
 
-type Draft = "2020-12" | "2019-09" | "draft-07";
+export type Draft = "2020-12" | "2019-09" | "draft-07";
 
 function draftOf(schema: Record<string, unknown>): Draft | undefined {
   const id = schema.$schema;
@@ -60,24 +56,6 @@ function draftOf(schema: Record<string, unknown>): Draft | undefined {
   if (s === "json-schema.org/draft/2019-09/schema") return "2019-09";
   if (s === "json-schema.org/draft-07/schema") return "draft-07";
   return undefined;
-}
-
-function newAjv(draft: Draft, strict: boolean) {
-  const opts: AjvOptions = {
-    allErrors: true,
-    strict,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    allowUnionTypes: true,
-    validateFormats: true,
-    // `pattern` and `patternProperties` match outputs: they run on the linear-time engine
-    code: { regExp: safeRegExpEngine },
-  };
-  const ajv =
-    draft === "draft-07" ? new Ajv(opts) : draft === "2019-09" ? new Ajv2019(opts) : new Ajv2020(opts);
-  ajvFormats.default(ajv);
-  return ajv;
 }
 
 export function formatSchemaError(e: ErrorObject): string {
@@ -142,6 +120,8 @@ export const jsonSchemaEvaluator: EvaluatorFactory = {
         `has an unsupported $schema ${JSON.stringify(schema.$schema)} (supported: 2020-12, 2019-09, draft-07)`,
       );
     }
+    // ajv (and the linear-time regex engine it uses) loads only for suites that use this evaluator
+    const { newAjv } = await import("./json-schema-ajv.ts");
     let validate: ValidateFunction;
     try {
       validate = newAjv(draft, strict).compile(schema);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { makeEvaluator, scored, show } from "./base.ts";
 import { optionNames } from "./option-schema.ts";
 import { OptionReader } from "./options.ts";
-import { compileSafeRegex, type SafeRegex, UnsafePatternError } from "./safe-regex.ts";
+import type { SafeRegex } from "./safe-regex.ts";
 import type { EvaluatorFactory } from "./types.ts";
 
 /**
@@ -32,11 +32,13 @@ export const regexEvaluator: EvaluatorFactory = {
   version: VERSION,
   description: "1 when the output matches a regular expression (or, with expected: false, does not)",
   options: OPTIONS,
-  create(options) {
+  async create(options) {
     const r: OptionReader = new OptionReader(KIND, options, optionNames(OPTIONS));
     const pattern = r.string("pattern");
     if (pattern === undefined) r.fail("pattern", "is required");
     const flags = r.string("flags", "") as string;
+    // the linear-time engine (re2js, ~280 kB) loads only for suites that match patterns
+    const { compileSafeRegex, UnsafePatternError } = await import("./safe-regex.ts");
     let re: SafeRegex;
     try {
       re = compileSafeRegex(pattern, flags);

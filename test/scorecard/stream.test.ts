@@ -5,7 +5,7 @@ import { buildScorecard } from "../../src/scorecard/build.ts";
 import { caseResults } from "../../src/scorecard/case-results.ts";
 import { loadScorecard } from "../../src/scorecard/load.ts";
 import type { ScorecardOptions } from "../../src/scorecard/operating.ts";
-import { streamScorecard } from "../../src/scorecard/stream.ts";
+import { scorecardParts, streamScorecard } from "../../src/scorecard/stream.ts";
 import { meanInterval } from "../../src/scorecard/summarize.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/types.ts";
@@ -57,6 +57,35 @@ describe("streaming scorecard", () => {
       // an odd page size puts page boundaries in the middle of everything
       const streamed = await streamScorecard(store, run, { options, calibrations: [], pageSize: 333 });
       expectClose(streamed, exact);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("sorts the latencies once: the histogram's bounds come with the percentiles", async () => {
+    const store = openSqliteStore(tmp.path("one-sort.db"));
+    try {
+      const written = await writeScorecardRun(store, { n: 800 });
+      const run = await store.getRun(written.id);
+      if (!run) throw new Error("no run");
+      const asked: number[][] = [];
+      const counting: Store = Object.create(store, {
+        latencyAt: {
+          value: (runId: string, ranks: number[]) => {
+            asked.push(ranks);
+            return store.latencyAt(runId, ranks);
+          },
+        },
+      });
+      const parts = await scorecardParts(counting, run);
+      expect(asked).toHaveLength(1);
+      const ok = (await store.listOutputs(run.id)).filter((o) => !o.error).map((o) => o.latencyMs);
+      ok.sort((a, b) => a - b);
+      const histogram = parts.figures?.latencyHistogram ?? [];
+      expect(histogram).toHaveLength(30);
+      expect(histogram[0].from).toBe(ok[0]);
+      expect(histogram[29].to).toBe(ok[ok.length - 1]);
+      expect(histogram.reduce((sum, bin) => sum + bin.count, 0)).toBe(ok.length);
     } finally {
       await store.close();
     }
