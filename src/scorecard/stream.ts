@@ -259,7 +259,7 @@ function askingAlso(
       const ask = [...new Set(first ? [...missing, ...extra.filter((r) => r >= 0)] : missing)];
       first = false;
       const values = await latencyAt(ask);
-      ask.forEach((r, i) => known.set(r, values[i]));
+      for (let i = 0; i < ask.length; i++) known.set(ask[i], values[i]);
     }
     return ranks.map((r) => known.get(r) as number);
   };
