@@ -28,6 +28,11 @@ export interface WholeFigures {
     peakRssMb: number;
     /** from spawning `assay run` to the target server receiving its first request (goal ≤ 150) */
     firstRequestMs?: number;
+    /**
+     * a bare node:http client's ratio against the same server (bench/bare-client.mjs): the
+     * practical floor here, node's start-up and the server's own overhead included
+     */
+    bareRatio?: number;
   }>;
   startupVersionS: number;
   compare20k?: { wallS: number; peakRssMb: number };
@@ -54,7 +59,7 @@ async function runOnce(
   port: string,
   latencyMs: number,
   concurrency: number,
-) {
+): Promise<{ runId: string; row: WholeFigures["runs"][number] }> {
   const card = join(dir, `card-${Date.now()}.json`);
   await firstRequestAt(port);
   // measure() spawns at once: the epoch time just before is the spawn's, to well under a ms
@@ -133,12 +138,17 @@ export async function wholeProcessBench(
       writeBenchSuite(dir, n, port, concurrency);
       const db = join(dir, "assay.db");
       const { runId, row } = await runOnce(dir, db, n, port, latencyMs, concurrency);
+      const bare = await measure([join(root, "bench/bare-client.mjs"), port, String(n), String(concurrency)]);
+      if (bare.code !== 0)
+        throw new Error(`bench/bare-client.mjs (n=${n}) exited ${bare.code}: ${bare.stderr}`);
+      row.bareRatio = round(bare.wallMs / 1000 / row.floorS);
       figures.runs.push(row);
       const prev = before?.runs.find((r) => r.n === n);
       process.stdout.write(
         `run     n=${String(n).padStart(6)}  wall ${row.wallS.toFixed(2)} s  floor ${row.floorS.toFixed(2)} s  ` +
           `ratio ${row.ratio.toFixed(3)}${was(prev?.ratio)}  peak RSS ${row.peakRssMb} MB${was(prev?.peakRssMb, " MB")}  ` +
-          `first request after spawn ${row.firstRequestMs} ms${was(prev?.firstRequestMs, " ms")}\n`,
+          `first request after spawn ${row.firstRequestMs} ms${was(prev?.firstRequestMs, " ms")}  ` +
+          `(a bare node:http client: ratio ${row.bareRatio?.toFixed(3)})\n`,
       );
       if (n === 20_000) {
         // a second run of the same suite, then `assay compare` of the two from the CLI

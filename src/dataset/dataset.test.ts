@@ -337,6 +337,22 @@ describe("JSONL errors", () => {
     expect(err.message).toBe(`${b}:2 id: duplicate id "act-001" (first at ${a}:1)`);
   });
 
+  it("ids stop being remembered once known unique (the summary found no duplicate); until then a duplicate is refused", async () => {
+    const file = write("jsonl", jsonl([THREE[0], THREE[1], { ...THREE[2], id: "act-001" }]));
+    // unknown until after the second record: the first two are checked, then nothing is kept
+    let read = 0;
+    const known = () => read >= 2;
+    const ids: string[] = [];
+    for await (const sc of readDataset([file], { idsKnownUnique: known })) {
+      ids.push(sc.case.id);
+      read++;
+    }
+    expect(ids).toEqual(["act-001", "act-002", "act-001"]);
+    // told nothing, the same file is refused at its third line
+    const err = await readError([file]);
+    expect(err.message).toContain(":3 id: duplicate id");
+  });
+
   it("a line that is not an object is an error naming its line", async () => {
     const file = write("jsonl", `${JSON.stringify(THREE[0])}\n[1, 2]\n`);
     const err = await readError([file]);

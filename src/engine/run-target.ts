@@ -150,6 +150,8 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     : undefined;
   /** the dataset's version once known ("" before: the running totals never read it) */
   let datasetVersion = "";
+  /** the summary found every record valid: the run's own pass need not remember ids */
+  let idsKnownUnique = false;
 
   let run: RunRecord | undefined;
   let resumed = false;
@@ -169,7 +171,8 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   let enumerated = false;
   async function* work(): AsyncGenerator<{ sc: SourcedCase; epoch: number; ordinal: number }> {
     let ordinal = 0;
-    for await (const sc of readDataset(opts.datasetFiles, { skipInvalid: opts.skipInvalid })) {
+    const readOptions = { skipInvalid: opts.skipInvalid, idsKnownUnique: () => idsKnownUnique };
+    for await (const sc of readDataset(opts.datasetFiles, readOptions)) {
       const position = ordinal++;
       if (opts.shard && !inShard(sc.case.id, opts.shard)) continue;
       if (!resumed) writer.addCase(sc.case, position);
@@ -238,6 +241,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   try {
     const dataset = await opts.dataset;
     datasetVersion = dataset.version;
+    idsKnownUnique = dataset.invalid === 0;
     const lineage: RunLineage = {
       suiteHash: opts.suite.hash,
       suiteFile: opts.suite.file,
