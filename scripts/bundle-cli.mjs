@@ -29,10 +29,7 @@ const EXTERNAL = [
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  // the dataset summary's worker thread is an entry of its own, beside main.js: summary-aside.ts
-  // finds it next to itself (dist/cli/bundle/ here, dist/dataset/ in tsc's output)
-  entryPoints: ["src/cli/main.ts", "src/dataset/summary-worker.ts"],
-  entryNames: "[name]",
+  entryPoints: ["src/cli/main.ts"],
   outdir,
   bundle: true,
   splitting: true,

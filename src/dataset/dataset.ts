@@ -1,10 +1,9 @@
-import { hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { InputError } from "../config/errors.ts";
 import type { CaseSource, SourcedCase } from "../core/case.ts";
 import { canonicalJson } from "../util/canonical-json.ts";
-import { sha256 } from "../util/hash.ts";
 import { normalizeCase } from "./normalize.ts";
 import { type RawRecord, readRecordBatches } from "./readers.ts";
 import { cacheFileFor, lookup, settled, stampFiles, store } from "./summary-cache.ts";
@@ -45,13 +44,27 @@ export async function* readDataset(files: string[], opts: ReadOptions = {}): Asy
   }
 }
 
+/** Files a dataset may have before two share a slot in caseChecker's positions (2^20). */
+const FILE_SLOTS = 1 << 20;
+
 /**
  * Normalises each raw record and refuses a second use of an id: returns the case, or undefined
  * for a record skipped with skipInvalid (told to onInvalid); without skipInvalid, throws.
  */
 function caseChecker(opts: ReadOptions): (rec: RawRecord) => SourcedCase | undefined {
-  // where each id was first seen: the record's own source, so no string is built per case
-  const seen = new Map<string, CaseSource>();
+  // where each id was first seen, as one number (line × 2^20 + the file's index): no object
+  // per case is kept, only the id and its slot (at 100k cases, 4 MB less to hold)
+  const seen = new Map<string, number>();
+  const fileNames: string[] = [];
+  const fileIndex = new Map<string, number>();
+  const place = (source: CaseSource): number => {
+    let i = fileIndex.get(source.file);
+    if (i === undefined) {
+      i = fileNames.push(source.file) - 1;
+      fileIndex.set(source.file, i);
+    }
+    return source.line * FILE_SLOTS + i;
+  };
   const reject = (error: InputError) => {
     if (!opts.skipInvalid) throw error;
     opts.onInvalid?.(error);
@@ -78,11 +91,11 @@ function caseChecker(opts: ReadOptions): (rec: RawRecord) => SourcedCase | undef
     }
     const first = seen.get(c.id);
     if (first !== undefined) {
-      const message = `duplicate id "${c.id}" (first at ${first.file}:${first.line})`;
-      reject(new InputError(message, { ...rec.source, field: "id" }));
+      const at = `${fileNames[first % FILE_SLOTS]}:${Math.floor(first / FILE_SLOTS)}`;
+      reject(new InputError(`duplicate id "${c.id}" (first at ${at})`, { ...rec.source, field: "id" }));
       return undefined;
     }
-    seen.set(c.id, rec.source);
+    seen.set(c.id, place(rec.source));
     return { case: c, source: rec.source };
   };
 }
@@ -154,6 +167,12 @@ async function readSummary(files: string[], opts: ReadOptions): Promise<DatasetS
     }
   }
   const order = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
-  const version = sha256(order.map((i) => hashes[i]).join("\n")).slice(0, 16);
+  // sha256 of the hashes joined by "\n", fed one at a time: no string of them all (6 MB at 100k)
+  const joined = createHash("sha256");
+  order.forEach((i, k) => {
+    if (k > 0) joined.update("\n");
+    joined.update(hashes[i]);
+  });
+  const version = joined.digest("hex").slice(0, 16);
   return { version, count: ids.length, invalid, slices };
 }

@@ -1,7 +1,6 @@
 import type { InputError } from "../config/errors.ts";
 import type { LoadedSuite } from "../config/load.ts";
-import { resolveDatasetFiles } from "../dataset/dataset.ts";
-import { summarizeAside } from "../dataset/summary-aside.ts";
+import { resolveDatasetFiles, summarizeDataset } from "../dataset/dataset.ts";
 import type { LlmRuntime } from "../llm/client.ts";
 import type { ScorecardOptions } from "../scorecard/operating.ts";
 import type { Store } from "../store/types.ts";
@@ -48,9 +47,11 @@ export interface RunSuiteResult {
  */
 export async function runSuite(suite: LoadedSuite, opts: RunSuiteOptions): Promise<RunSuiteResult> {
   const files = resolveDatasetFiles(suite.config.dataset, suite.baseDir);
-  // The dataset is validated and its version computed in another thread while the evaluators and
-  // targets are built and, for a fresh run, while the first calls go out (see runTarget).
-  const dataset = summarizeAside(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
+  // The dataset is validated and its version computed while the evaluators and targets are built
+  // and, for a fresh run, while the first calls go out (see runTarget): a pass that reads a batch
+  // of records between awaits, so calls and answers go on meanwhile. (A worker thread did it on
+  // the other core no faster, measured, and held 35 MB more at 100k cases.)
+  const dataset = summarizeDataset(files, { skipInvalid: opts.skipInvalid, onInvalid: opts.onInvalid });
   // a refusal is thrown where it is awaited; until then it is not an unhandled rejection
   dataset.catch(() => {});
   const dimensions = await buildDimensions(suite, opts.llm);
