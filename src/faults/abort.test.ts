@@ -1,6 +1,6 @@
 import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
-import { onAbort, raceAbort } from "./abort.ts";
+import { abortable, onAbort, raceAbort, whenAborted } from "./abort.ts";
 import { defaultSleep } from "./retry.ts";
 
 /** One real listener per signal, however many calls and waits watch it. */
@@ -66,5 +66,48 @@ describe("onAbort", () => {
     const done = new AbortController();
     await raceAbort(Promise.resolve(1), done.signal, "call");
     expect(getEventListeners(done.signal, "abort")).toHaveLength(0);
+  });
+});
+
+describe("abortable and whenAborted", () => {
+  it("tell the hooks on abort without an EventTarget listener; listeners on the signal still hear it", () => {
+    const { signal, abort } = abortable();
+    const told: string[] = [];
+    const stopA = whenAborted(signal, () => told.push("a"));
+    whenAborted(signal, () => told.push("b"));
+    const stopC = whenAborted(signal, () => told.push("c"));
+    expect(getEventListeners(signal, "abort")).toHaveLength(0);
+    stopC();
+    signal.addEventListener("abort", () => told.push("listener"));
+    abort("why");
+    abort("again");
+    expect(signal.reason).toBe("why");
+    expect(told.sort()).toEqual(["a", "b", "listener"]);
+    stopA(); // after the abort: a no-op
+    expect(whenAborted(signal, () => told.push("late"))).toBeTypeOf("function");
+    expect(told).not.toContain("late");
+  });
+
+  it("a hook that throws does not keep the others from hearing", () => {
+    const { signal, abort } = abortable();
+    const told: string[] = [];
+    whenAborted(signal, () => {
+      throw new Error("boom");
+    });
+    whenAborted(signal, () => told.push("after"));
+    abort(new Error("stop"));
+    expect(told).toEqual(["after"]);
+  });
+
+  it("watch any other signal through one listener (onAbort), removed when the watcher stops", () => {
+    const controller = new AbortController();
+    let told = 0;
+    const stop = whenAborted(controller.signal, () => told++);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    stop();
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+    whenAborted(controller.signal, () => told++);
+    controller.abort();
+    expect(told).toBe(1);
   });
 });

@@ -55,6 +55,52 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
   };
 }
 
+/** The hooks of signals made by `abortable`, told by its abort() directly. */
+const hooked = new WeakMap<AbortSignal, Set<() => void>>();
+
+/**
+ * An AbortController whose abort() also calls the `whenAborted` hooks on its signal directly: the
+ * call policy's signal per attempt, which the HTTP transport watches for every request. Node's
+ * own way (an EventTarget listener added and removed per request, which `http.request` does when
+ * given a signal) cost some 2% of a fast run's CPU. Listeners on the signal still hear the abort.
+ */
+export function abortable(): { signal: AbortSignal; abort(reason: unknown): void } {
+  const controller = new AbortController();
+  const hooks = new Set<() => void>();
+  hooked.set(controller.signal, hooks);
+  return {
+    signal: controller.signal,
+    abort(reason) {
+      if (controller.signal.aborted) return;
+      controller.abort(reason);
+      const all = [...hooks];
+      hooks.clear();
+      for (const fn of all) {
+        try {
+          fn();
+        } catch {
+          // one hook's fault must not keep the others from hearing of the abort
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Calls `fn` once when `signal` aborts; returns the function that stops watching. A signal made
+ * by `abortable` is watched through its hooks, any other through `onAbort`. Like onAbort, nothing
+ * is called for a signal that has already aborted: check `signal.aborted` first.
+ */
+export function whenAborted(signal: AbortSignal, fn: () => void): () => void {
+  const hooks = hooked.get(signal);
+  if (!hooks) return onAbort(signal, fn);
+  if (signal.aborted) return () => {};
+  hooks.add(fn);
+  return () => {
+    hooks.delete(fn);
+  };
+}
+
 /**
  * Settles with `promise`, or rejects with the abort failure as soon as `signal` aborts, so that a
  * target which ignores its signal cannot hold a call past its timeout.

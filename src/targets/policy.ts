@@ -1,5 +1,5 @@
 import type { Case } from "../core/case.ts";
-import { abortFailure, asTargetFailure, onAbort } from "../faults/abort.ts";
+import { abortable, abortFailure, asTargetFailure, onAbort } from "../faults/abort.ts";
 import { classifyError } from "../faults/classify.ts";
 import {
   type BackoffOptions,
@@ -125,7 +125,7 @@ async function attempt(
   runSignal: AbortSignal | undefined,
   now: () => number,
 ): Promise<AttemptResult> {
-  const controller = new AbortController();
+  const controller = abortable();
   const signal = controller.signal;
   // Only this function aborts the attempt's signal (its timer, or the run's cancellation), so it
   // ends the race itself when it does, rather than through a listener on the signal: an

@@ -8,6 +8,7 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { urlToHttpOptions } from "node:url";
 import { TargetFailure } from "../../core/output.ts";
+import { whenAborted } from "../../faults/abort.ts";
 
 /**
  * HTTP on node:http with keep-alive agents, not fetch: undici's fetch builds WHATWG Request,
@@ -161,13 +162,21 @@ export class HttpTransport {
       allHeaders["content-length"] = Buffer.byteLength(body);
     }
     return new Promise<IncomingMessage>((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError());
+        return;
+      }
       const req: ClientRequest = send({
         ...this.optionsOf(url),
         method,
         headers: allHeaders,
         agent: secure ? this.https : this.http,
-        signal,
       });
+      // The signal is watched here, not handed to node:http (which adds and removes an
+      // EventTarget listener per request): an abort destroys the request, and the response
+      // with it if it has begun, until the exchange is over.
+      const stop = whenAborted(signal, () => req.destroy(abortError()));
+      req.once("close", stop);
       // After the response has arrived, errors reach the body reader; rejecting again is a no-op.
       req.on("error", reject);
       req.on("response", resolve);
@@ -179,6 +188,11 @@ export class HttpTransport {
     this.http.destroy();
     this.https.destroy();
   }
+}
+
+/** What node:http rejects an aborted request with (the caller classifies by the signal's reason). */
+function abortError(): Error {
+  return Object.assign(new Error("The operation was aborted"), { name: "AbortError", code: "ABORT_ERR" });
 }
 
 function respond(res: IncomingMessage, body: Buffer): HttpResponse {
