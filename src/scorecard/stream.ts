@@ -291,6 +291,9 @@ async function latencyHistogramOf(
 ): Promise<RunFigures["latencyHistogram"]> {
   if (n === 0 || p99 === null) return [];
   const [lo, max] = await latencyAt([0, n - 1]);
+  // a run still being written by other processes (a shard's report) may have fewer or other rows
+  // by the time these queries run: no bounds, no histogram
+  if (!Number.isFinite(lo) || !Number.isFinite(max)) return [];
   const hi = Math.max(p99, lo + 1);
   const width = (hi - lo) / bins;
   const out = Array.from({ length: bins }, (_, i) => ({
@@ -298,7 +301,10 @@ async function latencyHistogramOf(
     to: i === bins - 1 ? max : lo + (i + 1) * width,
     count: 0,
   }));
-  for (const [bin, count] of await latencyBins(lo, width)) out[Math.min(bins - 1, bin)].count += count;
+  // rows written since the bounds were read may fall outside them: they count in the end bins
+  for (const [bin, count] of await latencyBins(lo, width)) {
+    if (Number.isFinite(bin)) out[Math.min(bins - 1, Math.max(0, bin))].count += count;
+  }
   return out;
 }
 

@@ -91,6 +91,36 @@ describe("streaming scorecard", () => {
     }
   });
 
+  it("a run written meanwhile by other processes (rows outside the bounds, ranks gone) gives a histogram, not a crash", async () => {
+    const store = openSqliteStore(tmp.path("racing.db"));
+    try {
+      const written = await writeScorecardRun(store, { n: 300 });
+      const run = await store.getRun(written.id);
+      if (!run) throw new Error("no run");
+      // a faster output stored after the bounds were read lands below the lowest bin
+      const racing: Store = Object.create(store, {
+        latencyBins: {
+          value: async (runId: string, lo: number, width: number) => {
+            const bins = await store.latencyBins(runId, lo, width);
+            bins.set(-2, 5);
+            return bins;
+          },
+        },
+      });
+      const parts = await scorecardParts(racing, run);
+      const histogram = parts.figures?.latencyHistogram ?? [];
+      const ok = (await store.listOutputs(run.id)).filter((o) => !o.error).length;
+      expect(histogram.reduce((sum, bin) => sum + bin.count, 0)).toBe(ok + 5);
+      // the bounds' ranks no longer there: no histogram
+      const shrunk: Store = Object.create(store, {
+        latencyAt: { value: async (_runId: string, ranks: number[]) => ranks.map(() => Number.NaN) },
+      });
+      expect((await scorecardParts(shrunk, run)).figures?.latencyHistogram).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it("uses the cluster-robust interval when cases share clusters, as the exact path does", async () => {
     const store = openSqliteStore(tmp.path("clusters.db"));
     try {
