@@ -10,6 +10,19 @@ export function abortFailure(signal: AbortSignal, what: string): TargetFailure {
   return new TargetFailure("timeout", `${what} was aborted (timeout)`);
 }
 
+/** Empties `fns` and calls each: one's fault must not keep the others from hearing of the abort. */
+function callEachOnce(fns: Set<() => void>): void {
+  const all = [...fns];
+  fns.clear();
+  for (const fn of all) {
+    try {
+      fn();
+    } catch {
+      // the next one is still told
+    }
+  }
+}
+
 /** Each signal watched through `onAbort`: its subscribers and the one real listener behind them. */
 const watched = new WeakMap<AbortSignal, { subscribers: Set<() => void>; fanOut: () => void }>();
 
@@ -30,15 +43,7 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
     const subscribers = new Set<() => void>();
     const fanOut = () => {
       watched.delete(signal);
-      const all = [...subscribers];
-      subscribers.clear();
-      for (const fn of all) {
-        try {
-          fn();
-        } catch {
-          // one subscriber's fault must not keep the others from hearing of the abort
-        }
-      }
+      callEachOnce(subscribers);
     };
     entry = { subscribers, fanOut };
     watched.set(signal, entry);
@@ -73,15 +78,7 @@ export function abortable(): { signal: AbortSignal; abort(reason: unknown): void
     abort(reason) {
       if (controller.signal.aborted) return;
       controller.abort(reason);
-      const all = [...hooks];
-      hooks.clear();
-      for (const fn of all) {
-        try {
-          fn();
-        } catch {
-          // one hook's fault must not keep the others from hearing of the abort
-        }
-      }
+      callEachOnce(hooks);
     },
   };
 }

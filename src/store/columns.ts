@@ -1,5 +1,6 @@
-import { type Kysely, sql } from "kysely";
+import type { Kysely } from "kysely";
 import { rowToOutput, rowToScore } from "./rows.ts";
+import { casesOfRun, currentScoreSet } from "./run-queries.ts";
 import type { Database } from "./schema.ts";
 import type { Compilable } from "./sql-store.ts";
 import type { ResultColumns, StoredOutput, StoredScore } from "./types.ts";
@@ -23,9 +24,11 @@ function room<T extends Typed>(a: T, need: number): T {
   return next;
 }
 
-/** the run's current score set, as a subquery (no round trip); 1 for scores of no stored run */
-function currentScoreSet(runId: string) {
-  return sql<number>`coalesce((select score_set from runs where id = ${runId}), 1)`;
+/** Every column of `columns` with room for `need` elements. */
+function roomAll<T extends Record<string, Typed>>(columns: T, need: number): T {
+  const out: Record<string, Typed> = {};
+  for (const [name, a] of Object.entries(columns)) out[name] = room(a, need);
+  return out as T;
 }
 
 /**
@@ -59,19 +62,8 @@ export async function readResultColumns(
   const tags: Array<Record<string, string>> = [];
   const clusters: Array<string | undefined> = [];
   let ordinals = new Int32Array(0);
-  const cases = db
-    .selectFrom("cases")
+  const cases = casesOfRun(db, runId, datasetVersion)
     .select(["case_id", "ordinal", "tags", "cluster"])
-    .where("dataset_version", "=", datasetVersion)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("outputs")
-          .select("outputs.epoch")
-          .where("outputs.run_id", "=", runId)
-          .whereRef("outputs.case_id", "=", "cases.case_id"),
-      ),
-    )
     .orderBy("ordinal");
   await eachRow(cases, (r) => {
     ordinals = room(ordinals, ids.length + 1);
@@ -105,15 +97,7 @@ export async function readResultColumns(
     if (r.error_class !== null) errorCount++;
     const at = indexOf.get(r.case_id);
     if (at === undefined) return; // its case is not in the dataset version: counted only
-    if (n === o.case.length) {
-      o = {
-        case: room(o.case, n + 1),
-        epoch: room(o.epoch, n + 1),
-        errored: room(o.errored, n + 1),
-        latencyMs: room(o.latencyMs, n + 1),
-        costUsd: room(o.costUsd, n + 1),
-      };
-    }
+    if (n === o.case.length) o = roomAll(o, n + 1);
     o.case[n] = at;
     o.epoch[n] = Number(r.epoch);
     o.errored[n] = r.error_class === null ? 0 : 1;
@@ -150,15 +134,7 @@ export async function readResultColumns(
       dimensions.push(r.dimension);
       dimIndex.set(r.dimension, d);
     }
-    if (m === s.case.length) {
-      s = {
-        case: room(s.case, m + 1),
-        epoch: room(s.epoch, m + 1),
-        dimension: room(s.dimension, m + 1),
-        score: room(s.score, m + 1),
-        passed: room(s.passed, m + 1),
-      };
-    }
+    if (m === s.case.length) s = roomAll(s, m + 1);
     s.case[m] = at;
     s.epoch[m] = Number(r.epoch);
     s.dimension[m] = d;

@@ -21,6 +21,7 @@ import {
   scoreSetToRow,
   scoreToRow,
 } from "./rows.ts";
+import { casesOfRun, currentScoreSet } from "./run-queries.ts";
 import type { Database, ProbesTable } from "./schema.ts";
 import {
   type CalibrationRecord,
@@ -293,7 +294,7 @@ export class SqlStore implements Store {
       .selectFrom("scores")
       .selectAll()
       .where("run_id", "=", runId)
-      .where("score_set", "=", scoreSet ?? this.currentScoreSet(runId))
+      .where("score_set", "=", scoreSet ?? currentScoreSet(runId))
       .orderBy("case_id")
       .orderBy("epoch")
       .orderBy("dimension")
@@ -307,18 +308,7 @@ export class SqlStore implements Store {
     page: { offset: number; limit: number },
     scoreSet?: number,
   ): Promise<ResultPage> {
-    const ofRun = this.db
-      .selectFrom("cases")
-      .where("dataset_version", "=", datasetVersion)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("outputs")
-            .select("outputs.epoch")
-            .where("outputs.run_id", "=", runId)
-            .whereRef("outputs.case_id", "=", "cases.case_id"),
-        ),
-      );
+    const ofRun = casesOfRun(this.db, runId, datasetVersion);
     const [counted, caseRows] = await Promise.all([
       ofRun.select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow(),
       page.limit > 0
@@ -417,10 +407,6 @@ export class SqlStore implements Store {
   }
 
   /** the run's current score set, as a subquery (no round trip); 1 for scores of no stored run */
-  private currentScoreSet(runId: string) {
-    return sql<number>`coalesce((select score_set from runs where id = ${runId}), 1)`;
-  }
-
   async listScoreSets(runId: string): Promise<ScoreSet[]> {
     const rows = await this.db
       .selectFrom("score_sets")
