@@ -1,3 +1,5 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -10,5 +12,7 @@ export default defineConfig({
     reporters: ["default", "./test/support/summary-reporter.ts"],
     // Builds dist/ first: child-process CLI tests run the built code (see test/support/build.ts).
     globalSetup: ["./test/support/build.ts"],
+    // The CLIs the tests spawn keep their code cache (src/cli/compile-cache.ts) out of the home folder.
+    env: { ASSAY_COMPILE_CACHE: join(tmpdir(), "assay-test-compile-cache") },
   },
 });

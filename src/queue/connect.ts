@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { nativeImport } from "../util/native-import.ts";
 
 /**
  * Redis and BullMQ are optional dependencies: loaded here, and only when a command is given
@@ -16,7 +17,7 @@ export class QueueSetupError extends Error {
 
 export async function loadBullMQ(): Promise<BullMQ> {
   try {
-    return await import("bullmq");
+    return await nativeImport<BullMQ>("bullmq");
   } catch (err) {
     throw new QueueSetupError(
       `--queue needs the optional packages bullmq and ioredis: npm install bullmq@6 ioredis@6 (${(err as Error).message})`,
@@ -58,7 +59,7 @@ export async function connectRedis(url: string): Promise<Redis> {
   parseQueueUrl(url);
   let IORedis: typeof import("ioredis").Redis;
   try {
-    IORedis = (await import("ioredis")).Redis;
+    IORedis = (await nativeImport<typeof import("ioredis")>("ioredis")).Redis;
   } catch (err) {
     throw new QueueSetupError(
       `--queue needs the optional packages bullmq and ioredis: npm install bullmq@6 ioredis@6 (${(err as Error).message})`,

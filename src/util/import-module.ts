@@ -1,4 +1,5 @@
 import { pathToFileURL } from "node:url";
+import { nativeImport } from "./native-import.ts";
 
 /**
  * Loads a user's JS or TS module without a build step. TypeScript goes through tsx, which is
@@ -9,8 +10,8 @@ import { pathToFileURL } from "node:url";
 export async function importModule(absPath: string, version?: string): Promise<Record<string, unknown>> {
   const url = pathToFileURL(absPath).href + (version !== undefined ? `?v=${version}` : "");
   if (/\.(c|m)?tsx?$/i.test(absPath)) {
-    const { tsImport } = await import("tsx/esm/api");
+    const { tsImport } = await nativeImport<typeof import("tsx/esm/api")>("tsx/esm/api");
     return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
   }
-  return (await import(url)) as Record<string, unknown>;
+  return await nativeImport(url);
 }

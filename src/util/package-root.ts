@@ -7,7 +7,7 @@ let root: string | undefined;
 /**
  * A path inside assay's own package (package.json, rubrics/, web/dist/). Found by walking up from
  * this module to the nearest package.json, because the module sits at different depths: src/util/
- * when run from source, dist/util/ when built, dist/cli/bundle/ in the CLI's bundle. Imports only
+ * when run from source, dist/util/ when built, dist/cli/ in the CLI's bundle. Imports only
  * node built-ins, so `assay --version` loads nothing else for it.
  */
 export function packagePath(...parts: string[]): string {

@@ -1,6 +1,6 @@
 import type { Liquid } from "liquidjs";
 import { describe, expect, it, vi } from "vitest";
-import { compileBody, createLiquid } from "./template.ts";
+import { compileBody, createLiquid, LIQUID_LOCALE } from "./template.ts";
 
 const TEMPLATES = [
   "{{ input }}",
@@ -56,6 +56,13 @@ describe("compileBody", () => {
         );
       }
     }
+  });
+
+  it("renders dates in one fixed locale, whatever the machine's (the same body on every machine)", () => {
+    const liquid = createLiquid("/");
+    const render = compileBody(liquid, { day: "{{ when | date: '%A %B %-d', 0 }}" }, "body");
+    expect(render({ when: "2026-01-05T12:00:00Z" })).toEqual({ day: "Monday January 5" });
+    expect(liquid.options.locale).toBe(LIQUID_LOCALE);
   });
 
   it("a bare variable holding an object still inserts the object", () => {

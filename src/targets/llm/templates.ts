@@ -5,6 +5,7 @@ import { Liquid, type Template } from "liquidjs";
 import type { Case, ChatMessage } from "../../core/case.ts";
 import { errorMessage } from "../../faults/abort.ts";
 import { TargetConfigError } from "../errors.ts";
+import { LIQUID_LOCALE } from "../http/template.ts";
 import type { MessageTemplateSpec } from "./spec.ts";
 
 /**
@@ -18,6 +19,7 @@ export function createPromptLiquid(root: string): Liquid {
     ownPropertyOnly: true,
     root: [root],
     cache: false,
+    locale: LIQUID_LOCALE,
     outputEscape: printValue,
   });
 }
