@@ -115,16 +115,14 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
   const targetConfigHash = hashValue({ kind: target.kind, ...targetConfig });
   const runIdOfNew = opts.runId ?? newRunId(target.id);
   // git is asked alongside (in a large repository `git status` alone takes a while). A run that
-  // starts early asks once its first call is under way: spawning a child costs the CLI ~20 ms of
-  // its own time, which would otherwise come before that call (issue 14).
-  let callsStarted = (): void => {};
-  const calling = new Promise<void>((resolve) => {
-    callsStarted = resolve;
+  // starts early asks once its first call has come back: spawning a child costs the CLI ~20 ms
+  // of its own time, which would otherwise delay the first calls (issue 14).
+  let firstCallBack = (): void => {};
+  const calledOnce = new Promise<void>((resolve) => {
+    firstCallBack = resolve;
   });
   const commit = startsEarly
-    ? calling
-        .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
-        .then(() => gitCommitAsync(opts.suite.baseDir))
+    ? calledOnce.then(() => gitCommitAsync(opts.suite.baseDir))
     : gitCommitAsync(opts.suite.baseDir);
 
   // Why the run stops early, besides Ctrl-C: a write that failed, or a lease taken over.
@@ -229,9 +227,8 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
           work(),
           opts.concurrency,
           async ({ sc, epoch, ordinal }) => {
-            const pending = runCase(caseWork, sc.case, epoch, signal);
-            callsStarted();
-            const result = await pending;
+            const result = await runCase(caseWork, sc.case, epoch, signal);
+            firstCallBack();
             if (result === undefined) return;
             if (signal.aborted && stopReason !== undefined) return;
             writer.add(result.output, result.scores);
@@ -245,7 +242,7 @@ export async function runTarget(opts: RunTargetOptions): Promise<RunTargetResult
     } catch (err) {
       loopError = err;
     } finally {
-      callsStarted();
+      firstCallBack();
     }
   };
   const early = startsEarly ? runLoop(1) : undefined;
