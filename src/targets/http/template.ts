@@ -1,23 +1,28 @@
 import { Liquid, type Template } from "liquidjs";
 
-/**
- * The locale of Liquid's `date` filter, fixed: a request body renders the same on every machine,
- * and Liquid does not ask ICU for the machine's locale (~15 ms before a run's first call).
- */
+/** The locale of Liquid's `date` filter in every template assay renders (safeLiquid). */
 export const LIQUID_LOCALE = "en-US";
 
 /**
- * Request bodies are JSON whose string leaves are Liquid templates. Liquid, configured so that
- * templates reach only the data they are given (own properties, known filters): no JavaScript.
+ * Liquid, configured so that templates reach only the data they are given (own properties, known
+ * filters): no JavaScript. The locale of the `date` filter is fixed, so a template renders the
+ * same on every machine (and Liquid does not ask ICU for the machine's, ~15 ms before a run's
+ * first call). `outputEscape` changes how `{{ … }}` prints a value.
  */
-export function createLiquid(root: string): Liquid {
+export function safeLiquid(root: string, outputEscape?: (value: unknown) => string): Liquid {
   return new Liquid({
     strictFilters: true,
     ownPropertyOnly: true,
     root: [root],
     cache: false,
     locale: LIQUID_LOCALE,
+    ...(outputEscape ? { outputEscape } : {}),
   });
+}
+
+/** Request bodies are JSON whose string leaves are Liquid templates (safeLiquid). */
+export function createLiquid(root: string): Liquid {
+  return safeLiquid(root);
 }
 
 /** A leaf that is one bare variable (`{{ input }}`, `{{ case.tags.lang }}`) inserts the value itself. */

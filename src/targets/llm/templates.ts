@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { Liquid, type Template } from "liquidjs";
+import type { Liquid, Template } from "liquidjs";
 import type { Case, ChatMessage } from "../../core/case.ts";
 import { errorMessage } from "../../faults/abort.ts";
 import { TargetConfigError } from "../errors.ts";
-import { LIQUID_LOCALE } from "../http/template.ts";
+import { safeLiquid } from "../http/template.ts";
 import type { MessageTemplateSpec } from "./spec.ts";
 
 /**
@@ -14,14 +14,7 @@ import type { MessageTemplateSpec } from "./spec.ts";
  * printed with `{{ … }}` prints as JSON, not "[object Object]".
  */
 export function createPromptLiquid(root: string): Liquid {
-  return new Liquid({
-    strictFilters: true,
-    ownPropertyOnly: true,
-    root: [root],
-    cache: false,
-    locale: LIQUID_LOCALE,
-    outputEscape: printValue,
-  });
+  return safeLiquid(root, printValue);
 }
 
 function printValue(value: unknown): string {
