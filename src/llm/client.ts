@@ -120,17 +120,23 @@ export interface LlmRuntimeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** A runtime with the response cache opened unless the mode is `off`; close() closes the cache. */
+/**
+ * A runtime whose response cache opens when a chat client first asks for it (never when the mode
+ * is `off`): a run with no LLM target or judge neither opens nor creates `.assay/cache.db`, and
+ * spends nothing on it before its first call. close() closes the cache if it was opened.
+ */
 export function createLlmRuntime(opts: LlmRuntimeOptions): LlmRuntime & { close(): void } {
-  const cache =
-    opts.cacheMode === "off" ? undefined : new ResponseCache(opts.cacheFile ?? DEFAULT_CACHE_FILE);
-  const runtime: LlmRuntime & { close(): void } = {
+  let cache: ResponseCache | undefined;
+  return {
     cacheMode: opts.cacheMode,
     env: opts.env ?? process.env,
+    get cache(): ResponseCache | undefined {
+      if (opts.cacheMode === "off") return undefined;
+      cache ??= new ResponseCache(opts.cacheFile ?? DEFAULT_CACHE_FILE);
+      return cache;
+    },
     close: () => cache?.close(),
   };
-  if (cache) runtime.cache = cache;
-  return runtime;
 }
 
 /**

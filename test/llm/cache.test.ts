@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type CachedChatClient, cacheKey, defaultCachePath, ResponseCache } from "../../src/llm/cache.ts";
@@ -230,6 +230,23 @@ describe("response cache", () => {
     const after = await call(c, req, 1); // the file is closed: reads and writes fail, calls still work
     expect(after.cached).toBeUndefined();
     expect(cache.stats.errors).toBe(2);
+  });
+
+  it("opens (and creates) the cache file only when a chat client is made, never with the cache off", async () => {
+    const file = tmp.path("lazy/.assay/cache.db");
+    const rt = open("default", file);
+    expect(existsSync(file)).toBe(false);
+    rt.close();
+    expect(existsSync(file)).toBe(false);
+    const client = createChatClient(spec(), rt);
+    expect(existsSync(file)).toBe(true);
+    await call(client);
+    expect((await call(client)).cached).toBe(true);
+    const offFile = tmp.path("off/.assay/cache.db");
+    const off = open("off", offFile);
+    await call(createChatClient(spec(), off));
+    expect(off.cache).toBeUndefined();
+    expect(existsSync(offFile)).toBe(false);
   });
 
   it("cache-only without a cache is a configuration error", () => {

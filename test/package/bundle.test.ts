@@ -115,6 +115,8 @@ describe("the CLI's bundle", () => {
     );
     expect(strays).toEqual([]);
     expect(files.some((f) => f === `${suiteDir}/echo.mjs`)).toBe(true);
+    // no LLM target or judge: the LLM response cache was neither opened nor created
+    expect(existsSync(join(tmp.dir, ".assay", "cache.db"))).toBe(false);
   });
 });
 
