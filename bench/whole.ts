@@ -172,20 +172,19 @@ export async function wholeProcessBench(
         const second = await runOnce(dir, db, n, port, latencyMs, concurrency);
         // twice: the first compiles the command and writes its compile cache, as a first use after
         // install does; the second is every later use, the figure kept
-        let cmp: Awaited<ReturnType<typeof measure>> | undefined;
-        for (const pass of ["first use", "later uses"]) {
-          cmp = await measure(
+        const compare = async () => {
+          const m = await measure(
             [bin, "compare", runId, second.runId, "--db", db, "--json", join(dir, "cmp.json")],
             { env: CACHE_ENV },
           );
-          if (cmp.code !== 0 && cmp.code !== 1)
-            throw new Error(`assay compare exited ${cmp.code}: ${cmp.stderr}`);
-          if (pass === "first use")
-            process.stdout.write(
-              `compare, first use (no compile cache): ${(cmp.wallMs / 1000).toFixed(2)} s\n`,
-            );
-        }
-        if (cmp === undefined) throw new Error("unreachable");
+          if (m.code !== 0 && m.code !== 1) throw new Error(`assay compare exited ${m.code}: ${m.stderr}`);
+          return m;
+        };
+        const firstUse = await compare();
+        process.stdout.write(
+          `compare, first use (no compile cache): ${(firstUse.wallMs / 1000).toFixed(2)} s\n`,
+        );
+        const cmp = await compare();
         figures.compare20k = { wallS: round(cmp.wallMs / 1000), peakRssMb: round(cmp.peakRssMb, 0) };
         process.stdout.write(
           `compare two 20k runs from the CLI: ${figures.compare20k.wallS.toFixed(2)} s${was(before?.compare20k?.wallS, " s")}, ` +

@@ -35,18 +35,14 @@ const args = process.argv.slice(2);
 const fromSource = process.env.ASSAY_FROM_SOURCE === "1";
 const bundleFile = new URL("../dist/cli/assay.cjs", import.meta.url);
 const builtMain = new URL("../dist/cli/main.js", import.meta.url);
+const bundled = !fromSource && existsSync(bundleFile);
 let main;
-if (
-  !fromSource &&
-  args.length === 1 &&
-  (args[0] === "--version" || args[0] === "-V") &&
-  existsSync(bundleFile)
-) {
+if (bundled && args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   // The version needs none of the CLI: it is package.json's.
   const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   process.stdout.write(`${pkg.version}\n`);
   process.exit(0);
-} else if (!fromSource && existsSync(bundleFile)) {
+} else if (bundled) {
   const { loadBundle } = await import("../dist/cli/compile-cache.js");
   const debug = process.env.ASSAY_DEBUG ? (line) => process.stderr.write(`assay: ${line}\n`) : undefined;
   bundle = loadBundle(fileURLToPath(bundleFile), { command: args[0], log: debug });

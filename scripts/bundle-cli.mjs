@@ -12,7 +12,7 @@
 // tsx (a loader, for TypeScript module targets), and what only some runs need and is large:
 // the PostgreSQL, Redis/BullMQ and provider SDK clients.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
@@ -61,7 +61,6 @@ function asciiOnly(text) {
   return text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-rmSync(`${root}dist/cli/bundle`, { recursive: true, force: true });
 mkdirSync(`${root}dist/cli`, { recursive: true });
 await build({
   absWorkingDir: root,

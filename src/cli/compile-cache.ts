@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { constants, Script } from "node:vm";
+import { Script } from "node:vm";
 
 /**
  * Loads the CLI's bundle (dist/cli/assay.cjs, made by scripts/bundle-cli.mjs) with a V8 code
@@ -129,8 +129,8 @@ function writeCache(file: string, data: Buffer, buildId: string): void {
 
 /**
  * Compiles and runs the CommonJS bundle at `file` as Node would (the same wrapper and
- * arguments), with its code cache when there is a trusted one; `import()` inside it (module
- * targets, the user's own files) goes through Node's own ESM loader.
+ * arguments), with its code cache when there is a trusted one. The bundle's `import()` (module
+ * targets, optional packages) is this module's, passed in (src/util/native-import.ts).
  */
 export function loadBundle(
   file: string,
@@ -149,9 +149,6 @@ export function loadBundle(
     {
       filename: file,
       cachedData,
-      // import() written in the bundle works only while its code is not from the cache (Node 20):
-      // the bundle imports through nativeImport() instead; this covers a first, uncached start.
-      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     },
   );
   const outcome: CacheOutcome =

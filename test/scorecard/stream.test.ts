@@ -8,7 +8,7 @@ import type { ScorecardOptions } from "../../src/scorecard/operating.ts";
 import { scorecardParts, streamScorecard } from "../../src/scorecard/stream.ts";
 import { meanInterval } from "../../src/scorecard/summarize.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import type { Store } from "../../src/store/types.ts";
+import type { RunRecord, Store } from "../../src/store/types.ts";
 import { REPO_ROOT } from "../support/cli.ts";
 import { expectClose } from "../support/close.ts";
 import { writeScorecardRun } from "../support/scorecard-rows.ts";
@@ -26,6 +26,23 @@ async function exactCard(store: Store, runId: string, options: ScorecardOptions)
     store.listScores(run.id),
   ]);
   return { run, card: buildScorecard({ run, cases, outputs, scores, calibrations: [], options }) };
+}
+
+/** A store holding one synthetic run (test/support/scorecard-rows.ts), closed after `use`. */
+async function withStoredRun(
+  file: string,
+  rows: Parameters<typeof writeScorecardRun>[1],
+  use: (store: Store, run: RunRecord) => Promise<void>,
+): Promise<void> {
+  const store = openSqliteStore(tmp.path(file));
+  try {
+    const written = await writeScorecardRun(store, rows);
+    const run = await store.getRun(written.id);
+    if (!run) throw new Error("no run");
+    await use(store, run);
+  } finally {
+    await store.close();
+  }
 }
 
 describe("streaming scorecard", () => {
@@ -63,11 +80,7 @@ describe("streaming scorecard", () => {
   });
 
   it("sorts the latencies once: the histogram's bounds come with the percentiles", async () => {
-    const store = openSqliteStore(tmp.path("one-sort.db"));
-    try {
-      const written = await writeScorecardRun(store, { n: 800 });
-      const run = await store.getRun(written.id);
-      if (!run) throw new Error("no run");
+    await withStoredRun("one-sort.db", { n: 800 }, async (store, run) => {
       const asked: number[][] = [];
       const counting: Store = Object.create(store, {
         latencyAt: {
@@ -86,17 +99,11 @@ describe("streaming scorecard", () => {
       expect(histogram[0].from).toBe(ok[0]);
       expect(histogram[29].to).toBe(ok[ok.length - 1]);
       expect(histogram.reduce((sum, bin) => sum + bin.count, 0)).toBe(ok.length);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("a run written meanwhile by other processes (rows outside the bounds, ranks gone) gives a histogram, not a crash", async () => {
-    const store = openSqliteStore(tmp.path("racing.db"));
-    try {
-      const written = await writeScorecardRun(store, { n: 300 });
-      const run = await store.getRun(written.id);
-      if (!run) throw new Error("no run");
+    await withStoredRun("racing.db", { n: 300 }, async (store, run) => {
       // a faster output stored after the bounds were read lands below the lowest bin
       const racing: Store = Object.create(store, {
         latencyBins: {
@@ -116,9 +123,7 @@ describe("streaming scorecard", () => {
         latencyAt: { value: async (_runId: string, ranks: number[]) => ranks.map(() => Number.NaN) },
       });
       expect((await scorecardParts(shrunk, run)).figures?.latencyHistogram).toEqual([]);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("uses the cluster-robust interval when cases share clusters, as the exact path does", async () => {
@@ -144,11 +149,7 @@ describe("streaming scorecard", () => {
   });
 
   it("loadScorecard keeps a finished run's scorecard in the store and reads no row the second time", async () => {
-    const store = openSqliteStore(tmp.path("kept.db"));
-    try {
-      const written = await writeScorecardRun(store, { n: 1200 });
-      const run = await store.getRun(written.id);
-      if (!run) throw new Error("no run");
+    await withStoredRun("kept.db", { n: 1200 }, async (store, run) => {
       let pages = 0;
       const counting: Store = Object.create(store, {
         readCasePage: {
@@ -194,9 +195,7 @@ describe("streaming scorecard", () => {
       const third = await loadScorecard(counting, run, options);
       expect(pages).toBeGreaterThan(afterMinEffect);
       expect(third.results).toBe(first.results + 1);
-    } finally {
-      await store.close();
-    }
+    });
   });
 
   it("builds a 200,000-case scorecard from a real SQLite store with under 20 MB of heap growth", async () => {
