@@ -39,6 +39,10 @@ export interface WholeFigures {
      * practical floor here, node's start-up and the server's own overhead included
      */
     bareRatio?: number;
+    /** the wall time split in three, as the target server saw it: where assay's excess lies */
+    phases?: Phases;
+    /** the same split for the bare client */
+    barePhases?: Phases;
   }>;
   startupVersionS: number;
   /** the first request of the very first run, before any compile cache exists (2k cases) */
@@ -46,19 +50,68 @@ export interface WholeFigures {
   compare20k?: { wallS: number; peakRssMb: number };
 }
 
+/**
+ * A process's wall time in three, from the target server's clock: spawn → first call, first →
+ * last call (its ratio to the floor: what the calls themselves cost), last call → exit.
+ */
+interface Phases {
+  firstCallMs: number;
+  callsS: number;
+  callsRatio: number;
+  afterLastCallMs: number;
+}
+
 function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
 
-/**
- * When the target server (bench/target-server.mjs) received its first request since it was last
- * asked, in epoch ms; asking starts the count over.
- */
-async function firstRequestAt(port: string): Promise<number | null> {
-  const res = await fetch(`http://127.0.0.1:${port}/first-request`);
-  return ((await res.json()) as { atMs: number | null }).atMs;
+interface ServerSaw {
+  atMs: number | null;
+  lastAtMs: number | null;
+  count: number;
 }
+
+/**
+ * When the target server (bench/target-server.mjs) received its first and last request since it
+ * was last asked (epoch ms), and how many; asking starts the count over.
+ */
+async function requestsSeen(port: string): Promise<ServerSaw> {
+  const res = await fetch(`http://127.0.0.1:${port}/first-request`);
+  return (await res.json()) as ServerSaw;
+}
+
+/** a measured process's phases; throws if the server did not see all n requests */
+function phasesOf(saw: ServerSaw, spawnedAt: number, wallMs: number, n: number, floorS: number): Phases {
+  if (saw.atMs === null || saw.lastAtMs === null || saw.count !== n) {
+    throw new Error(`the target server saw ${saw.count} requests, not ${n}`);
+  }
+  const callsS = (saw.lastAtMs - saw.atMs) / 1000;
+  return {
+    firstCallMs: saw.atMs - spawnedAt,
+    callsS: round(callsS),
+    callsRatio: round(callsS / floorS),
+    afterLastCallMs: Math.round(spawnedAt + wallMs - saw.lastAtMs),
+  };
+}
+
+/** the bare client's run against the same server, with its phases */
+async function bareRun(port: string, n: number, concurrency: number, floorS: number) {
+  await requestsSeen(port);
+  const spawnedAt = Date.now();
+  const bare = await measure([join(root, "bench/bare-client.mjs"), port, String(n), String(concurrency)]);
+  if (bare.code !== 0) throw new Error(`bench/bare-client.mjs (n=${n}) exited ${bare.code}: ${bare.stderr}`);
+  const saw = await requestsSeen(port);
+  return {
+    ratio: round(bare.wallMs / 1000 / floorS),
+    phases: phasesOf(saw, spawnedAt, bare.wallMs, n, floorS),
+  };
+}
+
+const phaseText = (p: Phases | undefined) =>
+  p === undefined
+    ? ""
+    : `first call ${p.firstCallMs} ms, calls ${p.callsS.toFixed(2)} s (ratio ${p.callsRatio.toFixed(3)}), exit ${p.afterLastCallMs} ms after the last`;
 
 async function runOnce(
   dir: string,
@@ -69,13 +122,12 @@ async function runOnce(
   concurrency: number,
 ): Promise<{ runId: string; row: WholeFigures["runs"][number] }> {
   const card = join(dir, `card-${Date.now()}.json`);
-  await firstRequestAt(port);
+  await requestsSeen(port);
   // measure() spawns at once: the epoch time just before is the spawn's, to well under a ms
   const spawnedAt = Date.now();
   const m = await measure([bin, "run", dir, "--quiet", "--db", db, "--json", card], { env: CACHE_ENV });
   if (m.code !== 0) throw new Error(`assay run (n=${n}) exited ${m.code}: ${m.stderr.slice(-2000)}`);
-  const firstAt = await firstRequestAt(port);
-  if (firstAt === null) throw new Error(`assay run (n=${n}) sent the target server no request`);
+  const saw = await requestsSeen(port);
   const scorecard = JSON.parse(readFileSync(card, "utf8")) as {
     run: { id: string };
     results?: number;
@@ -83,6 +135,7 @@ async function runOnce(
   };
   if (scorecard.errors.count > 0) throw new Error(`assay run (n=${n}): ${scorecard.errors.count} errors`);
   const floorS = (n * latencyMs) / concurrency / 1000;
+  const phases = phasesOf(saw, spawnedAt, m.wallMs, n, floorS);
   return {
     runId: scorecard.run.id,
     row: {
@@ -91,7 +144,8 @@ async function runOnce(
       floorS,
       ratio: round(m.wallMs / 1000 / floorS),
       peakRssMb: round(m.peakRssMb, 0),
-      firstRequestMs: firstAt - spawnedAt,
+      firstRequestMs: phases.firstCallMs,
+      phases,
     },
   };
 }
@@ -155,17 +209,17 @@ export async function wholeProcessBench(
         );
       }
       const { runId, row } = await runOnce(dir, db, n, port, latencyMs, concurrency);
-      const bare = await measure([join(root, "bench/bare-client.mjs"), port, String(n), String(concurrency)]);
-      if (bare.code !== 0)
-        throw new Error(`bench/bare-client.mjs (n=${n}) exited ${bare.code}: ${bare.stderr}`);
-      row.bareRatio = round(bare.wallMs / 1000 / row.floorS);
+      const bare = await bareRun(port, n, concurrency, row.floorS);
+      row.bareRatio = bare.ratio;
+      row.barePhases = bare.phases;
       figures.runs.push(row);
       const prev = before?.runs.find((r) => r.n === n);
       process.stdout.write(
         `run     n=${String(n).padStart(6)}  wall ${row.wallS.toFixed(2)} s  floor ${row.floorS.toFixed(2)} s  ` +
           `ratio ${row.ratio.toFixed(3)}${was(prev?.ratio)}  peak RSS ${row.peakRssMb} MB${was(prev?.peakRssMb, " MB")}  ` +
           `first request after spawn ${row.firstRequestMs} ms${was(prev?.firstRequestMs, " ms")}  ` +
-          `(a bare node:http client: ratio ${row.bareRatio?.toFixed(3)})\n`,
+          `(a bare node:http client: ratio ${row.bareRatio?.toFixed(3)})\n` +
+          `        assay: ${phaseText(row.phases)}\n        bare:  ${phaseText(row.barePhases)}\n`,
       );
       if (n === 20_000) {
         // a second run of the same suite, then `assay compare` of the two from the CLI

@@ -340,6 +340,37 @@ describe("JSONL errors", () => {
     expect(err.message).toBe(`${b}:2 id: duplicate id "act-001" (first at ${a}:1)`);
   });
 
+  it("a duplicate names the right file and line among several files, past line 2,048", async () => {
+    // 3,000 cases in the first file, then a second file whose third line repeats an id of its own
+    // second line, then a third file repeating the first file's last id
+    const many = Array.from({ length: 3000 }, (_, i) => ({ ...THREE[0], id: `m-${i}` }));
+    const a = write("jsonl", `\n${jsonl(many)}`);
+    const b = write(
+      "jsonl",
+      jsonl([
+        { ...THREE[1], id: "b-1" },
+        { ...THREE[1], id: "b-2" },
+      ]),
+    );
+    const c = write(
+      "jsonl",
+      jsonl([
+        { ...THREE[2], id: "c-1" },
+        { ...THREE[2], id: "m-2999" },
+      ]),
+    );
+    const err = await readError([a, b, c]);
+    expect(err.message).toBe(`${c}:2 id: duplicate id "m-2999" (first at ${a}:3001)`);
+    const d = write(
+      "jsonl",
+      jsonl([
+        { ...THREE[2], id: "d-1" },
+        { ...THREE[2], id: "b-2" },
+      ]),
+    );
+    expect((await readError([a, b, d])).message).toBe(`${d}:2 id: duplicate id "b-2" (first at ${b}:2)`);
+  });
+
   it("ids stop being remembered once known unique (the summary found no duplicate); until then a duplicate is refused", async () => {
     const file = write("jsonl", jsonl([THREE[0], THREE[1], { ...THREE[2], id: "act-001" }]));
     // unknown until after the second record: the first two are checked, then nothing is kept

@@ -1,5 +1,5 @@
 import { getEventListeners } from "node:events";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Case } from "../core/case.ts";
 import type { Output } from "../core/output.ts";
 import { makeEvaluator, scored } from "../evaluators/base.ts";
@@ -118,6 +118,28 @@ describe("scoreOutput: bounded evaluators", () => {
       ScoringCancelled,
     );
     expect(calls).toBe(0);
+  });
+
+  it("takes a synchronous evaluator's answer as it is: no time limit timer, no wait on the signal", async () => {
+    const timers = vi.spyOn(globalThis, "setTimeout");
+    const signal = new AbortController().signal;
+    try {
+      const scores = await scoreOutput("r", c, 1, out, [dim("a", fine), dim("b", () => scored(0, "no"))], {
+        signal,
+      });
+      expect(scores.map((s) => [s.dimension, s.score, s.passed])).toEqual([
+        ["a", 1, true],
+        ["b", 0, false],
+      ]);
+      expect(timers).not.toHaveBeenCalled();
+      expect(getEventListeners(signal, "abort")).toHaveLength(0);
+      // an evaluator that answers later is still bounded by its limit
+      await scoreOutput("r", c, 1, out, [dim("later", async () => fine(), 50)], { signal });
+      expect(timers).toHaveBeenCalledTimes(1);
+      expect(timers.mock.calls[0][1]).toBe(50);
+    } finally {
+      timers.mockRestore();
+    }
   });
 
   it("does not score errored outputs and defaults the limit to 10 s", async () => {

@@ -123,6 +123,10 @@ export function openSqliteStore(file: string): SqlStore {
   // NORMAL is durable across process crashes in WAL mode (only an OS crash can lose the last commit).
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 5000");
+  // A 1 MB page cache, half SQLite's default: a run only appends, and the default's pages, spread
+  // through malloc's heap, held some 15 MB more of a 20k-case run's RSS (peak 118 → 105 MB) for no
+  // measurable CPU; reads of a stored run stream through the OS's file cache either way.
+  sqlite.pragma("cache_size = -1000");
   sqlite.pragma("foreign_keys = ON");
   migrate(sqlite);
   return new SqliteStore(sqlite);
