@@ -1,4 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is the env-placeholder syntax under test
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { TargetConfigError } from "../../src/targets/errors.ts";
 import { createHttpTarget, parseRetryAfter } from "../../src/targets/http/index.ts";
@@ -335,5 +340,39 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("soon", false, now)).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
     expect(parseRetryAfter("250", true)).toBe(250);
+  });
+});
+
+describe("http target over https", () => {
+  // A self-signed certificate for 127.0.0.1 (test/targets/fixtures/tls, made for these tests only)
+  const tls = join(dirname(fileURLToPath(import.meta.url)), "fixtures/tls");
+  let secure: HttpsServer | undefined;
+  afterEach(async () => {
+    await new Promise((resolve) => secure?.close(resolve) ?? resolve(undefined));
+    secure = undefined;
+  });
+
+  it("refuses a certificate no authority signed, naming it, and sends nothing", async () => {
+    let requests = 0;
+    secure = createHttpsServer(
+      { key: readFileSync(join(tls, "key.pem")), cert: readFileSync(join(tls, "cert.pem")) },
+      (_req, res) => {
+        requests++;
+        sendJson(res, 200, { result: "should not be reached" });
+      },
+    );
+    await new Promise<void>((resolve) => secure?.listen(0, "127.0.0.1", resolve));
+    const { port } = secure.address() as AddressInfo;
+    const t = createHttpTarget({
+      id: "svc",
+      url: `https://127.0.0.1:${port}/`,
+      output: "$.result",
+      baseDir: "/",
+    });
+    const out = await callWithPolicy(t, makeCase(), 1, fastPolicy({ retries: 0 }));
+    expect(out.json).toBeUndefined();
+    expect(out.error?.message).toMatch(/self[- ]signed certificate/);
+    expect(requests).toBe(0);
+    await t.close?.();
   });
 });

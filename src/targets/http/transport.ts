@@ -5,7 +5,8 @@ import {
   type IncomingMessage,
   type RequestOptions,
 } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type * as Https from "node:https";
+import { createRequire } from "node:module";
 import { urlToHttpOptions } from "node:url";
 import { TargetFailure } from "../../core/output.ts";
 import { whenAborted } from "../../faults/abort.ts";
@@ -56,9 +57,19 @@ const ALWAYS_CREDENTIALS = ["authorization", "cookie", "proxy-authorization", "h
 /** Describe the body; dropped with it when a redirect turns the request into a GET. */
 const BODY_HEADERS = ["content-type", "content-length", "content-encoding", "content-language"];
 
+/**
+ * node:https, loaded on the first https URL: it brings TLS, some 10 ms of a run's start-up before
+ * its first call, which a target on plain HTTP never needs.
+ */
+let httpsModule: typeof Https | undefined;
+function https(): typeof Https {
+  httpsModule ??= createRequire(import.meta.url)("node:https") as typeof Https;
+  return httpsModule;
+}
+
 export class HttpTransport {
   private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 256 });
-  private readonly https = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
+  private httpsAgent?: Https.Agent;
   /** The last url sent to, parsed: a target sends every call to the same one. */
   private lastUrl?: { text: string; url: URL; options: RequestOptions };
 
@@ -144,6 +155,11 @@ export class HttpTransport {
     return this.lastUrl?.url === url ? this.lastUrl.options : urlToHttpOptions(url);
   }
 
+  private secureAgent(): Https.Agent {
+    this.httpsAgent ??= new (https().Agent)({ keepAlive: true, maxSockets: 256 });
+    return this.httpsAgent;
+  }
+
   /** Sends one request; resolves with the response once its headers have arrived. */
   private open(
     url: URL,
@@ -153,7 +169,8 @@ export class HttpTransport {
     signal: AbortSignal,
   ): Promise<IncomingMessage> {
     const secure = url.protocol === "https:";
-    const send = secure ? httpsRequest : httpRequest;
+    const send = secure ? https().request : httpRequest;
+    const agent = secure ? this.secureAgent() : this.http;
     const allHeaders: Record<string, string | number> = { ...headers };
     if (body !== undefined) {
       if (!Object.keys(allHeaders).some((h) => h.toLowerCase() === "content-type")) {
@@ -170,7 +187,7 @@ export class HttpTransport {
         ...this.optionsOf(url),
         method,
         headers: allHeaders,
-        agent: secure ? this.https : this.http,
+        agent,
       });
       // The signal is watched here, not handed to node:http (which adds and removes an
       // EventTarget listener per request): an abort destroys the request, and the response
@@ -186,7 +203,7 @@ export class HttpTransport {
 
   close(): void {
     this.http.destroy();
-    this.https.destroy();
+    this.httpsAgent?.destroy();
   }
 }
 
