@@ -366,9 +366,18 @@ type Entry = { c: StoredCase; outputs: StoredOutput[]; scores: StoredScore[] };
 const RUNNING_PAGE = 200;
 
 /**
+ * Successful outputs' latencies a run keeps for its percentiles and histogram, 8 bytes each (4 MB
+ * at most): up to this many, the end of a run sorts them in memory; past it, the store sorts them.
+ * Both give the same numbers. The store's sort was most of a run's last moments (some 150 ms after
+ * the last call at 100k cases, a query over every output, then another for the histogram).
+ */
+export const LATENCIES_KEPT = 500_000;
+
+/**
  * Running totals kept while a run writes its results (issue 14): each case is folded in as soon
  * as all its epochs are in, so the scorecard at the end costs O(dimensions × slices) instead of
- * a pass over every stored row. Holds only cases whose epochs are still in flight.
+ * a pass over every stored row. Holds only cases whose epochs are still in flight, and the
+ * successful latencies (up to LATENCIES_KEPT).
  */
 export class RunningScorecard {
   private readonly acc: ScorecardAccumulator;
@@ -384,11 +393,15 @@ export class RunningScorecard {
     outputs: [],
     scores: [],
   };
+  /** successful latencies so far; undefined once there were more than `keepLatencies` */
+  private latencies: Float64Array | undefined = new Float64Array(1024);
+  private latencyCount = 0;
 
   constructor(
     run: Pick<RunRecord, "dimensions">,
     private readonly epochs: number,
     options: ScorecardOptions = {},
+    private readonly keepLatencies = LATENCIES_KEPT,
   ) {
     this.acc = new ScorecardAccumulator(run, options);
   }
@@ -400,6 +413,8 @@ export class RunningScorecard {
    * ahead of an earlier one wait (about `concurrency` of them).
    */
   add(c: StoredCase, output: StoredOutput, scores: StoredScore[]): void {
+    // the rows the store's latencyAt ranks: outputs without an error
+    if (output.error === undefined && this.latencies !== undefined) this.keepLatency(output.latencyMs);
     let entry = this.pending.get(c.id);
     if (!entry) {
       entry = { c, outputs: [], scores: [] };
@@ -420,6 +435,21 @@ export class RunningScorecard {
     }
   }
 
+  private keepLatency(ms: number): void {
+    let kept = this.latencies as Float64Array;
+    if (this.latencyCount === kept.length) {
+      if (kept.length >= this.keepLatencies) {
+        this.latencies = undefined;
+        return;
+      }
+      const grown = new Float64Array(Math.min(kept.length * 2, this.keepLatencies));
+      grown.set(kept);
+      kept = grown;
+      this.latencies = grown;
+    }
+    kept[this.latencyCount++] = ms;
+  }
+
   /** Folds the cases taken in order so far, as one page (a page per case cost 20 µs a case). */
   private fold(): void {
     if (this.folded.cases.length === 0) return;
@@ -427,7 +457,10 @@ export class RunningScorecard {
     this.folded = { cases: [], outputs: [], scores: [] };
   }
 
-  /** the parts, once every result is in (latency percentiles and histogram come from the store) */
+  /**
+   * The parts, once every result is in. The latency percentiles and histogram come from the
+   * latencies kept, else from the store (`latencyAt`, `latencyBins`): the same numbers either way.
+   */
   parts(
     latencyAt: (ranks: number[]) => Promise<number[]>,
     latencyBins?: (lo: number, width: number) => Promise<Map<number, number>>,
@@ -436,6 +469,24 @@ export class RunningScorecard {
       throw new Error(`${this.pending.size + this.ready.size} cases were not folded in`);
     }
     this.fold();
-    return this.acc.parts(latencyAt, latencyBins);
+    if (this.latencies === undefined) return this.acc.parts(latencyAt, latencyBins);
+    const sorted = this.latencies.subarray(0, this.latencyCount).sort();
+    return this.acc.parts(
+      async (ranks) => ranks.map((rank) => sorted[rank] ?? Number.NaN),
+      latencyBins && (async (lo, width) => binCounts(sorted, lo, width)),
+    );
   }
+}
+
+/**
+ * How many latencies fall in each bin of `width` from `lo`: floor((latency − lo) / width), in
+ * the same double arithmetic as the store's query, which counts the same bins.
+ */
+function binCounts(latencies: Float64Array, lo: number, width: number): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const ms of latencies) {
+    const bin = Math.floor((ms - lo) / width);
+    counts.set(bin, (counts.get(bin) ?? 0) + 1);
+  }
+  return counts;
 }

@@ -5,7 +5,7 @@ import { buildScorecard } from "../../src/scorecard/build.ts";
 import { caseResults } from "../../src/scorecard/case-results.ts";
 import { loadScorecard } from "../../src/scorecard/load.ts";
 import type { ScorecardOptions } from "../../src/scorecard/operating.ts";
-import { scorecardParts, streamScorecard } from "../../src/scorecard/stream.ts";
+import { RunningScorecard, scorecardParts, streamScorecard } from "../../src/scorecard/stream.ts";
 import { meanInterval } from "../../src/scorecard/summarize.ts";
 import { openSqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { RunRecord, Store } from "../../src/store/types.ts";
@@ -195,6 +195,59 @@ describe("streaming scorecard", () => {
       const third = await loadScorecard(counting, run, options);
       expect(pages).toBeGreaterThan(afterMinEffect);
       expect(third.results).toBe(first.results + 1);
+    });
+  });
+
+  it("running totals give the read-back's latency percentiles and histogram from the latencies they kept, or from the store past their limit", async () => {
+    await withStoredRun("running.db", { n: 600, epochs: 2 }, async (store, run) => {
+      const cases = await store.listCases(run.datasetVersion);
+      const outputs = await store.listOutputs(run.id);
+      const scores = await store.listScores(run.id);
+      expect(outputs.some((o) => o.error)).toBe(true);
+      const readBack = await scorecardParts(store, run, options);
+      const caseById = new Map(cases.map((c) => [c.id, c]));
+      // Every output, as its own one-epoch case (the synthetic run has cases with no result,
+      // which a live run never folds): the latencies are the store's, output for output.
+      const fed = (keep?: number) => {
+        const running = new RunningScorecard(run, 1, options, keep);
+        outputs.forEach((o, ordinal) => {
+          const c = caseById.get(o.caseId);
+          if (!c) throw new Error(`no case ${o.caseId}`);
+          const own = `${o.caseId}#${o.epoch}`;
+          running.add(
+            { ...c, id: own, ordinal },
+            { ...o, caseId: own, epoch: 1 },
+            scores
+              .filter((s) => s.caseId === o.caseId && s.epoch === o.epoch)
+              .map((s) => ({ ...s, caseId: own, epoch: 1 })),
+          );
+        });
+        return running;
+      };
+      const unasked = async (): Promise<never> => {
+        throw new Error("the store was asked");
+      };
+      const fromMemory = await fed().parts(unasked, unasked);
+      expect(fromMemory.latencyMs).toEqual(readBack.latencyMs);
+      expect(fromMemory.figures?.latencyHistogram).toEqual(readBack.figures?.latencyHistogram);
+      expect(readBack.figures?.latencyHistogram).toHaveLength(30);
+      // past its limit it lets the latencies go and asks the store
+      const asked: string[] = [];
+      const pastLimit = await fed(100).parts(
+        (ranks) => {
+          asked.push("latencyAt");
+          return store.latencyAt(run.id, ranks);
+        },
+        (lo, width) => {
+          asked.push("latencyBins");
+          return store.latencyBins(run.id, lo, width);
+        },
+      );
+      expect(asked).toEqual(["latencyAt", "latencyBins"]);
+      expect(pastLimit.latencyMs).toEqual(readBack.latencyMs);
+      expect(pastLimit.figures?.latencyHistogram).toEqual(readBack.figures?.latencyHistogram);
+      expectClose(pastLimit, fromMemory);
+      expect(fromMemory.results).toBe(outputs.length);
     });
   });
 
