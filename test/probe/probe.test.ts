@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { ServerResponse } from "node:http";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { Case } from "../../src/core/case.ts";
 import { TargetFailure } from "../../src/core/output.ts";
 import { pickRateLimitHeaders } from "../../src/faults/rate-limit-headers.ts";
@@ -388,21 +388,32 @@ describe("runProbe bounds", () => {
   });
 
   it("in rate mode starts calls at the stated rate, bounded by the duration", async () => {
-    let calls = 0;
-    const target: Target = {
-      id: "fast",
-      kind: "module",
-      describe: () => ({}),
-      async call() {
-        calls++;
-        return { output: "ok" };
-      },
-    };
-    const report = await runProbe(target, CASES, { ...OPTS, mode: "rate", steps: [50], durationMs: 200 });
-    // 50/s for 200 ms: calls at 0, 20, …, 180 ms
-    expect(calls).toBe(10);
-    expect(report.steps[0]!.rate).toBe(50);
-    expect(report.knee.rate).toBeNull();
+    // On a clock the test moves (timers and performance.now), not the machine's: a busy machine
+    // that stalls the event loop would otherwise let the step's end come before its calls.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const startedAt: number[] = [];
+      const target: Target = {
+        id: "fast",
+        kind: "module",
+        describe: () => ({}),
+        async call() {
+          startedAt.push(performance.now());
+          return { output: "ok" };
+        },
+      };
+      const t0 = performance.now();
+      const probing = runProbe(target, CASES, { ...OPTS, mode: "rate", steps: [50], durationMs: 200 });
+      await vi.advanceTimersByTimeAsync(250);
+      const report = await probing;
+      // 50/s for 200 ms: calls at 0, 20, …, 180 ms, and none at 200
+      expect(startedAt.map((t) => Math.round(t - t0))).toEqual([0, 20, 40, 60, 80, 100, 120, 140, 160, 180]);
+      expect(report.steps[0]!.rate).toBe(50);
+      expect(report.steps[0]!.requests).toBe(10);
+      expect(report.knee.rate).toBeNull();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("cuts the calls in flight at the step's end and counts them as unfinished, not as errors", async () => {
