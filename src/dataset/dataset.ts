@@ -54,20 +54,20 @@ function caseChecker(opts: ReadOptions): (rec: RawRecord) => SourcedCase | undef
   // number stays a V8 small integer (a line × file-slot encoding made a 16-byte heap number per
   // case past line 2,048: 1.6 MB at 100k cases).
   const seen = new Map<string, number>();
+  // each file read so far, with the count of lines before it; `linesSeen` is the last place given
   const files: Array<{ file: string; firstLine: number }> = [];
-  let current: { file: string; firstLine: number; lastLine: number } | undefined;
+  let linesSeen = 0;
   const place = (source: CaseSource): number => {
+    let current = files.at(-1);
     if (current?.file !== source.file) {
-      const firstLine = current === undefined ? 0 : current.firstLine + current.lastLine;
-      current = { file: source.file, firstLine, lastLine: 0 };
-      files.push({ file: source.file, firstLine });
+      current = { file: source.file, firstLine: linesSeen };
+      files.push(current);
     }
-    current.lastLine = Math.max(current.lastLine, source.line);
+    linesSeen = Math.max(linesSeen, current.firstLine + source.line);
     return current.firstLine + source.line;
   };
   const where = (at: number): string => {
-    let f = files[0];
-    for (const candidate of files) if (candidate.firstLine < at) f = candidate;
+    const f = files.findLast((candidate) => candidate.firstLine < at) ?? files[0];
     return `${f.file}:${at - f.firstLine}`;
   };
   const reject = (error: InputError) => {

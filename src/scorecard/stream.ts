@@ -371,7 +371,7 @@ const RUNNING_PAGE = 200;
  * Both give the same numbers. The store's sort was most of a run's last moments (some 150 ms after
  * the last call at 100k cases, a query over every output, then another for the histogram).
  */
-export const LATENCIES_KEPT = 500_000;
+const LATENCIES_KEPT = 500_000;
 
 /**
  * Running totals kept while a run writes its results (issue 14): each case is folded in as soon

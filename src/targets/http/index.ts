@@ -24,7 +24,7 @@ import { TargetConfigError } from "../errors.ts";
 import { casePayload } from "../shared.ts";
 import { type Target, type TargetCallContext, TargetFailure, type TargetResponse } from "../types.ts";
 import { type JsonPathError, type PathSegment, parseJsonPath, selectJsonPath } from "./jsonpath.ts";
-import { type BodyRenderer, compileBody, createLiquid, TemplateError } from "./template.ts";
+import { type BodyRenderer, compileBody, safeLiquid, TemplateError } from "./template.ts";
 import { FOLLOW_REDIRECTS, type FollowRedirects, type HttpResponse, HttpTransport } from "./transport.ts";
 
 export { parseJsonPath, selectJsonPath } from "./jsonpath.ts";
@@ -111,7 +111,7 @@ export function createHttpTarget(opts: HttpTargetOptions): Target {
     }
   }
 
-  const liquid = createLiquid(opts.baseDir);
+  const liquid = safeLiquid(opts.baseDir);
   let renderBody: BodyRenderer | undefined;
   if (opts.body !== undefined) {
     if (BODYLESS.has(method)) fail(`a ${method} request has no body`, "http.body");

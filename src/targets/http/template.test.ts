@@ -1,6 +1,6 @@
 import type { Liquid } from "liquidjs";
 import { describe, expect, it, vi } from "vitest";
-import { compileBody, createLiquid, LIQUID_LOCALE } from "./template.ts";
+import { compileBody, LIQUID_LOCALE, safeLiquid } from "./template.ts";
 
 const TEMPLATES = [
   "{{ input }}",
@@ -46,7 +46,7 @@ function reference(liquid: Liquid, template: string, scope: Record<string, unkno
 
 describe("compileBody", () => {
   it("renders every template as Liquid does, with or without the fast path for plain outputs", () => {
-    const liquid = createLiquid("/");
+    const liquid = safeLiquid("/");
     for (const template of TEMPLATES) {
       const render = compileBody(liquid, template, "body");
       for (const input of INPUTS) {
@@ -59,14 +59,14 @@ describe("compileBody", () => {
   });
 
   it("renders dates in one fixed locale, whatever the machine's (the same body on every machine)", () => {
-    const liquid = createLiquid("/");
+    const liquid = safeLiquid("/");
     const render = compileBody(liquid, { day: "{{ when | date: '%A %B %-d', 0 }}" }, "body");
     expect(render({ when: "2026-01-05T12:00:00Z" })).toEqual({ day: "Monday January 5" });
     expect(liquid.options.locale).toBe(LIQUID_LOCALE);
   });
 
   it("a bare variable holding an object still inserts the object", () => {
-    const liquid = createLiquid("/");
+    const liquid = safeLiquid("/");
     const render = compileBody(liquid, { q: "{{ input }}", n: "{{ epoch }}" }, "body");
     expect(render({ input: { question: "q", context: ["a"] }, epoch: 3 })).toEqual({
       q: { question: "q", context: ["a"] },
@@ -75,7 +75,7 @@ describe("compileBody", () => {
   });
 
   it("renders `{{ input }}` with a string input without calling Liquid per call", () => {
-    const liquid = createLiquid("/");
+    const liquid = safeLiquid("/");
     const render = compileBody(liquid, { text: "{{ input }}", prompt: "Q: {{ input }}" }, "body");
     const renderSync = vi.spyOn(liquid, "renderSync");
     const evalValueSync = vi.spyOn(liquid, "evalValueSync");

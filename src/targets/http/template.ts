@@ -20,11 +20,6 @@ export function safeLiquid(root: string, outputEscape?: (value: unknown) => stri
   });
 }
 
-/** Request bodies are JSON whose string leaves are Liquid templates (safeLiquid). */
-export function createLiquid(root: string): Liquid {
-  return safeLiquid(root);
-}
-
 /** A leaf that is one bare variable (`{{ input }}`, `{{ case.tags.lang }}`) inserts the value itself. */
 const BARE_VARIABLE =
   /^\{\{-?\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\s*\d+\s*\]|\[\s*(?:'[^']*'|"[^"]*")\s*\])*)\s*-?\}\}$/;
